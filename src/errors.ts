@@ -29,6 +29,22 @@ export const errorRegistry = {
   WEBHOOK_TIMEOUT: { status: 504, message: 'webhook application did not answer in time' },
   WEBHOOK_BAD_STATUS: { status: 502, message: 'webhook application answered with a non-2xx status' },
   WEBHOOK_BAD_REPLY: { status: 502, message: 'webhook application reply is not valid' },
+  // Extension admin API
+  ADMIN_DISABLED: { status: 503, message: 'admin API disabled: no admin.keys configured' },
+  // Line groups (docs/linegroups.md)
+  LINEGROUP_NOT_FOUND: { status: 404, message: 'no line group with that name' },
+  LINEGROUP_NO_LINE: { status: 503, message: 'no line of the group can take the call now' },
+  LINEGROUP_DIAL_STRING: { status: 400, message: 'not a valid linegroup/<group>/<number> dial string' },
+  // HTTP bridge (docs/bridge.md)
+  BRIDGE_BAD_ARGS: { status: 400, message: 'cti_bridge arguments are not valid' },
+  BRIDGE_BAD_REPLY: { status: 502, message: 'cti_bridge application reply is not valid' },
+  // HTTP CLI and call control (docs/cli.md, docs/call-control.md)
+  CLI_DISABLED: { status: 503, message: 'HTTP CLI disabled: no cli.key or cli.keys configured' },
+  CLI_COMMAND_FORBIDDEN: { status: 403, message: 'this key may not run that command' },
+  CLI_SOURCE_FORBIDDEN: { status: 403, message: 'this key may not be used from this address' },
+  CALL_NOT_FOUND: { status: 404, message: 'no such call' },
+  CONFERENCE_NOT_FOUND: { status: 404, message: 'no such conference or member' },
+  CALL_CONTROL_FAILED: { status: 502, message: 'FreeSWITCH refused the call-control command' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorKey = keyof typeof errorRegistry;

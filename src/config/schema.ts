@@ -3,6 +3,8 @@
  * so that a typo stops the start with a clear message. docs/configuration.md lists them.
  */
 import { z } from 'zod';
+import { routingConfigSchema } from '../routing/config-schema.js';
+import { fsConfigSchema } from '../fs-config/config-schema.js';
 
 const port = z.number().int().min(1).max(65535);
 const host = z.string().min(1);
@@ -35,6 +37,8 @@ export const configSchema = z.strictObject({
       commandTimeoutMs: durationMs.default(10_000),
       /** Timeout for TCP connect + auth to a node. */
       connectTimeoutMs: durationMs.default(5_000),
+      /** Probe a node's connection with `api status` after this long without traffic; 0 = never. */
+      heartbeatIntervalMs: z.number().int().min(0).max(3600 * 1000).default(30_000),
       reconnect: z
         .strictObject({
           initialDelayMs: durationMs.default(250),
@@ -49,8 +53,98 @@ export const configSchema = z.strictObject({
     .strictObject({
       /** The seed's single shared key (`/cli?key=`). Unset: the CLI refuses every call. */
       key: z.string().min(8, 'must be at least 8 characters').optional(),
+      /** Rate limit of the single `key` (requests per minute, 0 = none). */
+      keyRatePerMinute: z.number().int().min(0).max(1_000_000).default(600),
+      /** Several keys, each with its own commands, source addresses and rate (docs/cli.md). */
+      keys: z
+        .array(
+          z.strictObject({
+            id: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - only (1-64 chars)'),
+            key: z.string().min(16, 'must be at least 16 characters'),
+            /** Command names or globs (`uuid_*`, `*`); dangerous commands only by exact name. */
+            allow: z.array(z.string().regex(/^[A-Za-z0-9_*:-]{1,64}$/)).min(1),
+            /** Only these source addresses (CIDR) may use the key; unset = any. */
+            sourceCidrs: z.array(z.string().min(1)).min(1).optional(),
+            /** Requests per minute (0 = none); counted in Redis across instances. */
+            ratePerMinute: z.number().int().min(0).max(1_000_000).default(600),
+          }),
+        )
+        .default([]),
+      /** Longest accepted `cmd` + `arg`, in characters. */
+      maxCommandLength: z.number().int().min(64).max(65_536).default(8_192),
+      /** Also append every audited call to a Redis stream capped at this length (0 = off). */
+      auditStreamMaxLen: z.number().int().min(0).max(10_000_000).default(0),
+      /** WebSocket event stream: a client with more unsent bytes than this is dropped (close 4008). */
+      eventStreamMaxBufferedBytes: z.number().int().min(1024).max(256 * 1024 * 1024).default(1024 * 1024),
     })
     .prefault({}),
+  /** The mod_xml_curl endpoint `POST /freeswitch/xml` (it hands out SIP passwords). */
+  xmlCurl: z
+    .strictObject({
+      /** Only these addresses (CIDR, IPv4/IPv6) may ask; other requests get 403. */
+      allowFrom: z.array(z.string().min(1)).min(1).default(['127.0.0.1/8', '::1/128']),
+      /** `user:password` required as HTTP basic auth (xml_curl.conf.xml `gateway-credentials`). */
+      credentials: z.string().regex(/^[^:\s]+:\S+$/, 'must be user:password').optional(),
+    })
+    .prefault({}),
+  /** mod_xml_curl directory answered from Redis (seed 001, docs/xml-curl.md). */
+  directory: z
+    .strictObject({
+      /** Longest wait for Redis before answering "not found" (FreeSWITCH then uses its static XML). */
+      redisTimeoutMs: z.number().int().min(10).max(5_000).default(300),
+      /** The `dial-string` param served with every user, so that `user/<ext>` dials work. */
+      dialString: z
+        .string()
+        .min(1)
+        .default('{^^:sip_invite_domain=${dialed_domain}:presence_id=${dialed_user}@${dialed_domain}}${sofia_contact(*/${dialed_user}@${dialed_domain})}'),
+    })
+    .prefault({}),
+  /** The seed's cti.json "gui": registration and call state written to Redis. */
+  gui: z
+    .strictObject({
+      registration: z
+        .strictObject({
+          hash: z.string().min(1).default('registrations'),
+          channel: z.string().default(''),
+          list: z.string().default(''),
+          /** LTRIM bound of `list`. */
+          listMax: z.number().int().min(1).max(1_000_000).default(1000),
+          /** Hash field: the bare extension (seed) or `<ext>@<domain>` (several domains). */
+          field: z.enum(['extension', 'extension@domain']).default('extension'),
+        })
+        .prefault({}),
+      call: z
+        .strictObject({
+          fields: z
+            .array(z.string().min(1).max(128))
+            .max(64)
+            .default(['Caller-Destination-Number', 'Caller-Caller-ID-Number', 'Caller-Callee-ID-Number', 'Caller-Profile-Created-Time', 'Caller-Channel-Answered-Time']),
+          hash: z.string().min(1).default('calls'),
+          channel: z.string().default(''),
+          list: z.string().default(''),
+          listMax: z.number().int().min(1).max(1_000_000).default(1000),
+          field: z.enum(['extension', 'extension@domain']).default('extension'),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  /** Extension admin REST API. No key = the API answers 503 ADMIN_DISABLED. */
+  admin: z
+    .strictObject({
+      keys: z.array(z.string().min(16, 'admin keys must be at least 16 characters')).default([]),
+    })
+    .prefault({}),
+  /** One freecti instance consumes a node's events at a time (a lease per node in Redis). */
+  cluster: z
+    .strictObject({
+      leaseTtlMs: durationMs.default(10_000),
+      renewIntervalMs: durationMs.default(3_000),
+    })
+    .prefault({}),
+  /** HTTP call routing (seed 000, docs/routing.md). */
+  routing: routingConfigSchema,
+  /** Inputs of `freecti fs-config` (docs/routing.md, "FreeSWITCH configuration"). */
+  fsConfig: fsConfigSchema,
   log: z
     .strictObject({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -13,6 +13,12 @@ export interface CommandOptions {
   signal?: AbortSignal;
 }
 
+/** Options of `execute`: the reply timeout/signal, sendmsg flags, and how long the app may run. */
+export interface ExecuteCommandOptions extends CommandOptions, ExecuteOptions {
+  /** Milliseconds the application may run before the wait fails with ESL_TIMEOUT (default: no limit). */
+  completionTimeoutMs?: number;
+}
+
 /** A `command/reply` frame's meaning. */
 export interface CommandReply {
   replyText: string;
@@ -63,7 +69,7 @@ export interface EslCommander {
    * CHANNEL_EXECUTE_COMPLETE event (Application-UUID = our Event-UUID).
    * Needs CHANNEL_EXECUTE_COMPLETE events on the connection (the client subscribes them).
    */
-  execute(uuid: string, app: string, arg?: string, options?: CommandOptions & ExecuteOptions): Promise<EslEvent>;
+  execute(uuid: string, app: string, arg?: string, options?: ExecuteCommandOptions): Promise<EslEvent>;
   /** `sendmsg` hangup. Resolves on FreeSWITCH's `+OK`. */
   hangup(uuid: string, cause?: string, options?: CommandOptions): Promise<void>;
   /** Any other command line (`event`, `filter`, `myevents`, `linger`, ...). Resolves with the reply. */
@@ -87,5 +93,15 @@ export interface FsNode extends EslCommander, EventEmitter<EslClientEvents> {
   subscribe(events: readonly string[]): Promise<void>;
   /** Adds an event filter (kept and re-sent after every reconnect). */
   addFilter(header: string, value: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** All configured FreeSWITCH nodes (one inbound connection each). */
+export interface FsPool {
+  /** Every node, in configuration order. */
+  readonly nodes: readonly FsNode[];
+  /** The named node, or the first `ready` one when no name is given. Throws NODE_UNKNOWN / ESL_NOT_CONNECTED. */
+  get(name?: string): FsNode;
+  statuses(): NodeStatus[];
   close(): Promise<void>;
 }

@@ -1,0 +1,42 @@
+--[[
+  A registration (sofia::register) is stored.
+  KEYS[1] seed hash of registrations (e.g. `registrations`): field -> event JSON
+  KEYS[2] contacts hash of this field: call-id -> JSON {n = node, d = domain, x = expires at (ms), e = event JSON}
+  KEYS[3] set of the registrations of this node: members JSON [field, call-id]
+  KEYS[4] seed list (LPUSH + LTRIM) or any key name when ARGV[7] is '0'
+  ARGV[1] field (extension or extension@domain)
+  ARGV[2] call-id
+  ARGV[3] contact value JSON {n, d, x, e}
+  ARGV[4] event JSON (seed value, published and pushed as is)
+  ARGV[5] now (ms): contacts that expired before it are dropped
+  ARGV[6] PUBLISH channel ('' = none)
+  ARGV[7] '1' = push to KEYS[4], '0' = no list
+  ARGV[8] list length bound (LTRIM 0 n-1)
+  KEYS[5] lease of the node (fencing: only its holder writes)
+  ARGV[9] lease token; '' = no fencing (tests, tools)
+  Returns: number of live contacts of this field after the change.
+]]
+if ARGV[9] ~= '' and redis.call('GET', KEYS[5]) ~= ARGV[9] then
+  return redis.error_reply('FREECTI_NOT_LEASE_HOLDER')
+end
+local now = tonumber(ARGV[5])
+local all = redis.call('HGETALL', KEYS[2])
+for i = 1, #all, 2 do
+  if all[i] ~= ARGV[2] then
+    local ok, entry = pcall(cjson.decode, all[i + 1])
+    if not ok or type(entry) ~= 'table' or tonumber(entry.x or 0) < now then
+      redis.call('HDEL', KEYS[2], all[i])
+    end
+  end
+end
+redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
+redis.call('SADD', KEYS[3], cjson.encode({ ARGV[1], ARGV[2] }))
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[4])
+if ARGV[7] == '1' then
+  redis.call('LPUSH', KEYS[4], ARGV[4])
+  redis.call('LTRIM', KEYS[4], 0, tonumber(ARGV[8]) - 1)
+end
+if ARGV[6] ~= '' then
+  redis.call('PUBLISH', ARGV[6], ARGV[4])
+end
+return redis.call('HLEN', KEYS[2])

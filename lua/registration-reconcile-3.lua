@@ -1,0 +1,71 @@
+--[[
+  Replaces what one node is known to hold with what it reports (`show registrations
+  as json`), atomically: after an ESL reconnect or a freecti restart.
+  KEYS[1] seed hash of registrations: field -> event JSON
+  KEYS[2] set of the registrations of this node: members JSON [field, call-id]
+  ARGV[1] node name
+  ARGV[2] prefix of the contacts hashes (the field is appended; all share one hash tag)
+  ARGV[3] JSON array of live registrations: [{"f": field, "c": call-id, "v": contact value JSON, "e": event JSON}]
+  KEYS[3] lease of the node (fencing: only its holder writes)
+  ARGV[4] lease token; '' = no fencing (tests, tools)
+  Returns: {removed, added}.
+  Contacts this node no longer reports are removed (only when this node holds them);
+  reported ones not yet known are added with a synthesized event JSON; known ones
+  keep their original sofia::register JSON.
+]]
+if ARGV[4] ~= '' and redis.call('GET', KEYS[3]) ~= ARGV[4] then
+  return redis.error_reply('FREECTI_NOT_LEASE_HOLDER')
+end
+local node = ARGV[1]
+local prefix = ARGV[2]
+local live = {}
+for _, row in ipairs(cjson.decode(ARGV[3])) do
+  live[cjson.encode({ row.f, row.c })] = row
+end
+
+local function refresh(field)
+  local all = redis.call('HGETALL', prefix .. field)
+  local best, bestX = nil, -1
+  for i = 1, #all, 2 do
+    local ok, entry = pcall(cjson.decode, all[i + 1])
+    if ok and type(entry) == 'table' and tonumber(entry.x or 0) > bestX then
+      best, bestX = entry.e, tonumber(entry.x or 0)
+    end
+  end
+  if best then redis.call('HSET', KEYS[1], field, best) else redis.call('HDEL', KEYS[1], field) end
+end
+
+local removed, added = 0, 0
+for _, member in ipairs(redis.call('SMEMBERS', KEYS[2])) do
+  if not live[member] then
+    local ok, pair = pcall(cjson.decode, member)
+    redis.call('SREM', KEYS[2], member)
+    if ok and type(pair) == 'table' and pair[1] and pair[2] then
+      local raw = redis.call('HGET', prefix .. pair[1], pair[2])
+      if raw then
+        local okEntry, entry = pcall(cjson.decode, raw)
+        if (not okEntry) or type(entry) ~= 'table' or entry.n == node then
+          redis.call('HDEL', prefix .. pair[1], pair[2])
+          removed = removed + 1
+        end
+      end
+      refresh(pair[1])
+    end
+  end
+end
+
+for member, row in pairs(live) do
+  local raw = redis.call('HGET', prefix .. row.f, row.c)
+  local keep = false
+  if raw then
+    local ok, entry = pcall(cjson.decode, raw)
+    keep = ok and type(entry) == 'table' and entry.n == node
+  end
+  if not keep then
+    redis.call('HSET', prefix .. row.f, row.c, row.v)
+    added = added + 1
+  end
+  redis.call('SADD', KEYS[2], member)
+  refresh(row.f)
+end
+return { removed, added }

@@ -1,0 +1,122 @@
+/**
+ * `GET /cli?key=&cmd=&arg=[&node=]` (seed 003): runs one FreeSWITCH api command and
+ * answers its text exactly as FreeSWITCH wrote it (text/plain, nothing trimmed).
+ *
+ * - `cmd=bgapi&arg=<command> <args>` starts a background job and answers
+ *   `+OK Job-UUID: <uuid>\n` (the job's output arrives as a BACKGROUND_JOB event on
+ *   the event stream);
+ * - `cmd=cti_originate` (also under bgapi) is translated into `originate` (src/originate/);
+ * - `node=<name>` picks a FreeSWITCH node, default the first connected one.
+ * An in-band FreeSWITCH error (`-ERR ...`, `-USAGE: ...`) is still HTTP 200 (seed
+ * clients read the text); the header `X-Freecti-Result: err` marks it. freecti's own
+ * refusals are JSON errors: 401 key, 403 command/source, 429 rate, 400 input,
+ * 503 FreeSWITCH down, 504 no answer in time.
+ */
+import type { AppPlugin } from '../http/app.js';
+import { FreectiError } from '../errors.js';
+import { translateCtiOriginate } from '../originate/translate.js';
+import { AccessGate, presentedKey, type Caller } from './access.js';
+import { cliContext, type CliContext } from './context.js';
+import { parseCliQuery } from './query.js';
+import { cliOpenApi } from './cli-openapi.js';
+
+const COMMAND = /^[A-Za-z0-9_]{1,64}$/;
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/;
+
+export interface CliCall {
+  cmd: string;
+  arg: string;
+  node: string | undefined;
+}
+
+/** 400 unless the call is well-formed (no CR/LF injection, a command name, bounded size). */
+export function validateCall(q: { cmd?: string | undefined; arg?: string | undefined; node?: string | undefined }, maxLength: number): CliCall {
+  const arg = q.arg ?? '';
+  if (CONTROL.test(q.cmd ?? '') || CONTROL.test(arg) || CONTROL.test(q.node ?? '')) {
+    throw new FreectiError('BAD_REQUEST', 'cmd, arg and node must not contain line breaks or control characters');
+  }
+  const cmd = (q.cmd ?? '').trim();
+  if (cmd === '') throw new FreectiError('BAD_REQUEST', 'cmd is missing');
+  if (!COMMAND.test(cmd)) throw new FreectiError('BAD_REQUEST', 'cmd must be one FreeSWITCH command name (letters, digits, _)');
+  if (cmd.length + arg.length > maxLength) throw new FreectiError('BAD_REQUEST', `cmd + arg longer than ${maxLength} characters`);
+  return { cmd, arg: arg.trim(), node: q.node === '' ? undefined : q.node };
+}
+
+/** Runs a validated, authorised call on a node; returns the exact text to answer. */
+export async function runCliCall(ctx: CliContext, call: CliCall): Promise<{ text: string; node: string }> {
+  const node = ctx.node(call.node);
+  let command = call.cmd.toLowerCase();
+  let arg = call.arg;
+  const background = command === 'bgapi';
+  if (background) {
+    const space = arg.search(/\s/);
+    command = (space < 0 ? arg : arg.slice(0, space)).toLowerCase();
+    arg = space < 0 ? '' : arg.slice(space + 1).trim();
+    if (!COMMAND.test(command)) throw new FreectiError('BAD_REQUEST', 'bgapi needs a command name as the first word of arg');
+  }
+  let release: ((cause: string) => Promise<void>) | undefined;
+  if (command === 'cti_originate') {
+    const translated = await translateCtiOriginate(arg, ctx.dialLinegroup);
+    command = 'originate';
+    arg = translated.args;
+    release = (cause) => translated.releaseAll(cause);
+  }
+  try {
+    if (background) {
+      const job = await node.bgapi(command, arg);
+      if (release !== undefined) {
+        const giveBack = release;
+        job.wait().then(
+          (text) => (isFsError(text) ? giveBack(failureCause(text)) : undefined),
+          () => undefined,
+        );
+      }
+      return { text: `+OK Job-UUID: ${job.jobUuid}\n`, node: node.name };
+    }
+    const text = await node.api(command, arg);
+    if (release !== undefined && isFsError(text)) await release(failureCause(text));
+    return { text, node: node.name };
+  } catch (error) {
+    await release?.('ORIGINATOR_CANCEL');
+    throw error;
+  }
+}
+
+export function isFsError(text: string): boolean {
+  return text.startsWith('-ERR') || text.startsWith('-USAGE');
+}
+
+function failureCause(text: string): string {
+  return /^-ERR\s+([A-Z_]+)/.exec(text)?.[1] ?? 'NORMAL_TEMPORARY_FAILURE';
+}
+
+export const cliRoutes: AppPlugin = async (app, deps) => {
+  const ctx = cliContext(deps);
+  cliOpenApi(deps.openapi);
+  app.get('/cli', async (request, reply) => {
+    const startedAt = performance.now();
+    const query = parseCliQuery(request.raw.url ?? request.url);
+    const ip = request.ip;
+    let caller: Caller | undefined;
+    let call: CliCall = { cmd: query.cmd ?? '', arg: query.arg ?? '', node: query.node };
+    try {
+      caller = await ctx.gate.admit(presentedKey(request, query.key), ip, { cli: true });
+      call = validateCall(query, deps.config.cli.maxCommandLength);
+      AccessGate.require(caller, caller.entry.policy.check(call.cmd, call.arg));
+      const { text, node } = await runCliCall(ctx, call);
+      const failed = isFsError(text);
+      ctx.record(caller, { via: 'cli', ...call, node, status: 200, result: failed ? '-ERR' : '+OK', startedAt });
+      return reply
+        .header('x-freecti-node', node)
+        .header('x-freecti-result', failed ? 'err' : 'ok')
+        .type('text/plain; charset=utf-8')
+        .send(text);
+    } catch (error) {
+      const status = error instanceof FreectiError ? error.status : 500;
+      const result = error instanceof FreectiError ? error.code : 'FREECTI_ERR_INTERNAL';
+      ctx.record(caller ?? { ip, keyId: '-' }, { via: 'cli', ...call, status, result, startedAt });
+      throw error;
+    }
+  });
+};

@@ -1,0 +1,65 @@
+/**
+ * What the CLI, the call-control API and the event stream share in one app: the
+ * keyring, the access gate (rate limits), the audit log, the linegroup dialer and
+ * `run`, which sends one command to a node and audits it. Built once per app (the
+ * route plugins all receive the same deps object).
+ */
+import type { RouteDeps } from '../http/app.js';
+import { Keys } from '../keys.js';
+import { LinegroupResolver } from '../linegroups/resolver.js';
+import type { FsNode } from '../esl/types.js';
+import type { LinegroupDialer } from '../originate/translate.js';
+import { AccessGate, type Caller } from './access.js';
+import { AuditLog } from './audit.js';
+import { Keyring } from './keyring.js';
+import { RateLimiter } from './rate-limit.js';
+
+export interface CliContext {
+  readonly keyring: Keyring;
+  readonly gate: AccessGate;
+  readonly audit: AuditLog;
+  readonly dialLinegroup: LinegroupDialer;
+  /** The named node, or the first ready one (NODE_UNKNOWN 404 / ESL_NOT_CONNECTED 503). */
+  node(name: string | undefined): FsNode;
+  /** Audits one finished or refused call. */
+  record(caller: Caller | { ip: string; keyId: string }, entry: { via: string; cmd: string; arg: string; node: string | undefined; status: number; result: string; startedAt: number }): void;
+}
+
+const contexts = new WeakMap<object, CliContext>();
+
+export function cliContext(deps: RouteDeps): CliContext {
+  const existing = contexts.get(deps);
+  if (existing !== undefined) return existing;
+  const keys = new Keys(deps.config.redis.keyPrefix);
+  const keyring = new Keyring(deps.config);
+  const limiter = new RateLimiter(deps.redis, keys, deps.logger.child({ component: 'cli' }));
+  const audit = new AuditLog(deps.logger, deps.redis, keys, deps.config.cli.auditStreamMaxLen);
+  const resolver = new LinegroupResolver({ redis: deps.redis, keys, logger: deps.logger });
+  const dialLinegroup: LinegroupDialer = async (dialString) => {
+    const { dialString: resolved, lease } = await resolver.resolveLinegroupDialString(dialString);
+    return { dialString: resolved, release: async (cause) => void (await resolver.release(lease, { cause })) };
+  };
+  const context: CliContext = {
+    keyring,
+    gate: new AccessGate(keyring, limiter),
+    audit,
+    dialLinegroup,
+    node: (name) => deps.pool.get(name === '' ? undefined : name),
+    record(caller, entry) {
+      const keyId = 'entry' in caller ? caller.entry.id : caller.keyId;
+      audit.write({
+        keyId,
+        ip: caller.ip,
+        via: entry.via,
+        cmd: entry.cmd,
+        arg: entry.arg,
+        node: entry.node,
+        status: entry.status,
+        result: entry.result,
+        durationMs: Math.round(performance.now() - entry.startedAt),
+      });
+    },
+  };
+  contexts.set(deps, context);
+  return context;
+}

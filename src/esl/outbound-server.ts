@@ -1,0 +1,156 @@
+/**
+ * The TCP server FreeSWITCH connects to from the dialplan `socket` application:
+ *
+ *     <action application="socket" data="127.0.0.1:8084 async full"/>
+ *
+ * For each connection: send `connect` (FreeSWITCH speaks only after it), turn the reply
+ * into an OutboundSession and emit 'session'. A connection that does not answer
+ * `connect` within connectTimeoutMs, or answers something else, is dropped and logged.
+ * `close()` stops listening and ends every session. Nothing a peer sends can throw here:
+ * bad bytes are skipped by the decoder, and a dead peer only ends its own session.
+ */
+import { EventEmitter, once } from 'node:events';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { isFreectiError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { EslConnection } from './connection.js';
+import { connectOutbound, type ConnectedChannel } from './outbound-handshake.js';
+import { OutboundSession } from './outbound-session.js';
+
+export interface OutboundServerOptions {
+  /** Listen address (config eslOutbound.host; loopback by default). */
+  host: string;
+  /** Listen port (config eslOutbound.port); 0 picks a free port. */
+  port: number;
+  /** Reply timeout of a session's commands (config freeswitch.commandTimeoutMs). */
+  commandTimeoutMs: number;
+  /** How long FreeSWITCH may take to answer `connect` (config freeswitch.connectTimeoutMs). */
+  connectTimeoutMs: number;
+  logger: Logger;
+}
+
+export interface OutboundServerEvents {
+  session: [session: OutboundSession];
+}
+
+export class OutboundServer extends EventEmitter<OutboundServerEvents> {
+  private readonly server: Server;
+  private readonly logger: Logger;
+  private readonly live = new Set<OutboundSession>();
+  private readonly connecting = new Set<EslConnection>();
+  private closing: Promise<void> | undefined;
+
+  constructor(private readonly options: OutboundServerOptions) {
+    super();
+    this.logger = options.logger.child({ component: 'esl-outbound' });
+    this.server = createServer((socket) => {
+      this.accept(socket).catch((error: unknown) => {
+        this.logger.error({ err: error }, 'outbound connection handling failed');
+        socket.destroy();
+      });
+    });
+    this.server.on('error', (error) => this.logger.error({ err: error }, 'outbound ESL server error'));
+  }
+
+  /** Starts listening; resolves with the bound address. */
+  async listen(): Promise<AddressInfo> {
+    if (this.closing !== undefined) throw new Error('outbound ESL server is closed');
+    this.server.listen(this.options.port, this.options.host);
+    await once(this.server, 'listening');
+    const address = this.server.address() as AddressInfo;
+    this.logger.info({ host: address.address, port: address.port }, 'outbound ESL server listening');
+    return address;
+  }
+
+  address(): AddressInfo | null {
+    const address = this.server.address();
+    return address === null || typeof address === 'string' ? null : address;
+  }
+
+  /** Sessions running now (for metrics and /health). */
+  get activeSessions(): number {
+    return this.live.size;
+  }
+
+  /** Connections still waiting for FreeSWITCH's answer to `connect`. */
+  get pendingConnections(): number {
+    return this.connecting.size;
+  }
+
+  sessions(): OutboundSession[] {
+    return [...this.live];
+  }
+
+  /** Stops accepting, drops unanswered connections, ends every session ('server-closed'). */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    const stopped = new Promise<void>((resolve) => {
+      if (!this.server.listening) resolve();
+      else this.server.close(() => resolve());
+    });
+    for (const connection of this.connecting) connection.destroy('outbound server closing');
+    await Promise.all([...this.live].map((session) => session.close('server-closed')));
+    await stopped;
+    this.logger.info('outbound ESL server closed');
+  }
+
+  private async accept(socket: Socket): Promise<void> {
+    const remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+    const log = this.logger.child({ remote });
+    if (this.closing !== undefined) {
+      socket.destroy();
+      return;
+    }
+    const connection = new EslConnection(socket, { commandTimeoutMs: this.options.commandTimeoutMs, logger: log });
+    this.connecting.add(connection);
+    let connected: ConnectedChannel;
+    try {
+      connected = await connectOutbound(connection, this.options.connectTimeoutMs);
+    } catch (error) {
+      const why = isFreectiError(error) ? `${error.code}: ${error.message}` : String(error);
+      log.warn({ err: error }, `outbound connection dropped: ${why}`);
+      connection.destroy('connect failed');
+      return;
+    } finally {
+      this.connecting.delete(connection);
+    }
+    if (this.closing !== undefined || !connection.isOpen) {
+      log.warn({ uuid: connected.channel.uuid }, 'outbound connection dropped: closed during connect');
+      connection.destroy('closed during connect');
+      return;
+    }
+    // From now on every line of this connection (its EslConnection's too) names the call.
+    log.setBindings({ uuid: connected.channel.uuid });
+    this.startSession(connection, connected, log);
+  }
+
+  private startSession(connection: EslConnection, connected: ConnectedChannel, log: Logger): void {
+    const session = new OutboundSession(connection, connected, log);
+    this.live.add(session);
+    void session.whenEnded().then(() => this.live.delete(session));
+    const c = connected.channel;
+    log.info(
+      { caller: c.callerNumber, destination: c.destinationNumber, channel: c.channelName, context: c.context },
+      'outbound session started',
+    );
+    if (this.listenerCount('session') === 0) {
+      log.warn('outbound session closed: nothing handles outbound sessions');
+      void session.close();
+      return;
+    }
+    try {
+      this.emit('session', session);
+    } catch (error) {
+      log.error({ err: error }, "outbound 'session' listener threw; closing the session");
+      void session.close();
+    }
+  }
+}
+
+export function createOutboundServer(options: OutboundServerOptions): OutboundServer {
+  return new OutboundServer(options);
+}

@@ -1,0 +1,22 @@
+/** The `fsConfig` configuration section: inputs of `freecti fs-config` (docs/routing.md). */
+import { z } from 'zod';
+
+const cidr = z.string().regex(/^[0-9A-Fa-f:.]+\/\d{1,3}$/, 'must be a CIDR such as 192.0.2.10/32');
+const contextName = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - only');
+
+export const fsConfigSchema = z
+  .strictObject({
+    /** freecti's base URL as FreeSWITCH reaches it; default from `http` (host 0.0.0.0/:: becomes 127.0.0.1). */
+    freectiUrl: z.string().regex(/^https?:\/\/[^/\s]+$/, 'must be http(s)://host[:port] without a path').optional(),
+    /** mod_xml_curl `timeout` param, seconds (without it a hung request stalls FreeSWITCH). */
+    xmlCurlTimeoutSeconds: z.number().int().min(1).max(60).default(6),
+    /** Addresses allowed to use FreeSWITCH's event socket besides loopback (freecti's hosts). */
+    eventSocketAllow: z.array(cidr).default([]),
+    /** Addresses (carriers, SBCs) allowed to send calls into the public context. */
+    inboundAllow: z.array(cidr).default([]),
+    /** Context of calls from outside: routed by freecti, never to gateways. */
+    publicContext: contextName.default('public'),
+    /** Context of calls from registered users: routed by freecti, may dial out. */
+    internalContext: contextName.default('default'),
+  })
+  .prefault({});

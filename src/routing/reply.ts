@@ -1,0 +1,43 @@
+/**
+ * The webhook's answer (seed 000): a JSON array of `{"application", "data"}`, run in
+ * order; a single object is accepted as a one-action list. `data` may be left out
+ * (empty) or be a number (written as text). Anything else is refused with a reason.
+ */
+import { isXmlSafe } from '../xml-curl/xml.js';
+import { refusal } from './action-policy.js';
+import type { DialplanAction } from './route-schema.js';
+
+export const MAX_ACTIONS = 64;
+const MAX_DATA = 4096;
+
+export type ParsedReply = { ok: true; actions: DialplanAction[] } | { ok: false; reason: string };
+
+export function parseActions(reply: unknown): ParsedReply {
+  const list = Array.isArray(reply) ? reply : reply !== null && typeof reply === 'object' ? [reply] : undefined;
+  if (list === undefined) return { ok: false, reason: 'reply is not a JSON array or object' };
+  if (list.length === 0) return { ok: false, reason: 'reply is an empty action list' };
+  if (list.length > MAX_ACTIONS) return { ok: false, reason: `reply has more than ${MAX_ACTIONS} actions` };
+  const actions: DialplanAction[] = [];
+  for (const [index, item] of list.entries()) {
+    const action = parseAction(item);
+    if (typeof action === 'string') return { ok: false, reason: `action ${index}: ${action}` };
+    actions.push(action);
+  }
+  return { ok: true, actions };
+}
+
+function parseAction(item: unknown): DialplanAction | string {
+  if (item === null || typeof item !== 'object' || Array.isArray(item)) return 'not an object';
+  const { application, data } = item as { application?: unknown; data?: unknown };
+  if (typeof application !== 'string') return '"application" is missing or not a string';
+  let text: string;
+  if (data === undefined || data === null) text = '';
+  else if (typeof data === 'string') text = data;
+  else if (typeof data === 'number' && Number.isFinite(data)) text = String(data);
+  else return `"data" of '${application.slice(0, 64)}' is not a string`;
+  if (text.length > MAX_DATA) return `"data" of '${application.slice(0, 64)}' is longer than ${MAX_DATA} characters`;
+  if (!isXmlSafe(text) || /[\r\n]/.test(text)) return `"data" of '${application.slice(0, 64)}' holds control characters`;
+  const why = refusal(application, text);
+  if (why !== undefined) return why;
+  return { application, data: text };
+}

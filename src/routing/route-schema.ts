@@ -1,0 +1,65 @@
+/**
+ * One routing rule (docs/routing.md): calls hunted in `context` whose destination number
+ * matches `destination` make freecti ask `url`; the JSON reply becomes the dialplan.
+ * Used by the config (`routing.routes`), the REST API and the Redis store alike.
+ */
+import { z } from 'zod';
+import { refusal } from './action-policy.js';
+import { checkUrlTemplate } from './template.js';
+
+export const actionSchema = z
+  .strictObject({
+    application: z.string().min(1).max(64),
+    data: z.string().max(4096).default(''),
+  })
+  .superRefine((action, ctx) => {
+    const why = refusal(action.application, action.data);
+    if (why !== undefined) ctx.addIssue({ code: 'custom', message: why });
+  });
+
+export type DialplanAction = z.infer<typeof actionSchema>;
+
+export const DEFAULT_FALLBACK: readonly DialplanAction[] = [{ application: 'hangup', data: 'NORMAL_TEMPORARY_FAILURE' }];
+
+const timeoutMs = z.number().int().min(50).max(30_000);
+
+export const routeSchema = z.strictObject({
+  /** Unique name: the REST path segment and the Redis hash field. */
+  id: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - only (1-64 chars)'),
+  /** The dialplan context (Hunt-Context) this route serves. */
+  context: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - only (1-64 chars)'),
+  /** Regular expression on the destination number; default: every number. */
+  destination: z
+    .string()
+    .max(256)
+    .default('^.*$')
+    .refine((source) => compiles(source), 'not a valid regular expression'),
+  /** Lower first; routes of one context are tried in this order, then by id. */
+  priority: z.number().int().min(0).max(1_000_000).default(100),
+  /** URL template: `${destination_number}`, `${caller_id_number}`, `${uuid}`, any field or `${var}` of a channel variable. */
+  url: z.string().max(2048).superRefine((url, ctx) => {
+    const why = checkUrlTemplate(url);
+    if (why !== undefined) ctx.addIssue({ code: 'custom', message: why });
+  }),
+  method: z.enum(['GET', 'POST']).default('GET'),
+  /** POST body: every field of the request, as a form or as one JSON object. */
+  body: z.enum(['form', 'json']).default('form'),
+  connectTimeoutMs: timeoutMs.default(3000),
+  responseTimeoutMs: timeoutMs.default(3000),
+  /** Run when the webhook fails in any way. */
+  fallback: z.array(actionSchema).min(1).max(64).default(() => DEFAULT_FALLBACK.map((a) => ({ ...a }))),
+  /** HMAC-SHA256 secret: requests carry X-Freecti-Signature (docs/webhooks.md). */
+  secret: z.string().min(16, 'at least 16 characters').max(256).optional(),
+});
+
+export type Route = z.infer<typeof routeSchema>;
+export type RouteInput = z.input<typeof routeSchema>;
+
+function compiles(source: string): boolean {
+  try {
+    new RegExp(source);
+    return true;
+  } catch {
+    return false;
+  }
+}

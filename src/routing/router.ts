@@ -1,0 +1,98 @@
+/**
+ * HTTP call routing (seed 000, docs/routing.md): turns one mod_xml_curl dialplan
+ * request into the dialplan document FreeSWITCH runs.
+ *
+ * - no route for the hunted context and number: "not found" (FreeSWITCH uses its static XML);
+ * - route found: ask its URL; a valid action list becomes the document;
+ * - any failure (timeout, refused, non-2xx, not JSON, empty list, refused application):
+ *   the route's fallback actions, and one log line with the call uuid and the reason.
+ */
+import { Counter, type Registry } from 'prom-client';
+import type { Logger } from '../logger.js';
+import type { FreectiError } from '../errors.js';
+import type { WebhookClient, WebhookRequest } from '../webhook/types.js';
+import { NOT_FOUND_DOCUMENT } from '../xml-curl/xml.js';
+import { dialplanDocument } from './dialplan-xml.js';
+import { parseActions } from './reply.js';
+import type { Route } from './route-schema.js';
+import { matchRoute, type RouteStore } from './route-store.js';
+import { expandTemplate } from './template.js';
+import { huntTarget, type Fields } from './variables.js';
+
+export interface RouterDeps {
+  store: RouteStore;
+  webhooks: WebhookClient;
+  logger: Logger;
+  registry?: Registry;
+}
+
+export type RoutingOutcome = 'routed' | 'fallback' | 'not_found';
+
+export interface DialplanRouter {
+  /** The XML document for one dialplan request (never throws). */
+  route(fields: Fields): Promise<string>;
+}
+
+export function createDialplanRouter(deps: RouterDeps): DialplanRouter {
+  const log = deps.logger.child({ component: 'routing' });
+  const outcomes = new Counter({
+    name: 'freecti_routing_requests_total',
+    help: 'Dialplan requests by outcome: routed (webhook actions), fallback (route fallback actions), not_found (static XML).',
+    labelNames: ['outcome'],
+    registers: deps.registry === undefined ? [] : [deps.registry],
+  });
+
+  const fallback = (route: Route, context: string, uuid: string, reason: string, code: string): string => {
+    outcomes.inc({ outcome: 'fallback' });
+    log.warn({ uuid, route: route.id, context, code, reason }, `call ${uuid}: route '${route.id}' failed (${reason}); serving its fallback actions`);
+    return dialplanDocument(context, route.fallback);
+  };
+
+  return {
+    async route(fields) {
+      const { context, destination, uuid } = huntTarget(fields);
+      let route: Route | undefined;
+      try {
+        route = matchRoute(await deps.store.table(), context, destination);
+      } catch (error) {
+        outcomes.inc({ outcome: 'not_found' });
+        log.error({ uuid, context, reason: (error as Error).message }, `call ${uuid}: route table unavailable; answered not found (static XML)`);
+        return NOT_FOUND_DOCUMENT;
+      }
+      if (route === undefined) {
+        outcomes.inc({ outcome: 'not_found' });
+        log.debug({ uuid, context, destination }, 'no route; answered not found');
+        return NOT_FOUND_DOCUMENT;
+      }
+      let data: unknown;
+      try {
+        ({ data } = await deps.webhooks.requestJson(webhookRequest(route, fields, uuid)));
+      } catch (error) {
+        const failure = error as FreectiError;
+        return fallback(route, context, uuid, String(failure.details?.['reason'] ?? failure.message), failure.code);
+      }
+      const parsed = parseActions(data);
+      if (!parsed.ok) return fallback(route, context, uuid, parsed.reason, 'FREECTI_ERR_WEBHOOK_BAD_REPLY');
+      outcomes.inc({ outcome: 'routed' });
+      return dialplanDocument(context, parsed.actions);
+    },
+  };
+}
+
+/** The request made for one call: the URL template expanded; POST carries every field. */
+export function webhookRequest(route: Route, fields: Fields, uuid: string): WebhookRequest {
+  const request: WebhookRequest = {
+    url: expandTemplate(route.url, fields),
+    method: route.method,
+    connectTimeoutMs: route.connectTimeoutMs,
+    responseTimeoutMs: route.responseTimeoutMs,
+    ...(uuid === '' ? {} : { requestId: uuid }),
+    ...(route.secret === undefined ? {} : { secret: route.secret }),
+  };
+  if (route.method === 'POST') {
+    const all = Object.fromEntries(fields);
+    if (route.body === 'json') request.json = all;
+    else request.form = all;
+  }
+  return request;
+}

@@ -1,0 +1,125 @@
+/**
+ * Wires one freecti instance: Redis client, FreeSWITCH node pool, metrics and the HTTP
+ * app, then listens. It starts even when Redis and every FreeSWITCH node are down:
+ * both reconnect forever in the background, log clearly, and /health shows them.
+ * `stop()` shuts down gracefully: stop accepting HTTP, close the pool, quit Redis.
+ */
+import { readFileSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import type { Config } from './config/schema.js';
+import { createNodePool } from './esl/node-pool.js';
+import type { FsPool } from './esl/types.js';
+import { buildApp, type AppPlugin } from './http/app.js';
+import type { Logger } from './logger.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { closeRedis, createRedis, redactUrl } from './redis.js';
+
+export interface Service {
+  readonly app: FastifyInstance;
+  /** Where the HTTP server listens, e.g. `http://127.0.0.1:8088`. */
+  readonly url: string;
+  readonly redis: Redis;
+  readonly pool: FsPool;
+  readonly metrics: Metrics;
+  /** Graceful shutdown; safe to call more than once. */
+  stop(): Promise<void>;
+}
+
+export interface ServiceOptions {
+  /** Replaces the real pool (tests). */
+  createPool?: (config: Config, logger: Logger) => FsPool;
+  extraRoutes?: readonly AppPlugin[];
+  /** Longest wait for each shutdown step. Default 10 s. */
+  stopTimeoutMs?: number;
+}
+
+export async function startService(config: Config, logger: Logger, options: ServiceOptions = {}): Promise<Service> {
+  const version = packageVersion();
+  logger.info({ version, pid: process.pid }, 'freecti starting');
+  const metrics = createMetrics({ version });
+  const redis = createRedis(config, logger);
+  let pool: FsPool;
+  try {
+    pool = (options.createPool ?? createNodePool)(config, logger);
+  } catch (error) {
+    await closeRedis(redis);
+    throw error;
+  }
+  metrics.observeRedis(redis);
+  metrics.observePool(pool);
+  const app = buildApp({ config, logger, redis, pool, metrics, version }, options.extraRoutes);
+  const stopTimeoutMs = options.stopTimeoutMs ?? 10_000;
+
+  const shutdown = async (): Promise<void> => {
+    await step(logger, 'http server', stopTimeoutMs, () => app.close());
+    await step(logger, 'freeswitch pool', stopTimeoutMs, () => pool.close());
+    await step(logger, 'redis', stopTimeoutMs, () => closeRedis(redis));
+  };
+
+  let url: string;
+  try {
+    await app.listen({ host: config.http.host, port: config.http.port });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address !== null ? address.port : config.http.port;
+    const host = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;
+    url = `http://${host}:${port}`;
+  } catch (error) {
+    await shutdown();
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new Error(`cannot listen on ${config.http.host}:${config.http.port} (${reason})`, { cause: error });
+  }
+
+  logger.info(
+    {
+      url,
+      redis: redactUrl(config.redis.url),
+      nodes: config.freeswitch.nodes.map((n) => `${n.name}=${n.host}:${n.port}`),
+    },
+    'freecti listening; Redis and FreeSWITCH connect in the background (see /health)',
+  );
+
+  let stopping: Promise<void> | undefined;
+  return {
+    app,
+    url,
+    redis,
+    pool,
+    metrics,
+    stop() {
+      stopping ??= (async () => {
+        logger.info('freecti stopping');
+        await shutdown();
+        logger.info('freecti stopped');
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** Runs one shutdown step, bounded in time; a failure is logged, never thrown. */
+async function step(logger: Logger, what: string, timeoutMs: number, run: () => Promise<unknown>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      run(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`did not close within ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
+  } catch (error) {
+    logger.warn({ err: (error as Error).message }, `closing ${what} failed`);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The version in package.json (one level above both src/ and dist/). */
+export function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+    return typeof pkg.version === 'string' ? pkg.version : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}

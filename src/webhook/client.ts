@@ -1,0 +1,181 @@
+/**
+ * The shared webhook client (docs/webhooks.md): undici, one connection pool per origin
+ * (and connect timeout), connect and response timeouts per request, a body size limit,
+ * JSON or form bodies, an `X-Request-Id`, optional HMAC signatures, metrics per target,
+ * and exactly four typed failures. `notify` adds background retries (notifier.ts).
+ */
+import { randomUUID } from 'node:crypto';
+import { Pool } from 'undici';
+import type { Registry } from 'prom-client';
+import type { FreectiError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { buildUrl, encodeForm, targetOf } from './encode.js';
+import { classifyError, outcomeOf, webhookFailure } from './failure.js';
+import { createWebhookMetrics, type WebhookMetrics } from './metrics.js';
+import { createNotifier } from './notifier.js';
+import { signatureHeaders } from './signature.js';
+import type { WebhookClient, WebhookRequest, WebhookResponse } from './types.js';
+
+export interface WebhookClientOptions {
+  /** Metrics are registered here (the service's registry from src/metrics.ts). */
+  registry?: Registry;
+  logger?: Logger;
+  connectTimeoutMs?: number;
+  responseTimeoutMs?: number;
+  maxBodyBytes?: number;
+  /** Connections per origin. Default 32. */
+  connectionsPerOrigin?: number;
+  /** Notifications pending at once; more are dropped and logged. Default 10000. */
+  maxPendingNotifications?: number;
+}
+
+export function createWebhookClient(options: WebhookClientOptions = {}): WebhookClient {
+  const defaults = {
+    connectTimeoutMs: options.connectTimeoutMs ?? 3000,
+    responseTimeoutMs: options.responseTimeoutMs ?? 3000,
+    maxBodyBytes: options.maxBodyBytes ?? 64 * 1024,
+  };
+  const metrics: WebhookMetrics = createWebhookMetrics(options.registry);
+  const pools = new Map<string, Pool>();
+  let closed = false;
+
+  const poolFor = (url: URL, connectTimeoutMs: number): Pool => {
+    const key = `${url.origin}|${connectTimeoutMs}`;
+    let pool = pools.get(key);
+    if (pool === undefined) {
+      pool = new Pool(url.origin, {
+        connections: options.connectionsPerOrigin ?? 32,
+        connect: { timeout: connectTimeoutMs },
+        keepAliveTimeout: 4000,
+        keepAliveMaxTimeout: 60_000,
+      });
+      pools.set(key, pool);
+    }
+    return pool;
+  };
+
+  const request = async (req: WebhookRequest): Promise<WebhookResponse> => {
+    const started = performance.now();
+    const target = targetOf(req.url);
+    const requestId = req.requestId ?? randomUUID();
+    try {
+      const response = await exchange(req, target, requestId, started);
+      metrics.observe(target, 'ok', response.durationMs / 1000);
+      return response;
+    } catch (error) {
+      const failure = error as FreectiError;
+      metrics.observe(target, outcomeOf(failure), (performance.now() - started) / 1000);
+      throw failure;
+    }
+  };
+
+  const exchange = async (req: WebhookRequest, target: string, requestId: string, started: number): Promise<WebhookResponse> => {
+    if (closed) throw webhookFailure('WEBHOOK_UNREACHABLE', target, 'client closed');
+    const url = buildUrl(req.url, req.query);
+    if (url === undefined) throw webhookFailure('WEBHOOK_UNREACHABLE', target, 'invalid url (absolute http or https, no credentials)');
+    const connectTimeoutMs = req.connectTimeoutMs ?? defaults.connectTimeoutMs;
+    const responseTimeoutMs = req.responseTimeoutMs ?? defaults.responseTimeoutMs;
+    const maxBodyBytes = req.maxBodyBytes ?? defaults.maxBodyBytes;
+    const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'freecti-webhook', ...req.headers, 'x-request-id': requestId };
+    let body: string | undefined;
+    if (req.json !== undefined) {
+      body = JSON.stringify(req.json);
+      headers['content-type'] = 'application/json';
+    } else if (req.form !== undefined) {
+      body = encodeForm(req.form);
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+    }
+    const method = req.method ?? (body === undefined ? 'GET' : 'POST');
+    const path = `${url.pathname}${url.search}`;
+    if (req.secret !== undefined && req.secret !== '') Object.assign(headers, signatureHeaders(req.secret, body ?? path));
+
+    const controller = new AbortController();
+    let timedOut = false;
+    let callerAborted = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, connectTimeoutMs + responseTimeoutMs);
+    const onAbort = (): void => {
+      callerAborted = true;
+      controller.abort();
+    };
+    req.signal?.addEventListener('abort', onAbort, { once: true });
+    if (req.signal?.aborted === true) onAbort();
+    try {
+      const res = await poolFor(url, connectTimeoutMs).request({
+        path,
+        method,
+        headers,
+        ...(body === undefined ? {} : { body }),
+        signal: controller.signal,
+        headersTimeout: responseTimeoutMs,
+        bodyTimeout: responseTimeoutMs,
+      });
+      if (res.statusCode < 200 || res.statusCode > 299) {
+        await res.body.dump({ limit: maxBodyBytes }).catch(() => undefined);
+        throw webhookFailure('WEBHOOK_BAD_STATUS', target, `status ${res.statusCode}`, { status: res.statusCode });
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of res.body) {
+        size += (chunk as Buffer).length;
+        if (size > maxBodyBytes) {
+          res.body.destroy();
+          throw webhookFailure('WEBHOOK_BAD_REPLY', target, `body larger than ${maxBodyBytes} bytes`);
+        }
+        chunks.push(chunk as Buffer);
+      }
+      return {
+        status: res.statusCode,
+        headers: flattenHeaders(res.headers),
+        body: Buffer.concat(chunks).toString('utf8'),
+        durationMs: performance.now() - started,
+        requestId,
+      };
+    } catch (error) {
+      throw classifyError(error, target, timedOut, callerAborted);
+    } finally {
+      clearTimeout(timer);
+      req.signal?.removeEventListener('abort', onAbort);
+    }
+  };
+
+  const requestJson = async (req: WebhookRequest): Promise<{ response: WebhookResponse; data: unknown }> => {
+    const response = await request(req);
+    try {
+      return { response, data: JSON.parse(response.body) as unknown };
+    } catch {
+      throw webhookFailure('WEBHOOK_BAD_REPLY', targetOf(req.url), 'body is not JSON', { status: response.status });
+    }
+  };
+
+  const notifier = createNotifier({
+    send: request,
+    metrics,
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+    maxPending: options.maxPendingNotifications ?? 10_000,
+  });
+
+  return {
+    request,
+    requestJson,
+    notify: (req, retry) => notifier.notify(req, retry),
+    pendingNotifications: () => notifier.pending(),
+    async close(graceMs = 2000) {
+      await notifier.close(graceMs);
+      closed = true;
+      const all = [...pools.values()];
+      pools.clear();
+      await Promise.allSettled(all.map((pool) => pool.close()));
+    },
+  };
+}
+
+function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
+}

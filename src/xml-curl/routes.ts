@@ -1,0 +1,74 @@
+/**
+ * `POST /freeswitch/xml`: the mod_xml_curl gateway-url (docs/xml-curl.md).
+ *
+ * Always answers 200 `text/xml` with a well-formed document: the section handler's
+ * answer, or "not found" for an unknown section, a missing handler, a handler error
+ * or a request we refuse. FreeSWITCH falls back to its static XML on "not found".
+ *
+ * The endpoint hands out passwords, so it only answers addresses in
+ * `xmlCurl.allowFrom` (default loopback) and, when `xmlCurl.credentials` is set,
+ * requests with that HTTP basic auth (`gateway-credentials` in xml_curl.conf.xml).
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { AppPlugin } from '../http/app.js';
+import { parseCidrList } from '../directory/cidr.js';
+import { createDirectoryHandler } from '../directory/handler.js';
+import { Keys } from '../keys.js';
+import { MAX_FORM_BYTES, parseXmlCurlForm } from './request.js';
+import { NOT_FOUND_DOCUMENT } from './xml.js';
+
+const XML_TYPE = 'text/xml';
+
+export const xmlCurlRoutes: AppPlugin = async (app, deps) => {
+  const { config, logger, openapi } = deps;
+  const sections = deps.xmlCurl;
+  const log = logger.child({ component: 'xml-curl' });
+  if (!sections.has('directory')) {
+    const keys = new Keys(config.redis.keyPrefix);
+    sections.register('directory', createDirectoryHandler({ redis: deps.redis, keys, config, logger: log }));
+  }
+  const allow = parseCidrList(config.xmlCurl.allowFrom.join(','));
+  const expected = config.xmlCurl.credentials === undefined ? undefined : digest(`Basic ${Buffer.from(config.xmlCurl.credentials).toString('base64')}`);
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: MAX_FORM_BYTES }, (_req, body, done) => done(null, body));
+
+  openapi.addTag('freeswitch', 'Endpoints FreeSWITCH itself calls');
+  openapi.addPath('/freeswitch/xml', 'post', {
+    summary: 'mod_xml_curl gateway-url (directory, and dialplan when routing is enabled)',
+    description: 'Form fields exactly as mod_xml_curl sends them. Always 200 text/xml; "not found" makes FreeSWITCH use its static XML.',
+    operationId: 'xmlCurl',
+    tags: ['freeswitch'],
+    requestBody: { content: { 'application/x-www-form-urlencoded': { schema: { type: 'object', additionalProperties: { type: 'string' } } } } },
+    responses: { '200': { description: 'FreeSWITCH XML document', content: { 'text/xml': { schema: { type: 'string' } } } } },
+  });
+
+  app.post('/freeswitch/xml', async (request, reply) => {
+    void reply.header('content-type', XML_TYPE);
+    if (!allow.contains(request.ip)) {
+      log.warn({ ip: request.ip }, 'xml_curl request from an address outside xmlCurl.allowFrom refused');
+      return reply.code(403).send(NOT_FOUND_DOCUMENT);
+    }
+    if (expected !== undefined) {
+      const given = request.headers.authorization;
+      if (given === undefined || !timingSafeEqual(digest(given), expected)) {
+        log.warn({ ip: request.ip }, 'xml_curl request without the configured credentials refused');
+        return reply.code(401).send(NOT_FOUND_DOCUMENT);
+      }
+    }
+    const body = typeof request.body === 'string' ? request.body : '';
+    const req = parseXmlCurlForm(body);
+    const handler = sections.handler(req.section);
+    if (handler === undefined) return NOT_FOUND_DOCUMENT;
+    try {
+      return await handler(req);
+    } catch (error) {
+      log.error({ err: error, section: req.section }, 'xml_curl handler failed; answered not found');
+      return NOT_FOUND_DOCUMENT;
+    }
+  });
+};
+
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text).digest();
+}

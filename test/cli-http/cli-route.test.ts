@@ -1,0 +1,192 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { request } from 'undici';
+import { cliRoutes } from '../../src/cli-http/cli-route.js';
+import { KEY, OPS_KEY, makeApp, scriptedPool } from './helpers.js';
+
+const config = {
+  cli: {
+    key: KEY,
+    keys: [
+      { id: 'ops', key: OPS_KEY, allow: ['status', 'system'], ratePerMinute: 0 },
+      { id: 'lan', key: 'lan-key-0123456789abcdef', allow: ['*'], sourceCidrs: ['10.0.0.0/8'] },
+      { id: 'slow', key: 'slow-key-0123456789abcdef', allow: ['status'], ratePerMinute: 2 },
+    ],
+  },
+};
+
+function setup() {
+  const pool = scriptedPool('fs1', 'fs2');
+  const { app, logs } = makeApp(config, pool, [cliRoutes]);
+  return { app, logs, pool, fs1: pool.nodes[0]!, fs2: pool.nodes[1]! };
+}
+
+test('status: the exact FreeSWITCH text, text/plain, whatever the encoding of arg', async () => {
+  const { app, fs1 } = setup();
+  for (const url of [`/cli?key=${KEY}&cmd=status`, `/cli?key=${KEY}&cmd=status&arg=`, `/cli?cmd=status&key=${KEY}`]) {
+    const res = await app.inject({ method: 'GET', url });
+    assert.equal(res.statusCode, 200);
+    assert.match(res.headers['content-type'] as string, /^text\/plain/);
+    assert.equal(res.body, 'UP 0 years, 0 days, 0 hours, 1 minute, 2 seconds\n0 session(s) since startup\n');
+    assert.equal(res.headers['x-freecti-node'], 'fs1');
+  }
+  fs1.handlers.set('echo', (args) => `${args}\n`);
+  for (const arg of ['a+b+%2B', 'a%20b%20%2B', 'a b +'.replace(/ /g, '+').replace('++', '+%2B')]) {
+    const res = await app.inject({ method: 'GET', url: `/cli?key=${KEY}&cmd=echo&arg=${arg}` });
+    assert.equal(res.body, 'a b +\n');
+  }
+});
+
+test('FreeSWITCH -ERR stays HTTP 200 with the exact text and X-Freecti-Result: err', async () => {
+  const { app, fs1 } = setup();
+  const res = await app.inject({ method: 'GET', url: `/cli?key=${KEY}&cmd=originate&arg=user/1015+%26park()` });
+  assert.equal(res.statusCode, 200);
+  assert.equal(res.body, '-ERR USER_NOT_REGISTERED\n');
+  assert.equal(res.headers['x-freecti-result'], 'err');
+  assert.deepEqual(fs1.calls, [{ kind: 'api', command: 'originate', args: 'user/1015 &park()' }]);
+});
+
+test('bgapi (seed example 1): +OK Job-UUID and the job runs the inner command in the background', async () => {
+  const { app, fs1 } = setup();
+  const res = await app.inject({ method: 'GET', url: `/cli?key=${KEY}&cmd=bgapi&arg=originate%20user%2F1000%20%26echo` });
+  assert.equal(res.statusCode, 200);
+  const call = fs1.calls[0];
+  assert.equal(call?.kind, 'bgapi');
+  assert.equal(call?.command, 'originate');
+  assert.equal(call?.args, 'user/1000 &echo');
+  assert.equal(res.body, `+OK Job-UUID: ${call?.jobUuid}\n`);
+});
+
+test('wrong or missing key: 401 and nothing runs', async () => {
+  const { app, fs1 } = setup();
+  for (const url of ['/cli?cmd=status', '/cli?key=nope&cmd=status', `/cli?key=${KEY}x&cmd=status`]) {
+    const res = await app.inject({ method: 'GET', url });
+    assert.equal(res.statusCode, 401);
+    assert.equal(res.json().error.code, 'FREECTI_ERR_UNAUTHORIZED');
+  }
+  assert.equal(fs1.calls.length, 0);
+  const header = await app.inject({ method: 'GET', url: '/cli?cmd=status', headers: { 'x-api-key': KEY } });
+  assert.equal(header.statusCode, 200);
+  const bearer = await app.inject({ method: 'GET', url: '/cli?cmd=status', headers: { authorization: `Bearer ${KEY}` } });
+  assert.equal(bearer.statusCode, 200);
+});
+
+test('no key configured: 503 CLI_DISABLED', async () => {
+  const { app } = makeApp({}, scriptedPool('fs1'), [cliRoutes]);
+  const res = await app.inject({ method: 'GET', url: '/cli?key=anything&cmd=status' });
+  assert.equal(res.statusCode, 503);
+  assert.equal(res.json().error.code, 'FREECTI_ERR_CLI_DISABLED');
+});
+
+test('dangerous commands are refused (403) with the single key, directly and through indirections', async () => {
+  const { app, fs1 } = setup();
+  const attempts = [
+    'cmd=system&arg=id',
+    'cmd=bgapi&arg=system%20id',
+    'cmd=bgapi&arg=originate%20user/1000%20%26system(id)',
+    'cmd=sched_api&arg=%2B1%20none%20bg_system%20id',
+    'cmd=expand&arg=status',
+    'cmd=originate&arg=%7Bapi_on_answer%3Dsystem%20id%7Duser/1000%20%26park()',
+    'cmd=cti_originate&arg=user/1000%20%27lua:x.lua%27%20inline',
+    'cmd=fsctl&arg=shutdown',
+  ];
+  for (const q of attempts) {
+    const res = await app.inject({ method: 'GET', url: `/cli?key=${KEY}&${q}` });
+    assert.equal(res.statusCode, 403, q);
+    assert.equal(res.json().error.code, 'FREECTI_ERR_CLI_COMMAND_FORBIDDEN');
+  }
+  assert.equal(fs1.calls.length, 0);
+});
+
+test('a key granted system explicitly may run it; other commands stay refused for it', async () => {
+  const { app, fs1 } = setup();
+  fs1.handlers.set('system', () => 'ok\n');
+  const res = await app.inject({ method: 'GET', url: `/cli?key=${OPS_KEY}&cmd=system&arg=true` });
+  assert.equal(res.statusCode, 200);
+  const denied = await app.inject({ method: 'GET', url: `/cli?key=${OPS_KEY}&cmd=uuid_kill&arg=x` });
+  assert.equal(denied.statusCode, 403);
+  assert.deepEqual(denied.json().error.details.missing, ['uuid_kill']);
+});
+
+test('bad input: line breaks, empty cmd, bad command name, too long → 400, nothing runs', async () => {
+  const { app, fs1 } = setup();
+  for (const q of ['cmd=status&arg=x%0Aapi%20system%20id', 'cmd=status%0D%0A', 'cmd=', 'arg=x', 'cmd=a%20b', `cmd=status&arg=${'x'.repeat(9000)}`]) {
+    const res = await app.inject({ method: 'GET', url: `/cli?key=${KEY}&${q}` });
+    assert.equal(res.statusCode, 400, q);
+    assert.equal(res.json().error.code, 'FREECTI_ERR_BAD_REQUEST');
+  }
+  assert.equal(fs1.calls.length, 0);
+});
+
+test('node= picks the node; an unknown node is 404; FreeSWITCH down is 503', async () => {
+  const { app, fs1, fs2 } = setup();
+  const second = await app.inject({ method: 'GET', url: `/cli?key=${KEY}&cmd=status&node=fs2` });
+  assert.equal(second.headers['x-freecti-node'], 'fs2');
+  assert.equal(fs2.calls.length, 1);
+  const unknown = await app.inject({ method: 'GET', url: `/cli?key=${KEY}&cmd=status&node=nope` });
+  assert.equal(unknown.statusCode, 404);
+  fs1.ready = false;
+  const fallback = await app.inject({ method: 'GET', url: `/cli?key=${KEY}&cmd=status` });
+  assert.equal(fallback.headers['x-freecti-node'], 'fs2');
+  fs2.ready = false;
+  const down = await app.inject({ method: 'GET', url: `/cli?key=${KEY}&cmd=status` });
+  assert.equal(down.statusCode, 503);
+  assert.equal(down.json().error.code, 'FREECTI_ERR_ESL_NOT_CONNECTED');
+});
+
+test('source CIDRs and rate limit per key', async () => {
+  const { app } = setup();
+  const outside = await app.inject({ method: 'GET', url: '/cli?key=lan-key-0123456789abcdef&cmd=status' });
+  assert.equal(outside.statusCode, 403);
+  assert.equal(outside.json().error.code, 'FREECTI_ERR_CLI_SOURCE_FORBIDDEN');
+  const inside = await app.inject({ method: 'GET', url: '/cli?key=lan-key-0123456789abcdef&cmd=status', remoteAddress: '10.1.2.3' });
+  assert.equal(inside.statusCode, 200);
+  const codes: number[] = [];
+  for (let i = 0; i < 3; i++) codes.push((await app.inject({ method: 'GET', url: '/cli?key=slow-key-0123456789abcdef&cmd=status' })).statusCode);
+  assert.deepEqual(codes, [200, 200, 429]);
+});
+
+test('every call is audited (key id, ip, command, arguments, status, duration) and the key is never logged', async () => {
+  const { app, logs } = setup();
+  await app.inject({ method: 'GET', url: `/cli?key=${KEY}&cmd=status` });
+  await app.inject({ method: 'GET', url: `/cli?key=${KEY}&cmd=system&arg=id` });
+  await app.inject({ method: 'GET', url: '/cli?key=wrong&cmd=status' });
+  const audit = logs.filter((l) => l['audit'] === true);
+  assert.equal(audit.length, 3);
+  assert.deepEqual(
+    audit.map((a) => [a['keyId'], a['cmd'], a['arg'], a['status'], a['result']]),
+    [
+      ['default', 'status', '', 200, '+OK'],
+      ['default', 'system', 'id', 403, 'FREECTI_ERR_CLI_COMMAND_FORBIDDEN'],
+      ['-', 'status', '', 401, 'FREECTI_ERR_UNAUTHORIZED'],
+    ],
+  );
+  for (const a of audit) {
+    assert.equal(a['ip'], '127.0.0.1');
+    assert.equal(typeof a['durationMs'], 'number');
+  }
+  assert.ok(!JSON.stringify(logs).includes(KEY));
+});
+
+test('over a real socket: the seed example 2 URL, encoded as in the seed, runs cti_originate via bgapi', async () => {
+  const { app, fs1 } = setup();
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  try {
+    const address = app.server.address();
+    const port = typeof address === 'object' && address !== null ? address.port : 0;
+    const url =
+      `http://127.0.0.1:${port}/cli?key=${KEY}&cmd=bgapi&arg=cti_originate%20%7Borigination_caller_id_number%3Dclicktocall%7Duser%2F121%20` +
+      'export%3Arecord_filename%3D%24%24%7Brecordings_dir%7D%2F%24%7Bstrftime(%25Y-%25m-%25d)%7D%2F%24%7Buuid%7D.wav%2Crecord_session%3A%24%7Brecord_filename%7D%2Cbridge%3A%7Borigination_caller_id_number%3D121%7Duser%2F1380000000%20inline';
+    const res = await request(url);
+    const body = await res.body.text();
+    assert.equal(res.statusCode, 200);
+    assert.match(body, /^\+OK Job-UUID: [0-9a-f-]{36}\n$/);
+    assert.equal(fs1.calls[0]?.command, 'originate');
+    assert.equal(
+      fs1.calls[0]?.args,
+      '{origination_caller_id_number=clicktocall}user/121 export:record_filename=$${recordings_dir}/${strftime(%Y-%m-%d)}/${uuid}.wav,record_session:${record_filename},bridge:{origination_caller_id_number=121}user/1380000000 inline',
+    );
+  } finally {
+    await app.close();
+  }
+});

@@ -1,0 +1,207 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig, parseFsList, parseListen } from '../src/config/load.js';
+import { isFreectiError } from '../src/errors.js';
+import { redactConfig } from '../src/cli.js';
+
+const root = join(import.meta.dirname, '..');
+
+function configError(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (error) {
+    assert.ok(isFreectiError(error, 'CONFIG_INVALID'), `expected CONFIG_INVALID, got ${String(error)}`);
+    assert.ok(!error.message.includes('\n'), 'the message is one line');
+    return error.message;
+  }
+  assert.fail('expected a configuration error');
+}
+
+function withFile(name: string, text: string, run: (path: string) => void): void {
+  const dir = mkdtempSync(join(tmpdir(), 'freecti-config-'));
+  try {
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    run(path);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('defaults: loopback listeners, local Redis, one local node', () => {
+  const config = loadConfig({});
+  assert.equal(config.redis.url, 'redis://127.0.0.1:6379');
+  assert.equal(config.redis.keyPrefix, '');
+  assert.deepEqual(config.http, { host: '127.0.0.1', port: 8088 });
+  assert.deepEqual(config.eslOutbound, { host: '127.0.0.1', port: 8084 });
+  assert.deepEqual(config.freeswitch.nodes, [{ name: '127.0.0.1:8021', host: '127.0.0.1', port: 8021, password: 'ClueCon' }]);
+  assert.equal(config.freeswitch.eventFormat, 'plain');
+  assert.equal(config.freeswitch.commandTimeoutMs, 10_000);
+  assert.equal(config.freeswitch.connectTimeoutMs, 5_000);
+  assert.deepEqual(config.freeswitch.reconnect, { initialDelayMs: 250, maxDelayMs: 30_000 });
+  assert.equal(config.cli.key, undefined);
+  assert.equal(config.log.level, 'info');
+});
+
+test('blank environment variables are ignored', () => {
+  const config = loadConfig({ REDIS_URL: '  ', FREECTI_FS: '', FREECTI_HTTP: ' ' });
+  assert.equal(config.redis.url, 'redis://127.0.0.1:6379');
+  assert.equal(config.http.port, 8088);
+});
+
+test('FREECTI_FS: several nodes, name= prefix, default names', () => {
+  const config = loadConfig({ FREECTI_FS: 'fs1=secret@10.0.0.1:8021, other@10.0.0.2:9021' });
+  assert.deepEqual(config.freeswitch.nodes, [
+    { name: 'fs1', host: '10.0.0.1', port: 8021, password: 'secret' },
+    { name: '10.0.0.2:9021', host: '10.0.0.2', port: 9021, password: 'other' },
+  ]);
+});
+
+test("FREECTI_FS: a password may contain '@' (the last one separates the host)", () => {
+  assert.deepEqual(parseFsList('p@ss@word@fs.example:8021'), [
+    { name: 'fs.example:8021', host: 'fs.example', port: 8021, password: 'p@ss@word' },
+  ]);
+  assert.deepEqual(parseFsList('n1=a@b@127.0.0.1:8021')[0]?.password, 'a@b');
+});
+
+test('FREECTI_FS: IPv6 [::1]:8021', () => {
+  const [node] = loadConfig({ FREECTI_FS: 'v6=ClueCon2@[::1]:8021' }).freeswitch.nodes;
+  assert.deepEqual(node, { name: 'v6', host: '::1', port: 8021, password: 'ClueCon2' });
+  assert.equal(parseFsList('pw@[::1]:8021')[0]?.name, '::1:8021');
+});
+
+test('FREECTI_FS: malformed entries name the entry', () => {
+  assert.match(configError(() => loadConfig({ FREECTI_FS: 'ok@h:1,nopassword' })), /^config FREECTI_FS\[1\]: 'nopassword' is not \[name=\]password@host:port$/);
+  assert.match(configError(() => loadConfig({ FREECTI_FS: 'pw@host' })), /FREECTI_FS\[0\]: 'host' is not host:port/);
+  assert.match(configError(() => loadConfig({ FREECTI_FS: 'pw@h:99999' })), /^config freeswitch\.nodes\[0\]\.port: /);
+});
+
+test('FREECTI_HTTP and FREECTI_ESL_OUTBOUND: host:port, [v6]:port, :port', () => {
+  assert.deepEqual(loadConfig({ FREECTI_HTTP: '0.0.0.0:9000' }).http, { host: '0.0.0.0', port: 9000 });
+  assert.deepEqual(loadConfig({ FREECTI_HTTP: '[::1]:9001' }).http, { host: '::1', port: 9001 });
+  assert.deepEqual(loadConfig({ FREECTI_HTTP: ':9002' }).http, { host: '127.0.0.1', port: 9002 });
+  assert.deepEqual(loadConfig({ FREECTI_ESL_OUTBOUND: '127.0.0.1:9084' }).eslOutbound, { host: '127.0.0.1', port: 9084 });
+  assert.deepEqual(parseListen('X', 'localhost:1'), { host: 'localhost', port: 1 });
+  assert.match(configError(() => loadConfig({ FREECTI_HTTP: 'nonsense' })), /^config FREECTI_HTTP: 'nonsense' is not host:port$/);
+});
+
+test('REDIS_URL, FREECTI_CLI_KEY, FREECTI_LOG_LEVEL', () => {
+  const config = loadConfig({ REDIS_URL: 'redis://:pw@10.1.1.1:6380/2', FREECTI_CLI_KEY: 'a-long-key-123', FREECTI_LOG_LEVEL: 'debug' });
+  assert.equal(config.redis.url, 'redis://:pw@10.1.1.1:6380/2');
+  assert.equal(config.cli.key, 'a-long-key-123');
+  assert.equal(config.log.level, 'debug');
+  assert.match(configError(() => loadConfig({ REDIS_URL: 'http://x' })), /^config redis\.url: must start with redis:\/\/ or rediss:\/\/$/);
+  assert.match(configError(() => loadConfig({ FREECTI_CLI_KEY: 'short' })), /^config cli\.key: must be at least 8 characters$/);
+  assert.match(configError(() => loadConfig({ FREECTI_LOG_LEVEL: 'loud' })), /^config log\.level: /);
+});
+
+test('YAML file, then environment variables on top', () => {
+  const yaml = [
+    'redis:',
+    '  url: redis://10.0.0.9:6379',
+    '  keyPrefix: "cc:"',
+    'freeswitch:',
+    '  eventFormat: json',
+    '  nodes:',
+    '    - { name: a, host: 10.0.0.1, port: 8021, password: "x@y" }',
+    'http: { host: 0.0.0.0, port: 8090 }',
+    'cli: { key: yaml-key-1234 }',
+  ].join('\n');
+  withFile('freecti.yaml', yaml, (path) => {
+    const config = loadConfig({ FREECTI_CONFIG: path, FREECTI_HTTP: '127.0.0.1:8099' });
+    assert.equal(config.redis.url, 'redis://10.0.0.9:6379');
+    assert.equal(config.redis.keyPrefix, 'cc:');
+    assert.equal(config.freeswitch.eventFormat, 'json');
+    assert.deepEqual(config.freeswitch.nodes, [{ name: 'a', host: '10.0.0.1', port: 8021, password: 'x@y' }]);
+    assert.equal(config.freeswitch.commandTimeoutMs, 10_000, 'defaults fill what the file leaves out');
+    assert.deepEqual(config.http, { host: '127.0.0.1', port: 8099 }, 'the environment wins over the file');
+    assert.equal(config.cli.key, 'yaml-key-1234');
+  });
+});
+
+test('JSON file', () => {
+  const json = JSON.stringify({ freeswitch: { nodes: [{ name: 'j', host: '::1', port: 8021, password: 'pw' }], reconnect: { maxDelayMs: 5000 } } });
+  withFile('freecti.json', json, (path) => {
+    const config = loadConfig({ FREECTI_CONFIG: path });
+    assert.equal(config.freeswitch.nodes[0]?.host, '::1');
+    assert.deepEqual(config.freeswitch.reconnect, { initialDelayMs: 250, maxDelayMs: 5000 });
+  });
+});
+
+test('an unknown key is refused with a message naming it', () => {
+  withFile('typo.yaml', 'http:\n  host: 127.0.0.1\n  port: 8088\n  hots: 0.0.0.0\n', (path) => {
+    const message = configError(() => loadConfig({ FREECTI_CONFIG: path }));
+    assert.match(message, /^config http: /);
+    assert.match(message, /hots/);
+  });
+  withFile('typo.json', '{"redis": {"url": "redis://h:1"}, "freeswich": {}}', (path) => {
+    assert.match(configError(() => loadConfig({ FREECTI_CONFIG: path })), /freeswich/);
+  });
+});
+
+test('unreadable or malformed files name the file', () => {
+  assert.match(configError(() => loadConfig({ FREECTI_CONFIG: '/nonexistent/freecti.yaml' })), /^config file \/nonexistent\/freecti\.yaml: /);
+  withFile('bad.json', '{"http": ', (path) => {
+    assert.match(configError(() => loadConfig({ FREECTI_CONFIG: path })), /^config file .*bad\.json: /);
+  });
+  withFile('list.yaml', '- a\n- b\n', (path) => {
+    assert.match(configError(() => loadConfig({ FREECTI_CONFIG: path })), /must hold an object/);
+  });
+});
+
+test('a bad port names the field', () => {
+  assert.match(configError(() => loadConfig({ FREECTI_HTTP: '127.0.0.1:70000' })), /^config http\.port: Too big/);
+  withFile('port.json', '{"eslOutbound": {"host": "127.0.0.1", "port": 0}}', (path) => {
+    assert.match(configError(() => loadConfig({ FREECTI_CONFIG: path })), /^config eslOutbound\.port: Too small/);
+  });
+});
+
+test('check-config redaction hides every secret', () => {
+  const config = loadConfig({ REDIS_URL: 'redis://user:topsecret@h:6379/0', FREECTI_FS: 'n=fs-pass@h:8021', FREECTI_CLI_KEY: 'cli-secret-key' });
+  const text = JSON.stringify(redactConfig(config));
+  for (const secret of ['topsecret', 'fs-pass', 'cli-secret-key']) assert.ok(!text.includes(secret), `${secret} is hidden`);
+  const nested = redactConfig({ ...config, admin: { keys: ['admin-secret-0123456789'] }, xmlCurl: { ...config.xmlCurl, credentials: 'fs:curl-secret' } } as typeof config);
+  const nestedText = JSON.stringify(nested);
+  for (const secret of ['admin-secret', 'curl-secret']) assert.ok(!nestedText.includes(secret), `${secret} is hidden`);
+  assert.equal(nested.redis.url, 'redis://user:***@h:6379/0');
+  assert.equal(config.freeswitch.nodes[0]?.password, 'fs-pass', 'the original is not modified');
+});
+
+function runCli(args: string[], env: Record<string, string>): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [join(root, 'bin/freecti.js'), ...args], {
+    cwd: root,
+    env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/tmp', ...env },
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+test('the real CLI: a bad value stops the start with one line and exit code 1', () => {
+  const result = runCli([], { FREECTI_HTTP: '127.0.0.1:99999' });
+  assert.equal(result.status, 1);
+  assert.equal(result.stdout, '');
+  assert.match(result.stderr, /^freecti: config http\.port: Too big[^\n]*\n$/);
+});
+
+test('the real CLI: check-config prints the redacted effective config', () => {
+  const result = runCli(['check-config'], { FREECTI_FS: 'fs1=s3cr3t-pw@127.0.0.1:8021', FREECTI_LOG_LEVEL: 'warn' });
+  assert.equal(result.status, 0, result.stderr);
+  const printed = JSON.parse(result.stdout) as { freeswitch: { nodes: { name: string; password: string }[] }; log: { level: string } };
+  assert.deepEqual(printed.freeswitch.nodes.map((n) => [n.name, n.password]), [['fs1', '[redacted]']]);
+  assert.equal(printed.log.level, 'warn');
+  assert.ok(!result.stdout.includes('s3cr3t-pw'));
+});
+
+test('the real CLI: --help and unknown commands', () => {
+  const help = runCli(['--help'], {});
+  assert.equal(help.status, 0);
+  assert.match(help.stdout, /check-config/);
+  const unknown = runCli(['frobnicate'], {});
+  assert.equal(unknown.status, 2);
+  assert.equal(unknown.stderr, "freecti: unknown command 'frobnicate' (see freecti --help)\n");
+});

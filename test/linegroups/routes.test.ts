@@ -1,0 +1,118 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Writable } from 'node:stream';
+import { Redis } from 'ioredis';
+import { validateConfig } from '../../src/config/load.js';
+import { buildApp } from '../../src/http/app.js';
+import { Keys } from '../../src/keys.js';
+import { createLogger } from '../../src/logger.js';
+import { createMetrics } from '../../src/metrics.js';
+import { LinegroupResolver } from '../../src/linegroups/resolver.js';
+import { linegroupRoutes } from '../../src/linegroups/routes.js';
+import type { FsPool } from '../../src/esl/types.js';
+import { startRedis, uniquePrefix, type TestRedis } from '../helpers/redis.js';
+
+const ADMIN = 'admin-key-0123456789abcdef';
+let server: TestRedis;
+let redis: Redis;
+before(async () => {
+  server = await startRedis();
+  redis = new Redis(server.url, { maxRetriesPerRequest: 1 });
+  await new Promise((resolve) => redis.once('ready', resolve));
+});
+after(async () => {
+  await redis.quit();
+  await server.stop();
+});
+
+const noPool: FsPool = { nodes: [], get: () => { throw new Error('no nodes'); }, statuses: () => [], close: async () => {} };
+
+function makeApp(prefix: string, adminKeys: string[] = [ADMIN]): { app: ReturnType<typeof buildApp>; logs: Record<string, unknown>[] } {
+  const logs: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _e, done) {
+      for (const line of chunk.toString('utf8').split('\n')) if (line !== '') logs.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  const config = validateConfig({ redis: { keyPrefix: prefix }, admin: { keys: adminKeys } });
+  const app = buildApp({ config, logger: createLogger('info', sink), redis, pool: noPool, metrics: createMetrics({ defaultMetrics: false }), version: 't' }, [linegroupRoutes]);
+  return { app, logs };
+}
+
+const auth = { 'x-api-key': ADMIN };
+const group = { strategy: 'round-robin', lines: [{ id: 'a', gateway: 'gw-a', maxConcurrent: 2, cps: 5 }, { id: 'b', gateway: 'gw-b' }] };
+
+describe('REST /api/v1/linegroups', () => {
+  it('PUT creates (201, defaults filled), PUT again replaces (200), GET one and all, DELETE', async () => {
+    const prefix = uniquePrefix();
+    const { app, logs } = makeApp(prefix);
+    let res = await app.inject({ method: 'PUT', url: '/api/v1/linegroups/sales', headers: auth, payload: group });
+    assert.equal(res.statusCode, 201, res.body);
+    const stored = res.json();
+    assert.equal(stored.quarantine.failures, 3);
+    assert.equal(stored.lines[1].priority, 100);
+    res = await app.inject({ method: 'PUT', url: '/api/v1/linegroups/sales', headers: auth, payload: { ...group, strategy: 'least-busy' } });
+    assert.equal(res.statusCode, 200);
+    res = await app.inject({ method: 'GET', url: '/api/v1/linegroups/sales', headers: auth });
+    assert.equal(res.json().strategy, 'least-busy');
+    res = await app.inject({ method: 'GET', url: '/api/v1/linegroups', headers: auth });
+    assert.deepEqual(Object.keys(res.json().linegroups), ['sales']);
+    // the resolver sees what the API stored
+    const resolver = new LinegroupResolver({ redis, keys: new Keys(prefix), logger: createLogger('silent') });
+    const { lease } = await resolver.resolveLinegroupDialString('linegroup/sales/123');
+    res = await app.inject({ method: 'GET', url: '/api/v1/linegroups/sales/status', headers: auth });
+    assert.deepEqual(res.json().lines.map((l: { active: number }) => l.active).reduce((a: number, b: number) => a + b, 0), 1);
+    await resolver.release(lease);
+    res = await app.inject({ method: 'DELETE', url: '/api/v1/linegroups/sales', headers: auth });
+    assert.equal(res.statusCode, 204);
+    res = await app.inject({ method: 'GET', url: '/api/v1/linegroups/sales', headers: auth });
+    assert.equal(res.statusCode, 404);
+    assert.equal(res.json().error.code, 'FREECTI_ERR_LINEGROUP_NOT_FOUND');
+    assert.ok(logs.some((l) => l['msg'] === 'line group created' && l['group'] === 'sales'));
+    await app.close();
+  });
+
+  it('refuses invalid groups with 400 naming the field', async () => {
+    const { app } = makeApp(uniquePrefix());
+    const bad: [string, unknown][] = [
+      ['sales', { lines: [] }],
+      ['sales', { lines: [{ id: 'a', gateway: 'gw' }, { id: 'a', gateway: 'gw' }] }],
+      ['sales', { lines: [{ id: 'a', gateway: 'gw', cps: 0 }] }],
+      ['sales', { lines: [{ id: 'a', gateway: 'gw', variables: { x: '${system(id)}' } }] }],
+      ['sales', { lines: [{ id: 'a', gateway: 'gw/../x' }] }],
+      ['sales', { strategy: 'fastest', lines: [{ id: 'a', gateway: 'gw' }] }],
+      ['sales', { lines: [{ id: 'a', gateway: 'gw' }], typo: 1 }],
+      ['bad:name', { lines: [{ id: 'a', gateway: 'gw' }] }],
+    ];
+    for (const [name, body] of bad) {
+      const res = await app.inject({ method: 'PUT', url: `/api/v1/linegroups/${encodeURIComponent(name)}`, headers: auth, payload: body as object });
+      assert.equal(res.statusCode, 400, `${JSON.stringify(body)} -> ${res.body}`);
+      assert.equal(res.json().error.code, 'FREECTI_ERR_BAD_REQUEST');
+    }
+    await app.close();
+  });
+
+  it('needs the admin key; disabled without admin.keys', async () => {
+    const { app } = makeApp(uniquePrefix());
+    for (const headers of [{}, { 'x-api-key': 'wrong-key-0123456789abc' }]) {
+      const res = await app.inject({ method: 'GET', url: '/api/v1/linegroups', headers });
+      assert.equal(res.statusCode, 401);
+    }
+    const bearer = await app.inject({ method: 'GET', url: '/api/v1/linegroups', headers: { authorization: `Bearer ${ADMIN}` } });
+    assert.equal(bearer.statusCode, 200);
+    await app.close();
+    const disabled = makeApp(uniquePrefix(), []);
+    const res = await disabled.app.inject({ method: 'PUT', url: '/api/v1/linegroups/x', headers: auth, payload: group });
+    assert.equal(res.statusCode, 503);
+    await disabled.app.close();
+  });
+
+  it('documents the API in /openapi.json', async () => {
+    const { app } = makeApp(uniquePrefix());
+    const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    assert.ok(doc.paths['/api/v1/linegroups/{group}'].put);
+    assert.ok(doc.components.schemas.LinegroupInput.properties.lines);
+    await app.close();
+  });
+});

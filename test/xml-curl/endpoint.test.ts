@@ -1,0 +1,126 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { Redis } from 'ioredis';
+import type { AppPlugin } from '../../src/http/app.js';
+import { fixturePath } from '../helpers/fixtures.js';
+import { startRedis, uniquePrefix, type TestRedis } from '../helpers/redis.js';
+import { makeApp, recordedRequest, sendRaw, withFields } from './harness.js';
+
+const NOT_FOUND = readFileSync(fixturePath('xml-curl/served-not-found.xml'), 'utf8');
+const FORM = 'application/x-www-form-urlencoded';
+
+describe('POST /freeswitch/xml (mod_xml_curl endpoint)', () => {
+  let server: TestRedis;
+  let redis: Redis;
+
+  before(async () => {
+    server = await startRedis();
+    redis = new Redis(server.url, { maxRetriesPerRequest: 1 });
+  });
+  after(async () => {
+    redis.disconnect();
+    await server.stop();
+  });
+
+  test('the recorded sip_auth REGISTER over a real socket: the user document, text/xml', async () => {
+    const prefix = uniquePrefix('xc');
+    await redis.hset(`${prefix}cti_exten@127.0.0.1`, '1000', JSON.stringify({ param: { password: '1234' }, variable: { user_context: 'default' } }));
+    const { app } = makeApp(redis, { redis: { url: server.url, keyPrefix: prefix } });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const port = (app.server.address() as { port: number }).port;
+      const answer = await sendRaw(port, recordedRequest('directory-sip-auth-register-1000').raw);
+      assert.equal(answer.status, 200);
+      assert.match(answer.headers, /\r\ncontent-type: text\/xml\r\n/i);
+      assert.match(answer.body, /<user id="1000">/);
+      assert.match(answer.body, /<param name="password" value="1234"\/>/);
+      assert.match(answer.body, /<variable name="user_context" value="default"\/>/);
+      const unknown = await sendRaw(port, recordedRequest('directory-sip-auth-register-1001').raw);
+      assert.equal(unknown.status, 200);
+      assert.equal(unknown.body, NOT_FOUND);
+    } finally {
+      await app.close();
+    }
+  });
+
+  test('every recorded directory lookup kind is answered from Redis', async () => {
+    const prefix = uniquePrefix('xc');
+    await redis.hset(`${prefix}cti_exten@127.0.0.1`, '1001', JSON.stringify({ param: { password: 'p' }, variable: { callgroup: 'sales' } }));
+    const { app } = makeApp(redis, { redis: { url: server.url, keyPrefix: prefix } });
+    for (const name of ['directory-user-call-bridge-user-1001', 'directory-user-data-var-1001-from-dialplan', 'directory-sip-auth-unregister-1001']) {
+      const res = await app.inject({ method: 'POST', url: '/freeswitch/xml', headers: { 'content-type': FORM }, payload: recordedRequest(name).body });
+      assert.equal(res.statusCode, 200, name);
+      assert.match(res.body, /<variable name="callgroup" value="sales"\/>/, name);
+      assert.match(res.body, /<param name="dial-string" value="\{\^\^:sip_invite_domain=\$\{dialed_domain\}:presence_id=\$\{dialed_user\}@\$\{dialed_domain\}\}\$\{sofia_contact\(\*\/\$\{dialed_user\}@\$\{dialed_domain\}\)\}"\/>/, name);
+    }
+    await app.close();
+  });
+
+  test('a section without handler is "not found", exactly the served-not-found.xml bytes', async () => {
+    const { app } = makeApp(redis, { redis: { url: server.url, keyPrefix: uniquePrefix('xc') } });
+    const res = await app.inject({ method: 'POST', url: '/freeswitch/xml', headers: { 'content-type': FORM }, payload: recordedRequest('dialplan-call-1000-to-1001').body });
+    assert.equal(res.statusCode, 200);
+    assert.equal(res.headers['content-type'], 'text/xml');
+    assert.equal(res.body, NOT_FOUND);
+    const empty = await app.inject({ method: 'POST', url: '/freeswitch/xml', headers: { 'content-type': FORM }, payload: '' });
+    assert.equal(empty.body, NOT_FOUND);
+    await app.close();
+  });
+
+  test('a registered section handler answers; a throwing one becomes "not found" and a log line', async () => {
+    const dialplan: AppPlugin = async (_app, deps) => {
+      deps.xmlCurl.register('dialplan', async (req) => `<document type="freeswitch/xml"><!-- ${req.get('Hunt-Destination-Number') ?? ''} --></document>`);
+      deps.xmlCurl.register('configuration', async () => {
+        throw new Error('boom');
+      });
+    };
+    const { app, logs } = makeApp(redis, { redis: { url: server.url, keyPrefix: uniquePrefix('xc') } }, [dialplan]);
+    const res = await app.inject({ method: 'POST', url: '/freeswitch/xml', headers: { 'content-type': FORM }, payload: recordedRequest('dialplan-call-1000-to-1001').body });
+    assert.equal(res.body, '<document type="freeswitch/xml"><!-- 1001 --></document>');
+    const failing = await app.inject({ method: 'POST', url: '/freeswitch/xml', headers: { 'content-type': FORM }, payload: 'section=configuration&key_value=x' });
+    assert.equal(failing.statusCode, 200);
+    assert.equal(failing.body, NOT_FOUND);
+    assert.equal(logs.filter((l) => l['msg'] === 'xml_curl handler failed; answered not found').length, 1);
+    await app.close();
+  });
+
+  test('addresses outside xmlCurl.allowFrom get 403 and no user', async () => {
+    const prefix = uniquePrefix('xc');
+    await redis.hset(`${prefix}cti_exten@127.0.0.1`, '1000', JSON.stringify({ param: { password: 'secret' } }));
+    const { app } = makeApp(redis, { redis: { url: server.url, keyPrefix: prefix }, xmlCurl: { allowFrom: ['10.0.0.0/8'] } });
+    const body = recordedRequest('directory-sip-auth-register-1000').body;
+    const res = await app.inject({ method: 'POST', url: '/freeswitch/xml', headers: { 'content-type': FORM }, payload: body, remoteAddress: '127.0.0.1' });
+    assert.equal(res.statusCode, 403);
+    assert.doesNotMatch(res.body, /secret/);
+    await app.close();
+  });
+
+  test('with xmlCurl.credentials, basic auth is required', async () => {
+    const prefix = uniquePrefix('xc');
+    await redis.hset(`${prefix}cti_exten@127.0.0.1`, '1000', JSON.stringify({ param: { password: 'secret' } }));
+    const { app } = makeApp(redis, { redis: { url: server.url, keyPrefix: prefix }, xmlCurl: { credentials: 'fs:s3cret-pass' } });
+    const payload = recordedRequest('directory-sip-auth-register-1000').body;
+    const denied = await app.inject({ method: 'POST', url: '/freeswitch/xml', headers: { 'content-type': FORM }, payload });
+    assert.equal(denied.statusCode, 401);
+    assert.doesNotMatch(denied.body, /secret/);
+    const ok = await app.inject({
+      method: 'POST', url: '/freeswitch/xml', payload,
+      headers: { 'content-type': FORM, authorization: `Basic ${Buffer.from('fs:s3cret-pass').toString('base64')}` },
+    });
+    assert.match(ok.body, /value="secret"/);
+    await app.close();
+  });
+
+  test('form values are decoded like mod_xml_curl encodes them (%20, %2B, raw commas)', async () => {
+    const prefix = uniquePrefix('xc');
+    await redis.hset(`${prefix}cti_exten@example.com`, 'a+b', JSON.stringify({ param: { password: 'x' } }));
+    const { app } = makeApp(redis, { redis: { url: server.url, keyPrefix: prefix } });
+    const body = withFields(recordedRequest('directory-user-data-var-1001-from-dialplan').body, { user: 'a+b', domain: 'example.com', key_value: 'example.com' });
+    assert.match(body, /user=a%2Bb/);
+    const res = await app.inject({ method: 'POST', url: '/freeswitch/xml', headers: { 'content-type': FORM }, payload: body });
+    assert.match(res.body, /<domain name="example.com">/);
+    assert.match(res.body, /<user id="a\+b">/);
+    await app.close();
+  });
+});
