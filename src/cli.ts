@@ -22,6 +22,7 @@ const USAGE = `Usage: freecti [command]
 Commands:
   start          run the service (the default)
   check-config   validate the configuration and print it, secrets redacted
+  fs-config      print the FreeSWITCH configuration for this deployment (docs/routing.md)
   help           show this help (also --help, -h)
   version        show the version (also --version, -v)
 
@@ -54,6 +55,8 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
       return 0;
     case 'check-config':
       return checkConfig(io);
+    case 'fs-config':
+      return fsConfig(io);
     case 'start':
       return start(io);
     default:
@@ -66,6 +69,20 @@ function checkConfig(io: CliIo): number {
   if (config === undefined) return 1;
   io.stdout(`${JSON.stringify(redactConfig(config), null, 2)}\n`);
   return 0;
+}
+
+/** `freecti fs-config` (src/fs-config): prints the snippets, or one line why it refuses. */
+async function fsConfig(io: CliIo): Promise<number> {
+  const config = load(io);
+  if (config === undefined) return 1;
+  const { generateFsConfig, renderFsConfig } = await import('./fs-config/generate.js');
+  try {
+    io.stdout(renderFsConfig(generateFsConfig(config)));
+    return 0;
+  } catch (error) {
+    if (isFreectiError(error)) return fail(io, error.message, 1);
+    throw error;
+  }
 }
 
 async function start(io: CliIo): Promise<number> {

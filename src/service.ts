@@ -11,6 +11,7 @@ import type { Config } from './config/schema.js';
 import { createNodePool } from './esl/node-pool.js';
 import type { FsPool } from './esl/types.js';
 import { buildApp, type AppPlugin } from './http/app.js';
+import { startNodeStateConsumers } from './cluster/node-state-consumers.js';
 import type { Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { closeRedis, createRedis, redactUrl } from './redis.js';
@@ -48,11 +49,14 @@ export async function startService(config: Config, logger: Logger, options: Serv
   }
   metrics.observeRedis(redis);
   metrics.observePool(pool);
+  // Registration and call state (seed 001): one lease-holding consumer per node; started before any await.
+  const nodeState = startNodeStateConsumers({ pool, redis, config, logger });
   const app = buildApp({ config, logger, redis, pool, metrics, version }, options.extraRoutes);
   const stopTimeoutMs = options.stopTimeoutMs ?? 10_000;
 
   const shutdown = async (): Promise<void> => {
     await step(logger, 'http server', stopTimeoutMs, () => app.close());
+    await step(logger, 'node state consumers', stopTimeoutMs, () => nodeState.stop());
     await step(logger, 'freeswitch pool', stopTimeoutMs, () => pool.close());
     await step(logger, 'redis', stopTimeoutMs, () => closeRedis(redis));
   };

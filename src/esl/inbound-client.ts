@@ -9,13 +9,14 @@
  */
 import { EventEmitter } from 'node:events';
 import { connect } from 'node:net';
-import { FreectiError, isFreectiError } from '../errors.js';
+import { FreectiError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
 import { CommandQueue } from './command-queue.js';
 import { EslConnection } from './connection.js';
 import type { EslEvent } from './event.js';
 import { EventSubscription } from './event-subscription.js';
+import { Liveness } from './liveness.js';
 import { isOkReply } from './messages.js';
 import type {
   BackgroundJob,
@@ -61,14 +62,20 @@ export class InboundClient extends EventEmitter<EslClientEvents> implements FsNo
   private readonly backoff: Backoff;
   private readonly log: Logger;
   private readonly timers = new Set<NodeJS.Timeout>();
-  private watchdog: NodeJS.Timeout | undefined;
-  private probing = false;
+  private readonly liveness: Liveness;
 
   constructor(private readonly options: InboundClientOptions) {
     super();
     this.name = options.name;
     this.backoff = new Backoff(options.reconnect, options.random);
     this.log = options.logger.child({ node: options.name, host: options.host, port: options.port });
+    this.liveness = new Liveness({
+      commandTimeoutMs: options.commandTimeoutMs,
+      ...(options.heartbeatIntervalMs === undefined ? {} : { heartbeatIntervalMs: options.heartbeatIntervalMs }),
+      onDead: (connection, reason) => {
+        if (this.connection === connection) this.drop(connection, reason);
+      },
+    });
     this.open();
   }
 
@@ -147,7 +154,7 @@ export class InboundClient extends EventEmitter<EslClientEvents> implements FsNo
     this.setState('closed');
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
-    this.stopWatchdog();
+    this.liveness.stop();
     this.queue.failAll(() => new FreectiError('ESL_CLOSED', `${this.name}: client closed`));
     const connection = this.connection;
     if (connection === undefined || !connection.isOpen) return;
@@ -208,6 +215,7 @@ export class InboundClient extends EventEmitter<EslClientEvents> implements FsNo
     const timeoutMs = this.options.connectTimeoutMs;
     try {
       const auth = await connection.command(`auth ${this.options.password}`, {}, { timeoutMs });
+      if (this.is('closed')) return;
       if (!isOkReply(auth.replyText)) return this.authFailed(connection, auth.replyText);
       for (const line of this.subscription.commands(this.options.eventFormat)) {
         const reply = await connection.command(line, {}, { timeoutMs });
@@ -221,7 +229,7 @@ export class InboundClient extends EventEmitter<EslClientEvents> implements FsNo
     this.backoff.reset();
     this.setState('ready');
     this.log.info({ reconnects: this.reconnects }, 'FreeSWITCH event socket ready');
-    this.startWatchdog(connection);
+    this.liveness.watch(connection);
     this.queue.flush(connection);
     this.safeEmit('ready');
   }
@@ -244,7 +252,7 @@ export class InboundClient extends EventEmitter<EslClientEvents> implements FsNo
   private onClose(connection: EslConnection): void {
     if (this.connection !== connection) return;
     this.connection = undefined;
-    this.stopWatchdog();
+    this.liveness.stop();
     if (this.state === 'closed') return;
     const wasReady = this.state === 'ready';
     if (this.state !== 'auth-failed') this.setState('disconnected');
@@ -256,41 +264,6 @@ export class InboundClient extends EventEmitter<EslClientEvents> implements FsNo
       this.reconnects++;
       this.open();
     });
-  }
-
-  // ---- hung peer detection -----------------------------------------------------
-
-  private startWatchdog(connection: EslConnection): void {
-    this.stopWatchdog();
-    const period = Math.min(1000, Math.max(20, Math.floor(this.options.commandTimeoutMs / 4)));
-    this.watchdog = setInterval(() => this.check(connection), period);
-    this.watchdog.unref();
-  }
-
-  private stopWatchdog(): void {
-    if (this.watchdog !== undefined) clearInterval(this.watchdog);
-    this.watchdog = undefined;
-  }
-
-  private check(connection: EslConnection): void {
-    if (this.connection !== connection || this.state !== 'ready') return;
-    if (connection.overdue()) {
-      this.drop(connection, 'FreeSWITCH stopped answering: a command waited more than twice its timeout');
-      return;
-    }
-    const idleMs = this.options.heartbeatIntervalMs ?? 0;
-    if (idleMs <= 0 || this.probing || connection.inFlight > 0 || Date.now() - connection.lastReceivedAt < idleMs) return;
-    this.probing = true;
-    connection
-      .api('status', '', { timeoutMs: this.options.commandTimeoutMs })
-      .catch((error: unknown) => {
-        if (this.connection === connection && isFreectiError(error, 'ESL_TIMEOUT')) {
-          this.drop(connection, `heartbeat: no answer to 'api status' within ${this.options.commandTimeoutMs} ms`);
-        }
-      })
-      .finally(() => {
-        this.probing = false;
-      });
   }
 
   // ---- helpers -----------------------------------------------------------------
@@ -309,7 +282,8 @@ export class InboundClient extends EventEmitter<EslClientEvents> implements FsNo
   }
 
   private setState(state: NodeState): void {
-    if (this.state === state) return;
+    // 'closed' is final: a handshake still finishing after close() must not revive the client.
+    if (this.state === state || this.state === 'closed') return;
     this.state = state;
     this.since = Date.now();
     this.safeEmit('state', state, this.status);

@@ -3,14 +3,21 @@
  *
  * FreeSWITCH encodes inner plain-event values with its own url encoder (spaces as
  * %20, never '+'), so '+' stays '+'. A bad '%' sequence (truncated, not hex, or
- * decoding to invalid UTF-8) must never throw: the bytes are kept as they came.
+ * decoding to invalid UTF-8) must never throw: such bytes are kept as they came,
+ * e.g. '100%' stays '100%' and a truncated '%E2%82' stays '%E2%82'.
  */
 export function urlDecode(value: string): string {
-  if (value.indexOf('%') === -1) return value;
+  const percent = value.indexOf('%');
+  return percent === -1 ? value : urlDecodeRange(value, 0, value.length, percent);
+}
+
+/** Decodes text[from, to); `percent` is the offset of the first '%' in that range. */
+export function urlDecodeRange(text: string, from: number, to: number, percent: number): string {
+  const raw = text.slice(from, to);
   try {
-    return decodeURIComponent(value);
+    return decodeURIComponent(raw);
   } catch {
-    return lenientDecode(value);
+    return lenientDecode(raw);
   }
 }
 
@@ -21,23 +28,55 @@ function hexValue(code: number): number {
   return -1;
 }
 
-/** Decodes every valid %XX into a byte, keeps everything else as-is, then reads the bytes as UTF-8. */
-function lenientDecode(value: string): string {
-  const source = Buffer.from(value, 'utf8');
-  const out = Buffer.allocUnsafe(source.length);
-  let o = 0;
-  for (let i = 0; i < source.length; i++) {
-    const byte = source[i] as number;
-    if (byte === 37 && i + 2 < source.length) {
-      const hi = hexValue(source[i + 1] ?? 0);
-      const lo = hexValue(source[i + 2] ?? 0);
-      if (hi >= 0 && lo >= 0) {
-        out[o++] = hi * 16 + lo;
-        i += 2;
-        continue;
+/** The byte of a valid `%XX` at text[at], or -1. */
+function escapedByte(text: string, at: number): number {
+  if (text.charCodeAt(at) !== 37 /* % */) return -1;
+  const hi = hexValue(text.charCodeAt(at + 1));
+  const lo = hexValue(text.charCodeAt(at + 2));
+  return hi < 0 || lo < 0 ? -1 : hi * 16 + lo;
+}
+
+/** Length of the UTF-8 sequence starting with `lead`, or 0 when `lead` cannot start one. */
+function sequenceLength(lead: number): number {
+  if (lead < 0x80) return 1;
+  if (lead >= 0xc2 && lead <= 0xdf) return 2;
+  if (lead >= 0xe0 && lead <= 0xef) return 3;
+  if (lead >= 0xf0 && lead <= 0xf4) return 4;
+  return 0;
+}
+
+/**
+ * Decodes every `%XX` run that forms valid UTF-8 and keeps everything else (a lone '%',
+ * bad hex, a byte that is not valid UTF-8 where it stands) as the original text.
+ */
+function lenientDecode(text: string): string {
+  let out = '';
+  let copiedTo = 0;
+  let i = text.indexOf('%');
+  while (i !== -1) {
+    const lead = escapedByte(text, i);
+    const length = lead < 0 ? 0 : sequenceLength(lead);
+    let decoded: string | undefined;
+    if (length > 0) {
+      const bytes = [lead];
+      for (let k = 1; k < length; k++) {
+        const next = escapedByte(text, i + 3 * k);
+        if (next < 0x80 || next > 0xbf) break;
+        bytes.push(next);
+      }
+      if (bytes.length === length) {
+        const candidate = Buffer.from(bytes).toString('utf8');
+        // Overlong forms and surrogates come out as U+FFFD: not valid here.
+        if (!candidate.includes('\ufffd')) decoded = candidate;
       }
     }
-    out[o++] = byte;
+    if (decoded === undefined) {
+      i = text.indexOf('%', i + 1);
+      continue;
+    }
+    out += text.slice(copiedTo, i) + decoded;
+    copiedTo = i + 3 * length;
+    i = text.indexOf('%', copiedTo);
   }
-  return out.toString('utf8', 0, o);
+  return out + text.slice(copiedTo);
 }

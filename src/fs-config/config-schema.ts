@@ -9,7 +9,7 @@ export const fsConfigSchema = z
     /** freecti's base URL as FreeSWITCH reaches it; default from `http` (host 0.0.0.0/:: becomes 127.0.0.1). */
     freectiUrl: z.string().regex(/^https?:\/\/[^/\s]+$/, 'must be http(s)://host[:port] without a path').optional(),
     /** mod_xml_curl `timeout` param, seconds (without it a hung request stalls FreeSWITCH). */
-    xmlCurlTimeoutSeconds: z.number().int().min(1).max(60).default(6),
+    xmlCurlTimeoutSeconds: z.number().int().min(1).max(60).default(8),
     /** Addresses allowed to use FreeSWITCH's event socket besides loopback (freecti's hosts). */
     eventSocketAllow: z.array(cidr).default([]),
     /** Addresses (carriers, SBCs) allowed to send calls into the public context. */

@@ -33,12 +33,14 @@ export function publicContextXml(config: Config): string {
 export function internalContextNote(config: Config): string {
   const name = escapeXml(config.fsConfig.internalContext);
   return [
-    `<!-- Context "${name}" (registered users): keep your own static context; freecti answers for it`,
+    '<include>',
+    `  <!-- Context "${name}" (registered users): keep your own static context; freecti answers for it`,
     `     only where a route with context "${name}" exists, otherwise FreeSWITCH uses the static one.`,
     '     Outbound gateway and line-group dialing belongs here (or in contexts only reachable from here),',
     `     never in "${escapeXml(config.fsConfig.publicContext)}".`,
     '     Vanilla FreeSWITCH sleeps 10 s before every call in "default" while default_password is 1234:',
     '     change default_password in vars.xml. -->',
+    '</include>',
     '',
   ].join('\n');
 }

@@ -10,7 +10,7 @@ import { FreectiError } from '../errors.js';
 import { aclXml, sofiaInboundXml } from './acl.js';
 import { internalContextNote, publicContextXml } from './dialplan.js';
 import { eventSocketXml } from './event-socket.js';
-import { listReachesOutbound } from './toll-fraud.js';
+import { listReachesOutbound } from '../routing/toll-fraud.js';
 import { xmlCurlXml } from './xml-curl.js';
 
 export interface FsConfigFile {
@@ -37,7 +37,7 @@ export function generateFsConfig(config: Config): FsConfigFile[] {
     { path: 'autoload_configs/acl.conf.xml', description: 'who may use the event socket and send calls in', content: aclXml(config) },
     { path: 'sip_profiles/external.xml', description: 'settings of the profile that receives calls from outside', content: sofiaInboundXml(config) },
     { path: `dialplan/${config.fsConfig.publicContext}.xml`, description: 'static fallback of the public context (no outbound)', content: publicContextXml(config) },
-    { path: `dialplan/${config.fsConfig.internalContext}.xml`, description: 'note on the internal context', content: internalContextNote(config) },
+    { path: `dialplan/${config.fsConfig.internalContext}/00_freecti.xml`, description: 'note on the internal context (vanilla includes default/*.xml)', content: internalContextNote(config) },
   ];
 }
 

@@ -17,7 +17,11 @@ import { createOpenApi, openapiRoutes, type OpenApi } from './openapi.js';
 import { healthRoutes } from './routes/health.js';
 import { XmlCurlSections } from '../xml-curl/sections.js';
 import { xmlCurlRoutes } from '../xml-curl/routes.js';
+import { adminExtensionRoutes } from '../admin/routes.js';
 import { routingRoutes } from '../routing/http.js';
+import { cliRoutes } from '../cli-http/cli-route.js';
+import { callControlRoutes } from '../call-control/routes.js';
+import { eventStreamRoutes } from '../event-stream/routes.js';
 
 export interface AppDeps {
   config: Config;
@@ -43,7 +47,7 @@ export interface RouteDeps extends AppDeps {
 export type AppPlugin = FastifyPluginAsync<RouteDeps>;
 
 /** Every route plugin, in registration order. Features append theirs. */
-const routes: readonly AppPlugin[] = [healthRoutes, openapiRoutes, xmlCurlRoutes, routingRoutes];
+const routes: readonly AppPlugin[] = [healthRoutes, openapiRoutes, xmlCurlRoutes, routingRoutes, cliRoutes, callControlRoutes, eventStreamRoutes, adminExtensionRoutes];
 
 export function buildApp(deps: AppDeps, extraRoutes: readonly AppPlugin[] = []): FastifyInstance {
   const app = Fastify({

@@ -13,7 +13,9 @@ import { assertRedisReady } from '../redis.js';
 import { closeSharedWebhookClient, sharedWebhookClient } from '../webhook/shared.js';
 import { documentRoutesApi } from './openapi.js';
 import { routeSchema, type Route } from './route-schema.js';
+import { controlSocketAddress } from './control-dialplan.js';
 import { createDialplanRouter } from './router.js';
+import { listReachesOutbound } from './toll-fraud.js';
 import { RouteStore } from './route-store.js';
 
 export function publicRoute(route: Route): Omit<Route, 'secret'> & { hasSecret: boolean } {
@@ -24,11 +26,20 @@ export function publicRoute(route: Route): Omit<Route, 'secret'> & { hasSecret: 
 export const routingRoutes: AppPlugin = async (app, deps) => {
   const { config, redis, metrics } = deps;
   const log = deps.logger.child({ component: 'routing' });
+  /** The toll-fraud rule: a public route's fallback never reaches outbound lines. */
+  const checkPublic = (route: Route, where: string): void => {
+    if (route.context !== config.fsConfig.publicContext) return;
+    const why = listReachesOutbound(route.fallback, route.context);
+    if (why !== undefined) throw new FreectiError(where === 'config' ? 'CONFIG_INVALID' : 'BAD_REQUEST', `${where === 'config' ? `config routing.routes '${route.id}': ` : ''}fallback ${why}`);
+  };
+  for (const route of config.routing.routes) checkPublic(route, 'config');
   const store = new RouteStore(redis, new Keys(config.redis.keyPrefix), log, config.routing.cacheMs);
 
   if (config.routing.enabled) {
     const webhooks = sharedWebhookClient(metrics.registry, deps.logger);
-    const router = createDialplanRouter({ store, webhooks, logger: deps.logger, registry: metrics.registry });
+    const router = createDialplanRouter({ store, webhooks, logger: deps.logger, registry: metrics.registry, publicContext: config.fsConfig.publicContext,
+      controlSocket: controlSocketAddress(config.eslOutbound.host, config.eslOutbound.port),
+    });
     deps.xmlCurl.register('dialplan', (req) => router.route(req.fields));
     app.addHook('onClose', async () => closeSharedWebhookClient(metrics.registry));
   }
@@ -73,6 +84,7 @@ export const routingRoutes: AppPlugin = async (app, deps) => {
       const given = (body as { id?: unknown }).id;
       if (given !== undefined && given !== id) throw new FreectiError('BAD_REQUEST', `body id '${String(given)}' differs from the path id '${id}'`);
       const route = routeSchema.parse({ ...body, id });
+      checkPublic(route, 'request');
       const created = await store.put(route);
       log.info({ route: id, context: route.context, created }, created ? 'route created' : 'route replaced');
       return reply.code(created ? 201 : 200).send(publicRoute(route));

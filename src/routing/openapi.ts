@@ -22,6 +22,7 @@ export function documentRoutesApi(openapi: OpenApi): void {
     body: { enum: ['form', 'json'], default: 'form', description: 'POST body: every request field' },
     connectTimeoutMs: { type: 'integer', default: 3000, minimum: 50, maximum: 30000 },
     responseTimeoutMs: { type: 'integer', default: 3000, minimum: 50, maximum: 30000 },
+    allowOutbound: { type: 'boolean', default: false, description: 'Public-context routes only: let replies dial gateways/line groups/other contexts' },
     fallback: { type: 'array', items: action, default: [{ application: 'hangup', data: 'NORMAL_TEMPORARY_FAILURE' }] },
   };
   const routeIn = openapi.addSchema('RouteInput', {

@@ -41,6 +41,14 @@ export const routeSchema = z.strictObject({
     const why = checkUrlTemplate(url);
     if (why !== undefined) ctx.addIssue({ code: 'custom', message: why });
   }),
+  /**
+   * `inline`: the reply becomes the dialplan (one request per call). `control`: the call
+   * is handed to freecti's outbound socket, which runs each reply and asks again with the
+   * outcome (digits...) until the application answers hangup, bridge or transfer.
+   */
+  mode: z.enum(['inline', 'control']).default('inline'),
+  /** Control mode: most requests per call before the fallback runs. */
+  maxSteps: z.number().int().min(1).max(100).default(20),
   method: z.enum(['GET', 'POST']).default('GET'),
   /** POST body: every field of the request, as a form or as one JSON object. */
   body: z.enum(['form', 'json']).default('form'),
@@ -48,6 +56,12 @@ export const routeSchema = z.strictObject({
   responseTimeoutMs: timeoutMs.default(3000),
   /** Run when the webhook fails in any way. */
   fallback: z.array(actionSchema).min(1).max(64).default(() => DEFAULT_FALLBACK.map((a) => ({ ...a }))),
+  /**
+   * Only for routes of the public context (`fsConfig.publicContext`): let the webhook's
+   * actions dial gateways, line groups or other contexts (e.g. forwarding to mobiles).
+   * Default false: such replies are refused and the fallback runs (toll-fraud rule).
+   */
+  allowOutbound: z.boolean().default(false),
   /** HMAC-SHA256 secret: requests carry X-Freecti-Signature (docs/webhooks.md). */
   secret: z.string().min(16, 'at least 16 characters').max(256).optional(),
 });

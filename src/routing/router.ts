@@ -12,11 +12,13 @@ import type { Logger } from '../logger.js';
 import type { FreectiError } from '../errors.js';
 import type { WebhookClient, WebhookRequest } from '../webhook/types.js';
 import { NOT_FOUND_DOCUMENT } from '../xml-curl/xml.js';
+import { controlActions } from './control-dialplan.js';
 import { dialplanDocument } from './dialplan-xml.js';
 import { parseActions } from './reply.js';
 import type { Route } from './route-schema.js';
 import { matchRoute, type RouteStore } from './route-store.js';
 import { expandTemplate } from './template.js';
+import { listReachesOutbound } from './toll-fraud.js';
 import { huntTarget, type Fields } from './variables.js';
 
 export interface RouterDeps {
@@ -24,6 +26,10 @@ export interface RouterDeps {
   webhooks: WebhookClient;
   logger: Logger;
   registry?: Registry;
+  /** The context of calls from outside: its routes may not reach outbound lines unless `allowOutbound`. */
+  publicContext?: string;
+  /** `host:port` of freecti's outbound event socket, for `mode: control` routes. */
+  controlSocket?: string;
 }
 
 export type RoutingOutcome = 'routed' | 'fallback' | 'not_found';
@@ -64,6 +70,11 @@ export function createDialplanRouter(deps: RouterDeps): DialplanRouter {
         log.debug({ uuid, context, destination }, 'no route; answered not found');
         return NOT_FOUND_DOCUMENT;
       }
+      if (route.mode === 'control') {
+        if (deps.controlSocket === undefined) return fallback(route, context, uuid, 'control mode needs the outbound event socket', 'FREECTI_ERR_ESL_NOT_CONNECTED');
+        outcomes.inc({ outcome: 'routed' });
+        return dialplanDocument(context, controlActions(route, deps.controlSocket));
+      }
       let data: unknown;
       try {
         ({ data } = await deps.webhooks.requestJson(webhookRequest(route, fields, uuid)));
@@ -73,6 +84,10 @@ export function createDialplanRouter(deps: RouterDeps): DialplanRouter {
       }
       const parsed = parseActions(data);
       if (!parsed.ok) return fallback(route, context, uuid, parsed.reason, 'FREECTI_ERR_WEBHOOK_BAD_REPLY');
+      if (context === deps.publicContext && !route.allowOutbound) {
+        const outbound = listReachesOutbound(parsed.actions, context);
+        if (outbound !== undefined) return fallback(route, context, uuid, `refused ${outbound}`, 'FREECTI_ERR_WEBHOOK_BAD_REPLY');
+      }
       outcomes.inc({ outcome: 'routed' });
       return dialplanDocument(context, parsed.actions);
     },

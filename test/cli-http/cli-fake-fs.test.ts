@@ -6,7 +6,6 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { request } from 'undici';
-import { cliRoutes } from '../../src/cli-http/cli-route.js';
 import { validateConfig } from '../../src/config/load.js';
 import { createNodePool, type NodePool } from '../../src/esl/node-pool.js';
 import { createLogger } from '../../src/logger.js';
@@ -24,7 +23,7 @@ before(async () => {
   pool = createNodePool(validateConfig(config), createLogger('silent'));
   const node = pool.nodes[0]!;
   if (node.status.state !== 'ready') await once(node, 'ready');
-  const { app } = makeApp(config, pool, [cliRoutes]);
+  const { app } = makeApp(config, pool);
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   base = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;

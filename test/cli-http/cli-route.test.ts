@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'undici';
-import { cliRoutes } from '../../src/cli-http/cli-route.js';
 import { KEY, OPS_KEY, makeApp, scriptedPool } from './helpers.js';
 
 const config = {
@@ -17,7 +16,7 @@ const config = {
 
 function setup() {
   const pool = scriptedPool('fs1', 'fs2');
-  const { app, logs } = makeApp(config, pool, [cliRoutes]);
+  const { app, logs } = makeApp(config, pool);
   return { app, logs, pool, fs1: pool.nodes[0]!, fs2: pool.nodes[1]! };
 }
 
@@ -72,7 +71,7 @@ test('wrong or missing key: 401 and nothing runs', async () => {
 });
 
 test('no key configured: 503 CLI_DISABLED', async () => {
-  const { app } = makeApp({}, scriptedPool('fs1'), [cliRoutes]);
+  const { app } = makeApp({}, scriptedPool('fs1'));
   const res = await app.inject({ method: 'GET', url: '/cli?key=anything&cmd=status' });
   assert.equal(res.statusCode, 503);
   assert.equal(res.json().error.code, 'FREECTI_ERR_CLI_DISABLED');

@@ -62,7 +62,10 @@ export class ScriptedNode extends EventEmitter<EslClientEvents> implements FsNod
   async command(): Promise<CommandReply> {
     return { replyText: '+OK', headers: {} };
   }
-  async subscribe(): Promise<void> {}
+  readonly subscriptions: string[][] = [];
+  async subscribe(events: readonly string[]): Promise<void> {
+    this.subscriptions.push([...events]);
+  }
   async addFilter(): Promise<void> {}
   async close(): Promise<void> {}
 }
@@ -92,7 +95,8 @@ export interface TestApp {
   logs: Record<string, unknown>[];
 }
 
-export function makeApp(config: ConfigInput, pool: FsPool, routes: AppPlugin[], redis?: Redis): TestApp {
+/** The whole app (buildApp registers the CLI, call-control and event-stream plugins itself). */
+export function makeApp(config: ConfigInput, pool: FsPool, redis?: Redis, routes: AppPlugin[] = []): TestApp {
   const logs: Record<string, unknown>[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {

@@ -4,7 +4,7 @@
  * included: most end in `\n`, `show channels as json` with rows and `uuid_getvar` do not.
  */
 import type { FakeChannel } from './channels.js';
-import { showChannelsRow } from './channels.js';
+import { showCallsRow, showChannelsRow } from './channels.js';
 
 export interface ApiContext {
   readonly channels: ReadonlyMap<string, FakeChannel>;
@@ -61,7 +61,8 @@ function show(args: string, ctx: ApiContext): string {
   const words = args.trim().split(/\s+/);
   if ((words[0] === 'channels' || words[0] === 'calls') && words[1] === 'as' && words[2] === 'json') {
     if (ctx.channels.size === 0) return '{"row_count": 0}\n';
-    const rows = [...ctx.channels.values()].map((c) => showChannelsRow(c, ctx.hostname));
+    const toRow = words[0] === 'calls' ? showCallsRow : showChannelsRow;
+    const rows = [...ctx.channels.values()].map((c) => toRow(c, ctx.hostname));
     return JSON.stringify({ row_count: rows.length, rows });
   }
   return SHOW_USAGE;

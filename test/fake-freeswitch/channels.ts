@@ -19,6 +19,8 @@ export interface ChannelInit {
   headers?: Record<string, string>;
   /** Channel variables (`variable_<name>`). */
   variables?: Record<string, string>;
+  /** Overrides for this channel's `show channels|calls as json` row (e.g. `application`, `presence_id`). */
+  row?: Record<string, string>;
 }
 
 export interface FakeChannel {
@@ -31,6 +33,7 @@ export interface FakeChannel {
   answered: boolean;
   readonly headers: Record<string, string>;
   readonly variables: Map<string, string>;
+  readonly row: Record<string, string>;
 }
 
 export function createChannel(init: ChannelInit): FakeChannel {
@@ -45,6 +48,7 @@ export function createChannel(init: ChannelInit): FakeChannel {
     answered: init.answered ?? true,
     headers: { ...(init.headers ?? {}) },
     variables: new Map(Object.entries({ uuid, ...(init.variables ?? {}) })),
+    row: { ...(init.row ?? {}) },
   };
 }
 
@@ -71,7 +75,37 @@ export function channelHeaders(channel: FakeChannel, hangupCause?: string): Even
 
 /** A row of `show channels as json` (keys in FreeSWITCH's order, unknown values empty). */
 export function showChannelsRow(channel: FakeChannel, hostname: string): Record<string, string> {
-  const created = new Date(channel.createdEpoch * 1000).toISOString().replace('T', ' ').slice(0, 19);
+  return withOverrides(channelsRow(channel, hostname), channel.row);
+}
+
+/** A row of `show calls as json`: a channel row's first columns, then the (empty) b-leg columns. */
+export function showCallsRow(channel: FakeChannel, hostname: string): Record<string, string> {
+  const c = channelsRow(channel, hostname);
+  const pick = (...keys: string[]): Record<string, string> => Object.fromEntries(keys.map((k) => [k, c[k] ?? '']));
+  const row: Record<string, string> = {
+    ...pick('uuid', 'direction', 'created', 'created_epoch', 'name', 'state', 'cid_name', 'cid_num', 'ip_addr', 'dest'),
+    ...pick('presence_id', 'presence_data', 'accountcode', 'callstate', 'callee_name', 'callee_num', 'callee_direction', 'call_uuid'),
+    ...pick('hostname', 'sent_callee_name', 'sent_callee_num'),
+  };
+  const bLeg = ['uuid', 'direction', 'created', 'created_epoch', 'name', 'state', 'cid_name', 'cid_num', 'ip_addr', 'dest'];
+  for (const key of [...bLeg, 'presence_id', 'presence_data', 'accountcode', 'callstate', 'callee_name', 'callee_num', 'callee_direction']) {
+    row[`b_${key}`] = '';
+  }
+  row['b_sent_callee_name'] = '';
+  row['b_sent_callee_num'] = '';
+  row['call_created_epoch'] = '';
+  return withOverrides(row, channel.row);
+}
+
+function withOverrides(row: Record<string, string>, overrides: Record<string, string>): Record<string, string> {
+  for (const [key, value] of Object.entries(overrides)) if (key in row) row[key] = value;
+  return row;
+}
+
+function channelsRow(channel: FakeChannel, hostname: string): Record<string, string> {
+  const d = new Date(channel.createdEpoch * 1000);
+  const p = (n: number): string => String(n).padStart(2, '0');
+  const created = `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
   return {
     uuid: channel.uuid,
     direction: channel.direction,

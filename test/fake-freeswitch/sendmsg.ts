@@ -88,7 +88,10 @@ async function runExecution(host: SendmsgHost, channel: FakeChannel, command: Re
   } catch (error) {
     result = { response: `-ERR ${error instanceof Error ? error.message : String(error)}` };
   }
-  if (result.delayMs !== undefined && result.delayMs > 0) await new Promise((r) => setTimeout(r, result.delayMs));
+  if (result.delayMs !== undefined && result.delayMs > 0) {
+    // unref: a long-running fake application must not keep a finished test process alive
+    await new Promise((r) => setTimeout(r, result.delayMs).unref());
+  }
   for (const [name, value] of Object.entries(result.variables ?? {})) channel.variables.set(name, value);
   const hangupCause = app === 'hangup' ? arg.trim() || 'NORMAL_CLEARING' : result.hangup;
   if (app === 'hangup') fire('CHANNEL_HANGUP', {}, HANGUP, hangupCause);

@@ -241,3 +241,27 @@ test('metrics count routed, fallback and not_found', async () => {
   assert.match(res.body, /freecti_routing_requests_total\{outcome="not_found"\} [1-9]/);
   assert.match(res.body, /freecti_webhook_requests_total\{target="http:\/\/127\.0\.0\.1:\d+\/route",outcome="timeout"\} 1/);
 });
+
+test('toll-fraud rule: in the public context a reply dialling out is refused unless the route allows it', async () => {
+  const publicCall = raw({ 'Hunt-Context': 'public', 'Caller-Context': 'public' });
+  await putRoute('pub', { context: 'public', url: `${webapp.url}/pub` });
+  webapp.handler = (_req, res) => json(res, [{ application: 'bridge', data: 'sofia/gateway/carrier/0049301234' }]);
+  h.logs.length = 0;
+  const refused = await sendRaw(port, publicCall);
+  assert.deepEqual(actionsOf(refused.body), { context: 'public', actions: FALLBACK });
+  assert.match(String(h.logs.find((l) => l['uuid'] === UUID)?.['reason']), /sofia\/gateway\/carrier/);
+  webapp.handler = (_req, res) => json(res, [{ application: 'bridge', data: 'user/1001' }]);
+  assert.deepEqual(actionsOf((await sendRaw(port, publicCall)).body).actions, [{ application: 'bridge', data: 'user/1001' }]);
+  await putRoute('pub', { context: 'public', url: `${webapp.url}/pub`, allowOutbound: true });
+  webapp.handler = (_req, res) => json(res, [{ application: 'bridge', data: 'sofia/gateway/carrier/0049301234' }]);
+  assert.deepEqual(actionsOf((await sendRaw(port, publicCall)).body).actions, [{ application: 'bridge', data: 'sofia/gateway/carrier/0049301234' }]);
+  const bad = await h.app.inject({
+    method: 'PUT',
+    url: '/api/v1/routes/pub',
+    headers: { 'x-api-key': ADMIN },
+    payload: { context: 'public', url: `${webapp.url}/pub`, fallback: [{ application: 'bridge', data: 'linegroup/default/123' }] },
+  });
+  assert.equal(bad.statusCode, 400);
+  assert.match(bad.json().error.message, /linegroup/);
+  await h.app.inject({ method: 'DELETE', url: '/api/v1/routes/pub', headers: { 'x-api-key': ADMIN } });
+});

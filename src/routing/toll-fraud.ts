@@ -5,7 +5,7 @@
  * Gateways (`sofia/gateway/...`), line groups (`linegroup/...`), any other `sofia/`
  * or `loopback/` endpoint and transfers to another context are refused.
  */
-import type { DialplanAction } from '../routing/route-schema.js';
+import type { DialplanAction } from './route-schema.js';
 
 const BRIDGING = new Set(['bridge', 'att_xfer']);
 const TRANSFERRING = new Set(['transfer', 'sched_transfer']);

@@ -1,0 +1,177 @@
+/**
+ * One cti_bridge call on an outbound socket (docs/bridge.md):
+ * 1. subscribe the A leg's and its B legs' events (filters on Unique-ID and
+ *    Other-Leg-Unique-ID), `linger`;
+ * 2. POST `action=request` to the URL of the `cti_bridge` variable, within its timeouts;
+ * 3. validate the reply and turn it into a dial string or a hangup (dial-target.ts);
+ * 4. `bridge` it (a linegroup target line after line with failover), notifying
+ *    ring/progress/answer/hangup when notify_type is 1 (progress.ts);
+ * 5. end the A leg with the outcome's cause.
+ * Every failure ends the call with a documented cause, sets `cti_bridge_error` to the
+ * error code and logs one line; nothing here throws.
+ */
+import type { EslEvent } from '../esl/event.js';
+import type { OutboundSession } from '../esl/outbound-session.js';
+import { FreectiError, isFreectiError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { AttemptResult } from '../linegroups/classify.js';
+import { CAUSES, isCauseName } from '../linegroups/hangup-causes.js';
+import { NO_LINE_CAUSE, type LinegroupResolver } from '../linegroups/resolver.js';
+import type { WebhookClient } from '../webhook/index.js';
+import { parseBridgeArgs, type BridgeArgs } from './args.js';
+import { dialPlan, type DialOutcome } from './dial-plan.js';
+import { planDial, type DialPlan } from './dial-target.js';
+import { LegTracker } from './legs.js';
+import { ProgressNotifier, stageOfEvent } from './progress.js';
+import { parseBridgeReply } from './reply.js';
+import { callInfoOf, requestFields, type CallInfo } from './request.js';
+
+export type BridgeChannel = Pick<OutboundSession, 'uuid' | 'channelData' | 'answerState' | 'on' | 'off' | 'whenEnded' | 'execute' | 'hangup' | 'command' | 'linger'>;
+
+export interface BridgeDeps {
+  webhooks: WebhookClient;
+  logger: Logger;
+  /** Resolves `linegroup/...` dials; without it they end with BRIDGE_BAD_REPLY. */
+  resolver?: LinegroupResolver;
+  /** Sofia profile of `ip` dials that name none (default `external`). */
+  defaultProfile?: string;
+  /** How long to wait for a B leg's CHANNEL_HANGUP_COMPLETE after its bridge returned (default 2000). */
+  legHangupWaitMs?: number;
+}
+
+/** Causes freecti ends a call with when cti_bridge itself fails (docs/bridge.md). */
+export const BRIDGE_CAUSES = {
+  /** The application was unreachable, too slow, or answered a non-2xx status. */
+  requestFailed: 'NORMAL_TEMPORARY_FAILURE',
+  /** The reply or the cti_bridge arguments were not valid. */
+  invalid: 'INVALID_MSG_UNSPECIFIED',
+} as const;
+
+export interface BridgeResult {
+  /** The cause the call ended (or continues) with. */
+  cause: string;
+  answered: boolean;
+  error?: FreectiError;
+  /** Resolves once every progress notification was delivered or given up. */
+  notified: Promise<void>;
+}
+
+export const BRIDGE_EVENTS = ['CHANNEL_EXECUTE', 'CHANNEL_EXECUTE_COMPLETE', 'CHANNEL_PROGRESS', 'CHANNEL_PROGRESS_MEDIA', 'CHANNEL_ANSWER', 'CHANNEL_HANGUP', 'CHANNEL_HANGUP_COMPLETE'];
+
+export async function runBridge(channel: BridgeChannel, deps: BridgeDeps): Promise<BridgeResult> {
+  const log = deps.logger.child({ component: 'bridge', uuid: channel.uuid });
+  const call = callInfoOf(channel.uuid, channel.channelData);
+  const legs = new LegTracker(channel.uuid);
+  const ended = channel.whenEnded();
+  const abort = new AbortController();
+  void ended.then(() => abort.abort());
+  let notifier: ProgressNotifier | undefined;
+  const onEvent = (event: EslEvent): void => {
+    legs.onEvent(event);
+    const stage = stageOfEvent(event, channel.uuid);
+    if (stage !== undefined) notifier?.push(stage, { b_uuid: event.uuid ?? '' });
+  };
+  channel.on('event', onEvent);
+  try {
+    await subscribe(channel);
+    let plan: DialPlan;
+    const bridgeArg = channel.channelData.variable('cti_bridge');
+    const staticDial = channel.channelData.variable('cti_dial');
+    if (bridgeArg === undefined && staticDial !== undefined) {
+      // `cti_dial`: a fixed dial string (e.g. a routing reply's `bridge linegroup/...`), no HTTP.
+      try {
+        plan = planDial({ dial: { type: 'dialstring', dialstring: staticDial } });
+      } catch (error) {
+        return finish(undefined, legs, await fail(channel, log, error, BRIDGE_CAUSES.invalid));
+      }
+    } else {
+      let args: BridgeArgs;
+      try {
+        args = parseBridgeArgs(bridgeArg);
+      } catch (error) {
+        return finish(undefined, legs, await fail(channel, log, error, BRIDGE_CAUSES.invalid));
+      }
+      if (args.notify) notifier = new ProgressNotifier({ webhooks: deps.webhooks, url: args.url, connectTimeoutMs: args.connectTimeoutMs, responseTimeoutMs: args.responseTimeoutMs, call, logger: log });
+      try {
+        plan = await requestPlan(channel, deps, args, call, abort.signal);
+      } catch (error) {
+        if (abort.signal.aborted) return finish(notifier, legs, { cause: legs.aHangupCause ?? 'ORIGINATOR_CANCEL', answered: false });
+        const cause = isFreectiError(error) && error.key.startsWith('WEBHOOK_') && error.key !== 'WEBHOOK_BAD_REPLY' ? BRIDGE_CAUSES.requestFailed : BRIDGE_CAUSES.invalid;
+        return finish(notifier, legs, await fail(channel, log, error, cause));
+      }
+      log.info({ url: args.url }, 'cti_bridge reply accepted');
+    }
+    let outcome: DialOutcome;
+    try {
+      outcome = await dialPlan(channel, plan, { ...deps, legs, log, signal: abort.signal, ended });
+    } catch (error) {
+      const cause = isFreectiError(error, 'LINEGROUP_NO_LINE') ? NO_LINE_CAUSE : BRIDGE_CAUSES.invalid;
+      if (!isFreectiError(error)) throw error;
+      return finish(notifier, legs, await fail(channel, log, error, cause));
+    }
+    const result = { cause: outcome.cause, answered: outcome.answered };
+    if (!abort.signal.aborted) await channel.hangup(toHangupCause(outcome.cause)).catch(() => undefined);
+    log.info({ plan: describePlan(plan), cause: outcome.cause, answered: outcome.answered, attempts: outcome.attempts }, 'cti_bridge call finished');
+    return finish(notifier, legs, result, outcome.last);
+  } catch (error) {
+    log.error({ err: error }, 'cti_bridge failed unexpectedly; hanging up');
+    await channel.hangup(BRIDGE_CAUSES.requestFailed).catch(() => undefined);
+    return finish(notifier, legs, { cause: BRIDGE_CAUSES.requestFailed, answered: false });
+  } finally {
+    channel.off('event', onEvent);
+  }
+}
+
+async function subscribe(channel: BridgeChannel): Promise<void> {
+  await channel.command(`filter Unique-ID ${channel.uuid}`);
+  await channel.command(`filter Other-Leg-Unique-ID ${channel.uuid}`);
+  await channel.command(`event plain ${BRIDGE_EVENTS.join(' ')}`);
+  await channel.linger();
+}
+
+async function requestPlan(channel: BridgeChannel, deps: BridgeDeps, args: BridgeArgs, call: CallInfo, signal: AbortSignal): Promise<DialPlan> {
+  const { data } = await deps.webhooks.requestJson({
+    url: args.url,
+    method: 'POST',
+    form: requestFields(call, channel.channelData),
+    connectTimeoutMs: args.connectTimeoutMs,
+    responseTimeoutMs: args.responseTimeoutMs,
+    requestId: call.uuid,
+    signal,
+  });
+  return planDial(parseBridgeReply(data), deps.defaultProfile === undefined ? {} : { defaultProfile: deps.defaultProfile });
+}
+
+/** Ends the call for a cti_bridge failure: `cti_bridge_error=<code>`, hangup, one log line. */
+async function fail(channel: BridgeChannel, log: Logger, error: unknown, cause: string): Promise<Outcome> {
+  const failure = isFreectiError(error) ? error : new FreectiError('INTERNAL', (error as Error).message, { cause: error });
+  log.warn({ code: failure.code, err: failure.message, cause }, `cti_bridge failed: ${failure.message}; hanging up with ${cause}`);
+  await channel.execute('set', `cti_bridge_error=${failure.code}`).catch(() => undefined);
+  await channel.hangup(cause).catch(() => undefined);
+  return { cause, answered: false, error: failure };
+}
+
+type Outcome = Omit<BridgeResult, 'notified'>;
+
+function finish(notifier: ProgressNotifier | undefined, legs: LegTracker, result: Outcome, last?: AttemptResult & { bUuid?: string }): BridgeResult {
+  if (notifier !== undefined) {
+    const fields: Record<string, string> = { cause: result.cause };
+    const code = isCauseName(result.cause) ? CAUSES[result.cause] : undefined;
+    if (code !== undefined) fields['cause_code'] = String(code);
+    if (last?.sipCode !== undefined) fields['sip_code'] = String(last.sipCode);
+    const bUuid = last?.bUuid ?? [...legs.bLegs.keys()].at(-1);
+    if (bUuid !== undefined) fields['b_uuid'] = bUuid;
+    notifier.push('hangup', fields);
+  }
+  return { ...result, notified: notifier?.drain() ?? Promise.resolve() };
+}
+
+function toHangupCause(cause: string): string {
+  return isCauseName(cause) ? cause : 'NORMAL_CLEARING';
+}
+
+function describePlan(plan: DialPlan): string {
+  if (plan.kind === 'hangup') return `hangup ${plan.cause}${plan.sipCode === undefined ? '' : ` (sip ${plan.sipCode})`}`;
+  if (plan.kind === 'linegroup') return `linegroup/${plan.target.group}/${plan.target.number}`;
+  return plan.dialString;
+}

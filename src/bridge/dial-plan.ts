@@ -1,0 +1,105 @@
+/**
+ * Runs a DialPlan on the A leg: a hangup (with `respond <sipcode>` first when the caller
+ * is not answered yet), one `bridge`, or a linegroup target line after line with failover
+ * (src/linegroups/failover.ts). Returns the outcome; throws FreectiError only for a plan
+ * that cannot run (line groups unavailable or refused: BRIDGE_BAD_REPLY, LINEGROUP_*).
+ */
+import type { EslEvent } from '../esl/event.js';
+import { FreectiError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { classify, resultFromEvent, type AttemptResult } from '../linegroups/classify.js';
+import { dialWithFailover } from '../linegroups/failover.js';
+import { NO_LINE_CAUSE, type LineLease } from '../linegroups/resolver.js';
+import { mapLegs, type ResolvedLinegroup } from '../originate/translate.js';
+import type { BridgeChannel, BridgeDeps } from './bridge-call.js';
+import type { DialPlan } from './dial-target.js';
+import type { LegTracker } from './legs.js';
+
+export interface DialContext extends BridgeDeps {
+  legs: LegTracker;
+  log: Logger;
+  signal: AbortSignal;
+  ended: Promise<unknown>;
+}
+
+export type LegResult = AttemptResult & { bUuid?: string };
+
+export interface DialOutcome {
+  cause: string;
+  answered: boolean;
+  attempts: number;
+  last?: LegResult;
+}
+
+export async function dialPlan(channel: BridgeChannel, plan: DialPlan, ctx: DialContext): Promise<DialOutcome> {
+  if (plan.kind === 'hangup') {
+    if (plan.sipCode !== undefined && channel.answerState !== 'answered') {
+      await channel.execute('respond', String(plan.sipCode)).catch(() => undefined);
+    }
+    return { cause: plan.cause, answered: false, attempts: 0 };
+  }
+  if (plan.kind === 'linegroup') {
+    const resolver = ctx.resolver;
+    if (resolver === undefined) throw new FreectiError('BRIDGE_BAD_REPLY', 'linegroup dial: line groups are not available on this instance');
+    const results: LegResult[] = [];
+    const outcome = await dialWithFailover(
+      resolver,
+      plan.target,
+      async (resolved) => {
+        const result = await bridgeOnce(channel, resolved.dialString, ctx);
+        results.push(result);
+        return result;
+      },
+      { callUuid: channel.uuid, signal: ctx.signal },
+    );
+    if (outcome.noLine) return { cause: NO_LINE_CAUSE, answered: false, attempts: 0 };
+    const last = results.at(-1);
+    return { cause: outcome.final.cause, answered: outcome.final.verdict === 'answered', attempts: outcome.attempts.length, ...(last === undefined ? {} : { last }) };
+  }
+  let dialString = plan.dialString;
+  const taken: (ResolvedLinegroup & { lease: LineLease })[] = [];
+  if (plan.linegroups) {
+    const resolver = ctx.resolver;
+    if (resolver === undefined) throw new FreectiError('BRIDGE_BAD_REPLY', 'linegroup dial: line groups are not available on this instance');
+    dialString = await mapLegs(dialString, async (leg) => {
+      const { dialString: resolved, lease } = await resolver.resolveLinegroupDialString(leg, { callUuid: channel.uuid });
+      const entry = { dialString: resolved, lease };
+      taken.push(entry);
+      return entry;
+    }, []);
+  }
+  const last = await bridgeOnce(channel, dialString, ctx);
+  for (const { lease } of taken) {
+    const legHangup = [...ctx.legs.bLegs.values()].find((e) => e?.variable('freecti_lease') === lease.id);
+    await ctx.resolver?.release(lease, legHangup === undefined ? undefined : resultFromEvent(legHangup), { callUuid: channel.uuid }).catch((error: unknown) => {
+      ctx.log.warn({ err: (error as Error).message, lease: lease.id }, 'cannot release a line slot; it frees itself after leaseTtlMs');
+    });
+  }
+  const verdict = classify(last);
+  return { cause: verdict.cause === 'UNKNOWN' ? 'NORMAL_CLEARING' : verdict.cause, answered: verdict.verdict === 'answered', attempts: 1, last };
+}
+
+/** `bridge <dialString>` and what it ended with (the B leg's hangup when there was one). */
+async function bridgeOnce(channel: BridgeChannel, dialString: string, ctx: DialContext): Promise<LegResult> {
+  const mark = ctx.legs.bLegs.size;
+  let complete: EslEvent;
+  try {
+    ctx.log.debug({ dialString }, 'bridge');
+    complete = await channel.execute('bridge', dialString);
+  } catch (error) {
+    ctx.log.info({ err: (error as Error).message }, 'bridge interrupted: the caller is gone');
+    return { cause: ctx.legs.aHangupCause === undefined || ctx.legs.aHangupCause === 'NORMAL_CLEARING' ? 'ORIGINATOR_CANCEL' : ctx.legs.aHangupCause };
+  }
+  const fromBridge = resultFromEvent(complete);
+  const newLegs = ctx.legs.legsAfter(mark);
+  await ctx.legs.waitForHangups(newLegs, ctx.legHangupWaitMs ?? 2000, ctx.ended);
+  const bUuid = newLegs.at(-1);
+  const hangup = bUuid === undefined ? undefined : ctx.legs.bLegs.get(bUuid);
+  const withLeg = (r: AttemptResult): LegResult => (bUuid === undefined ? r : { ...r, bUuid });
+  if (fromBridge.answered === true) return withLeg({ ...fromBridge, cause: 'NORMAL_CLEARING' });
+  if (hangup !== undefined) {
+    const fromLeg = resultFromEvent(hangup);
+    return withLeg({ ...fromLeg, cause: fromLeg.cause ?? fromBridge.cause, sipCode: fromLeg.sipCode ?? fromBridge.sipCode });
+  }
+  return withLeg(fromBridge);
+}

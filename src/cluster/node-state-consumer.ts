@@ -1,0 +1,117 @@
+/**
+ * Writes one FreeSWITCH node's registration and call state to Redis, while this
+ * instance holds the node's lease:
+ * - subscribes to sofia::register / sofia::unregister / sofia::expire and
+ *   CHANNEL_CREATE / CHANNEL_ANSWER / CHANNEL_HANGUP_COMPLETE;
+ * - applies events one at a time, in arrival order (a queue per node);
+ * - reconciles (`show registrations as json`, `show channels as json`) when it acquires
+ *   the lease and after every ESL reconnect, so that nothing missed meanwhile survives;
+ * - without the lease, drops the events: the holder writes them.
+ * Every write carries the lease token; Redis refuses it when another instance holds
+ * the lease (FREECTI_NOT_LEASE_HOLDER), so no event is written twice.
+ */
+import { CallStore } from '../calls/call-store.js';
+import type { Config } from '../config/schema.js';
+import type { EslEvent } from '../esl/event.js';
+import type { FsNode } from '../esl/types.js';
+import type { Keys } from '../keys.js';
+import type { Logger } from '../logger.js';
+import type { RedisClient } from '../lua-scripts.js';
+import { RegistrationStore } from '../registrations/registration-store.js';
+import { NodeLease } from './node-lease.js';
+
+export const STATE_EVENTS = ['CHANNEL_CREATE', 'CHANNEL_ANSWER', 'CHANNEL_HANGUP_COMPLETE', 'CUSTOM sofia::register sofia::unregister sofia::expire'];
+
+export interface NodeStateConsumerOptions {
+  node: FsNode;
+  redis: RedisClient;
+  keys: Keys;
+  config: Pick<Config, 'gui' | 'cluster'>;
+  logger: Logger;
+  /** For tests: a fixed lease token. */
+  leaseToken?: string;
+}
+
+export class NodeStateConsumer {
+  readonly lease: NodeLease;
+  readonly registrations: RegistrationStore;
+  readonly calls: CallStore;
+  /** Events written by this instance (tests and metrics). */
+  written = 0;
+  private queue: Promise<void> = Promise.resolve();
+  private readonly log: Logger;
+  private readonly onEvent = (event: EslEvent): void => this.enqueue(() => this.write(event));
+  private readonly onReady = (): void => {
+    if (this.lease.isHolder) this.enqueue(() => this.reconcile());
+  };
+
+  constructor(private readonly options: NodeStateConsumerOptions) {
+    const { node, redis, keys, config, logger } = options;
+    this.log = logger.child({ component: 'node-state', node: node.name });
+    this.registrations = new RegistrationStore(redis, keys, config.gui.registration);
+    this.calls = new CallStore(redis, keys, config.gui.call);
+    this.lease = new NodeLease({
+      redis,
+      key: keys.nodeLease(node.name),
+      ttlMs: config.cluster.leaseTtlMs,
+      renewIntervalMs: config.cluster.renewIntervalMs,
+      logger: this.log,
+      ...(options.leaseToken === undefined ? {} : { token: options.leaseToken }),
+    });
+    this.lease.on('acquired', () => this.enqueue(() => this.reconcile()));
+  }
+
+  async start(): Promise<void> {
+    const { node } = this.options;
+    node.on('event', this.onEvent);
+    node.on('ready', this.onReady);
+    await node.subscribe(STATE_EVENTS);
+    this.lease.start();
+  }
+
+  /** Shutdown: stop consuming and release the lease. `release: false` simulates a crash. */
+  async stop(options: { release: boolean } = { release: true }): Promise<void> {
+    this.options.node.off('event', this.onEvent);
+    this.options.node.off('ready', this.onReady);
+    await this.lease.stop(options);
+    await this.queue;
+  }
+
+  /** Resolves when every queued write is done (tests). */
+  idle(): Promise<void> {
+    return this.queue;
+  }
+
+  private enqueue(task: () => Promise<void>): void {
+    this.queue = this.queue.then(task).catch((error: unknown) => {
+      const message = (error as Error).message;
+      if (message.includes('FREECTI_NOT_LEASE_HOLDER')) this.log.warn('write refused: another instance holds the node lease');
+      else this.log.error({ err: message }, 'node state write failed');
+    });
+  }
+
+  private async write(event: EslEvent): Promise<void> {
+    if (!this.lease.isHolder) return;
+    const node = this.options.node.name;
+    const fence = { token: this.lease.token };
+    const name = event.name;
+    let done = false;
+    if (name === 'CUSTOM') done = (await this.registrations.apply(node, event, Date.now(), fence)) !== undefined;
+    else if (name === 'CHANNEL_CREATE' || name === 'CHANNEL_ANSWER' || name === 'CHANNEL_HANGUP_COMPLETE') {
+      done = (await this.calls.apply(node, event, fence)) !== undefined;
+    }
+    if (done) this.written++;
+  }
+
+  /** Replaces this node's state with what FreeSWITCH reports. */
+  async reconcile(): Promise<void> {
+    if (!this.lease.isHolder) return;
+    const { node } = this.options;
+    const fence = { token: this.lease.token };
+    const registrations = await node.api('show', 'registrations as json');
+    const regs = await this.registrations.reconcile(node.name, registrations, fence);
+    const channels = await node.api('show', 'channels as json');
+    const calls = await this.calls.reconcile(node.name, channels, fence);
+    this.log.info({ registrations: regs, calls }, 'node state reconciled with FreeSWITCH');
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * What the live event stream carries and how a client narrows it. Pure.
+ *
+ * Streamed: channel events, registration events (CUSTOM sofia::register /
+ * sofia::unregister / sofia::expire) and BACKGROUND_JOB. A client may ask for
+ * `events=` (names or subclasses, comma separated), `uuid=` (the channel, its other
+ * leg, or a bgapi Job-UUID) and `extension=` (caller, callee, registering user).
+ */
+import { FreectiError } from '../errors.js';
+import type { EslEvent } from '../esl/event.js';
+
+export const CHANNEL_EVENTS = [
+  'CHANNEL_CREATE',
+  'CHANNEL_PROGRESS',
+  'CHANNEL_PROGRESS_MEDIA',
+  'CHANNEL_ANSWER',
+  'CHANNEL_BRIDGE',
+  'CHANNEL_UNBRIDGE',
+  'CHANNEL_HOLD',
+  'CHANNEL_UNHOLD',
+  'CHANNEL_PARK',
+  'CHANNEL_UNPARK',
+  'CHANNEL_CALLSTATE',
+  'CHANNEL_HANGUP',
+  'CHANNEL_HANGUP_COMPLETE',
+  'CHANNEL_DESTROY',
+] as const;
+export const REGISTRATION_SUBCLASSES = ['sofia::register', 'sofia::unregister', 'sofia::expire'] as const;
+export const JOB_EVENTS = ['BACKGROUND_JOB'] as const;
+
+/** What the stream subscribes on every node (FsNode.subscribe syntax). */
+export const SUBSCRIPTION = [...CHANNEL_EVENTS, ...JOB_EVENTS, `CUSTOM ${REGISTRATION_SUBCLASSES.join(' ')}`];
+
+const STREAMABLE = new Set<string>([...CHANNEL_EVENTS, ...JOB_EVENTS, ...REGISTRATION_SUBCLASSES]);
+
+const UUID_HEADERS = ['Unique-ID', 'Other-Leg-Unique-ID', 'Channel-Call-UUID', 'Job-UUID', 'Bridge-A-Unique-ID', 'Bridge-B-Unique-ID'];
+const EXTENSION_HEADERS = [
+  'Caller-Caller-ID-Number',
+  'Caller-Destination-Number',
+  'Caller-Callee-ID-Number',
+  'Caller-Username',
+  'variable_sip_from_user',
+  'variable_sip_to_user',
+  'variable_dialed_user',
+  'username',
+  'from-user',
+  'user',
+];
+
+export interface StreamFilter {
+  events: ReadonlySet<string> | undefined;
+  uuid: string | undefined;
+  extension: string | undefined;
+}
+
+/** The key an event is filtered by: its subclass for CUSTOM events, else its name. */
+export function streamName(event: EslEvent): string {
+  return event.name === 'CUSTOM' ? (event.subclass ?? 'CUSTOM') : event.name;
+}
+
+export function isStreamable(event: EslEvent): boolean {
+  return STREAMABLE.has(streamName(event));
+}
+
+const VALUE = /^[A-Za-z0-9_.@+*#:-]{1,128}$/;
+
+export function parseFilter(query: { events?: string | undefined; uuid?: string | undefined; extension?: string | undefined }): StreamFilter {
+  let events: Set<string> | undefined;
+  if (query.events !== undefined && query.events !== '') {
+    events = new Set(query.events.split(',').map((e) => e.trim()).filter((e) => e !== ''));
+    const unknown = [...events].filter((e) => !STREAMABLE.has(e));
+    if (unknown.length > 0) {
+      throw new FreectiError('BAD_REQUEST', `events: not streamed: ${unknown.join(', ').slice(0, 200)} (see docs/call-control.md)`);
+    }
+  }
+  for (const [field, value] of [['uuid', query.uuid], ['extension', query.extension]] as const) {
+    if (value !== undefined && value !== '' && !VALUE.test(value)) throw new FreectiError('BAD_REQUEST', `${field}: not a valid value`);
+  }
+  return { events, uuid: query.uuid || undefined, extension: query.extension || undefined };
+}
+
+export function matches(filter: StreamFilter, event: EslEvent): boolean {
+  if (filter.events !== undefined && !filter.events.has(streamName(event))) return false;
+  if (filter.uuid !== undefined && !UUID_HEADERS.some((h) => event.get(h) === filter.uuid)) return false;
+  if (filter.extension !== undefined && !EXTENSION_HEADERS.some((h) => event.get(h) === filter.extension)) return false;
+  return true;
+}

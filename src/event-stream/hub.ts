@@ -1,0 +1,115 @@
+/**
+ * Fans the events of every FreeSWITCH node out to the WebSocket clients of this
+ * instance. Each message is one JSON text frame:
+ *
+ *   {"node":"fs1","event":"CHANNEL_ANSWER","subclass":null,"uuid":"...","timestamp":"<µs>",
+ *    "headers":{...},"body":"..."}
+ *
+ * Memory stays bounded: before each send the client's unsent bytes (ws
+ * `bufferedAmount`) are checked; a client over `maxBufferedBytes` is closed with
+ * 4008 "slow consumer" and gets nothing more (terminated if it does not finish the
+ * closing handshake within `closeGraceMs`). The node subscription is made when the
+ * first client connects.
+ */
+import type { EslEvent } from '../esl/event.js';
+import type { FsNode, FsPool } from '../esl/types.js';
+import type { Logger } from '../logger.js';
+import { isStreamable, matches, streamName, SUBSCRIPTION, type StreamFilter } from './filter.js';
+
+export const SLOW_CONSUMER = { code: 4008, reason: 'slow consumer' } as const;
+export const GOING_AWAY = { code: 1001, reason: 'server shutting down' } as const;
+
+/** The part of a `ws` WebSocket the hub uses. */
+export interface StreamSocket {
+  readonly bufferedAmount: number;
+  readonly readyState: number;
+  send(data: string): void;
+  close(code: number, reason: string): void;
+  terminate(): void;
+  once(event: 'close', listener: () => void): unknown;
+}
+
+interface Client {
+  socket: StreamSocket;
+  filter: StreamFilter;
+  keyId: string;
+  dropped: boolean;
+}
+
+const OPEN = 1;
+
+export class EventHub {
+  private readonly clients = new Set<Client>();
+  private readonly detach: (() => void)[] = [];
+  private subscribed = false;
+
+  constructor(
+    private readonly pool: FsPool,
+    private readonly logger: Logger,
+    private readonly maxBufferedBytes: number,
+    private readonly closeGraceMs = 2_000,
+  ) {
+    for (const node of pool.nodes) {
+      const listener = (event: EslEvent): void => this.publish(node, event);
+      node.on('event', listener);
+      this.detach.push(() => node.off('event', listener));
+    }
+  }
+
+  get size(): number {
+    return this.clients.size;
+  }
+
+  add(socket: StreamSocket, filter: StreamFilter, keyId: string): void {
+    const client: Client = { socket, filter, keyId, dropped: false };
+    this.clients.add(client);
+    socket.once('close', () => this.clients.delete(client));
+    if (!this.subscribed) {
+      this.subscribed = true;
+      for (const node of this.pool.nodes) {
+        node.subscribe(SUBSCRIPTION).catch((error: unknown) => {
+          this.logger.warn({ node: node.name, err: (error as Error).message }, 'event stream: subscribe failed (retried on reconnect)');
+        });
+      }
+    }
+  }
+
+  publish(node: FsNode, event: EslEvent): void {
+    if (this.clients.size === 0 || !isStreamable(event)) return;
+    let message: string | undefined;
+    for (const client of this.clients) {
+      if (client.dropped || client.socket.readyState !== OPEN || !matches(client.filter, event)) continue;
+      message ??= JSON.stringify({
+        node: node.name,
+        event: streamName(event),
+        subclass: event.subclass ?? null,
+        uuid: event.uuid ?? event.get('Job-UUID') ?? null,
+        timestamp: event.get('Event-Date-Timestamp') ?? null,
+        headers: event.headers,
+        ...(event.body === undefined ? {} : { body: event.body }),
+      });
+      if (client.socket.bufferedAmount + message.length > this.maxBufferedBytes) {
+        this.drop(client);
+        continue;
+      }
+      client.socket.send(message);
+    }
+  }
+
+  private drop(client: Client): void {
+    client.dropped = true;
+    this.logger.warn({ keyId: client.keyId, bufferedBytes: client.socket.bufferedAmount }, 'event stream: slow consumer dropped');
+    client.socket.close(SLOW_CONSUMER.code, SLOW_CONSUMER.reason);
+    const timer = setTimeout(() => client.socket.terminate(), this.closeGraceMs);
+    timer.unref();
+    client.socket.once('close', () => clearTimeout(timer));
+  }
+
+  close(): void {
+    for (const off of this.detach.splice(0)) off();
+    for (const client of this.clients) {
+      if (client.socket.readyState === OPEN) client.socket.close(GOING_AWAY.code, GOING_AWAY.reason);
+    }
+    this.clients.clear();
+  }
+}

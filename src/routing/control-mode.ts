@@ -1,0 +1,36 @@
+/**
+ * Wires control-mode routes to freecti's outbound event-socket server: every session
+ * whose channel carries `freecti_route` (set by the served dialplan) is driven by
+ * control-session.ts with that route. Sessions without it belong to other features.
+ *
+ *     attachControlMode(outboundServer, { store, webhooks, logger, publicContext });
+ */
+import type { OutboundServer } from '../esl/outbound-server.js';
+import type { OutboundSession } from '../esl/outbound-session.js';
+import { ROUTE_VARIABLE } from './control-dialplan.js';
+import { runControlSession, type ControlDeps } from './control-session.js';
+import type { RouteStore } from './route-store.js';
+
+export interface ControlModeDeps extends ControlDeps {
+  store: RouteStore;
+}
+
+export function attachControlMode(server: Pick<OutboundServer, 'on'>, deps: ControlModeDeps): void {
+  const log = deps.logger.child({ component: 'routing-control' });
+  server.on('session', (session: OutboundSession) => {
+    const id = session.variable(ROUTE_VARIABLE);
+    if (id === undefined || id === '') return;
+    void (async () => {
+      const route = await deps.store.get(id).catch((error: unknown) => {
+        log.warn({ uuid: session.uuid, route: id, reason: (error as Error).message }, `call ${session.uuid}: control route '${id}' unreadable; FreeSWITCH runs the fallback actions`);
+        return null;
+      });
+      if (route === null) return void (await session.close());
+      if (route === undefined || route.mode !== 'control') {
+        log.warn({ uuid: session.uuid, route: id }, `call ${session.uuid}: no control route '${id}' any more; FreeSWITCH runs the fallback actions`);
+        return void (await session.close());
+      }
+      await runControlSession(session, route, deps);
+    })().catch((error: unknown) => log.error({ err: error, uuid: session.uuid }, 'control session crashed'));
+  });
+}

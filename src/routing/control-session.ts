@@ -1,0 +1,111 @@
+/**
+ * Live control of one call (`mode: control` routes, docs/routing.md): FreeSWITCH's
+ * `socket` application connected the call to freecti's outbound server. Each round asks
+ * the route's URL, runs the returned actions one by one (`sendmsg` execute, waiting for
+ * each CHANNEL_EXECUTE_COMPLETE) and asks again with the outcome of the last action
+ * (`step`, `last_application`, `last_response`, `digits`, `read_result`, `terminator`),
+ * until a list with `hangup`, `bridge` or `transfer` has run.
+ *
+ * Failures (webhook, refused reply, too many steps) close the socket: FreeSWITCH then
+ * continues the served dialplan with the route's fallback actions. One log line each,
+ * with the call uuid and the reason. A caller hanging up simply ends the session.
+ */
+import type { EslEvent } from '../esl/event.js';
+import type { OutboundSession } from '../esl/outbound-session.js';
+import type { FreectiError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { WebhookClient, WebhookRequest } from '../webhook/types.js';
+import { parseActions } from './reply.js';
+import type { DialplanAction, Route } from './route-schema.js';
+import { webhookRequest } from './router.js';
+import { listReachesOutbound } from './toll-fraud.js';
+import { lookupVariable, type Fields } from './variables.js';
+
+/** What the session needs from an outbound socket session. */
+export type ControlChannel = Pick<OutboundSession, 'uuid' | 'channelData' | 'endedBy' | 'myevents' | 'linger' | 'execute' | 'hangup' | 'close'>;
+
+const FINAL = new Set(['hangup', 'bridge', 'transfer']);
+
+export interface ControlDeps {
+  webhooks: WebhookClient;
+  logger: Logger;
+  publicContext?: string;
+}
+
+/** The channel's headers as request fields (first value of multi-valued variables). */
+export function channelFields(event: EslEvent): Map<string, string> {
+  const fields = new Map<string, string>();
+  for (const [name, value] of Object.entries(event.headers)) fields.set(name, Array.isArray(value) ? (value[0] ?? '') : value);
+  return fields;
+}
+
+/** The outcome of one executed action, as sent with the next request. */
+export function outcomeOf(step: number, action: DialplanAction, done: EslEvent): Record<string, string> {
+  const args = action.data.trim().split(/\s+/);
+  const varName = action.application === 'play_and_get_digits' ? args[7] : action.application === 'read' ? args[3] : undefined;
+  const readResult = done.variable('read_result');
+  const outcome: Record<string, string> = {
+    step: String(step),
+    last_application: action.application,
+    last_response: done.get('Application-Response') ?? '',
+    digits: done.variable(varName ?? 'digits') ?? '',
+    read_result: readResult ?? '',
+  };
+  // read_terminator_used is stale from an earlier read unless this one set read_result (esl-control obs. 1).
+  outcome['terminator'] = readResult === undefined ? '' : (done.variable('read_terminator_used') ?? '');
+  return outcome;
+}
+
+function stepRequest(route: Route, fields: Fields, uuid: string, outcome: Record<string, string>): WebhookRequest {
+  const request = webhookRequest(route, fields, uuid);
+  if (request.json !== undefined) request.json = { ...(request.json as Record<string, string>), ...outcome };
+  else if (request.form !== undefined) request.form = { ...request.form, ...outcome };
+  else request.query = outcome;
+  return request;
+}
+
+export async function runControlSession(session: ControlChannel, route: Route, deps: ControlDeps): Promise<void> {
+  const log = deps.logger.child({ component: 'routing-control' });
+  const fields = channelFields(session.channelData);
+  const uuid = session.uuid;
+  const context = lookupVariable(fields, 'context');
+  const giveBack = async (reason: string, code: string): Promise<void> => {
+    log.warn({ uuid, route: route.id, code, reason }, `call ${uuid}: control route '${route.id}' failed (${reason}); FreeSWITCH runs its fallback actions`);
+    await session.close();
+  };
+  try {
+    await session.myevents();
+    await session.linger();
+    let outcome: Record<string, string> = { step: '1' };
+    for (let step = 1; step <= route.maxSteps; step += 1) {
+      let data: unknown;
+      try {
+        ({ data } = await deps.webhooks.requestJson(stepRequest(route, fields, uuid, outcome)));
+      } catch (error) {
+        const failure = error as FreectiError;
+        return await giveBack(String(failure.details?.['reason'] ?? failure.message), failure.code);
+      }
+      const parsed = parseActions(data);
+      if (!parsed.ok) return await giveBack(parsed.reason, 'FREECTI_ERR_WEBHOOK_BAD_REPLY');
+      const outbound = context === deps.publicContext && !route.allowOutbound ? listReachesOutbound(parsed.actions, context) : undefined;
+      if (outbound !== undefined) return await giveBack(`refused ${outbound}`, 'FREECTI_ERR_WEBHOOK_BAD_REPLY');
+      for (const action of parsed.actions) {
+        if (session.endedBy !== undefined) return;
+        const done = await session.execute(action.application, action.data);
+        outcome = outcomeOf(step + 1, action, done);
+        if (done.get('Answer-State') === 'hangup' || session.endedBy !== undefined) return;
+      }
+      if (parsed.actions.some((a) => FINAL.has(a.application))) {
+        const last = parsed.actions[parsed.actions.length - 1];
+        const keep = last?.application === 'transfer' || last?.application === 'hangup';
+        if (!keep && session.endedBy === undefined) await session.hangup('NORMAL_CLEARING');
+        return;
+      }
+    }
+    await giveBack(`no hangup, bridge or transfer after ${route.maxSteps} requests`, 'FREECTI_ERR_WEBHOOK_BAD_REPLY');
+  } catch (error) {
+    if (session.endedBy !== undefined) return; // the caller hung up meanwhile
+    log.warn({ uuid, route: route.id, reason: (error as Error).message }, `call ${uuid}: control session failed (${(error as Error).message}); FreeSWITCH runs the fallback actions`);
+    await session.close();
+  }
+}
