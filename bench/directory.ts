@@ -34,6 +34,8 @@ const FIRST = 100_000;
 const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 64);
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 4);
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
+/** Untimed run per server and case first, so that the JIT has settled. */
+const WARMUP_SECONDS = Number(process.env['BENCH_WARMUP_SECONDS'] ?? 4);
 const DOMAIN = '127.0.0.1';
 
 function recordedBody(name: string): string {
@@ -128,6 +130,14 @@ function child(args: string[]): { proc: ChildProcess; line: Promise<string> } {
   return { proc, line };
 }
 
+/** CPU time (user + system, µs) a process has used so far, from /proc (Linux). */
+function cpuMicros(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return (ticks * 1e6) / 100; // USER_HZ is 100 on Linux
+}
+
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
@@ -148,25 +158,43 @@ async function main(): Promise<void> {
     }
     redis.disconnect();
     const servers: Record<string, number> = {};
+    const pids: Record<string, number> = {};
     for (const role of ['freecti', 'naive']) {
       const c = child(['--role', role, redisServer.url]);
       children.push(c.proc);
       servers[role] = Number((await c.line).split(' ')[1]);
+      pids[role] = c.proc.pid ?? 0;
     }
-    for (const [caseName, bodyName] of [
-      ['directory-sip-auth-register', 'directory-sip-auth-register-1000'],
-      ['directory-user-call', 'directory-user-call-bridge-user-1001'],
-    ] as const) {
+    const cases: Record<string, string> = {
+      'directory-sip-auth-register': 'directory-sip-auth-register-1000',
+      'directory-user-call': 'directory-user-call-bridge-user-1001',
+    };
+    const selected = (process.env['BENCH_CASES'] ?? Object.keys(cases).join(',')).split(',');
+    // Untimed warm-up of both servers with every case, so that no case pays for the JIT.
+    for (const caseName of selected) {
+      for (const role of ['freecti', 'naive']) {
+        const load = child(['--role', 'load', String(servers[role]), cases[caseName] ?? '', String(WARMUP_SECONDS)]);
+        await load.line;
+      }
+    }
+    for (const caseName of selected) {
+      const bodyName = cases[caseName];
+      if (bodyName === undefined) throw new Error(`unknown case ${caseName}; known: ${Object.keys(cases).join(', ')}`);
       const rps: Record<string, number[]> = { freecti: [], naive: [] };
       const lat: Record<string, number[]> = { freecti: [], naive: [] };
-      for (let r = -1; r < ROUNDS; r++) {
+      const cpu: Record<string, { us: number; requests: number }> = { freecti: { us: 0, requests: 0 }, naive: { us: 0, requests: 0 } };
+      for (let r = 0; r < ROUNDS; r++) {
         const order = r % 2 === 0 ? ['freecti', 'naive'] : ['naive', 'freecti'];
         for (const role of order) {
-          const load = child(['--role', 'load', String(servers[role]), bodyName, String(r < 0 ? 1 : SECONDS)]);
+          const cpuBefore = cpuMicros(pids[role] ?? 0);
+          const load = child(['--role', 'load', String(servers[role]), bodyName, String(SECONDS)]);
           const result = JSON.parse(await load.line) as { count: number; errors: number; elapsed: number; latencies: number[] };
+          const used = cpuMicros(pids[role] ?? 0) - cpuBefore;
           if (result.errors > 0) throw new Error(`${role}: ${result.errors} failed requests`);
-          if (r < 0) continue; // warm-up
           rps[role]?.push(result.count / result.elapsed);
+          const c = cpu[role] as { us: number; requests: number };
+          c.us += used;
+          c.requests += result.count;
           lat[role]?.push(...result.latencies);
           progress(`${caseName} round ${r} ${role}: ${Math.round(result.count / result.elapsed)} rps`);
         }
@@ -177,6 +205,8 @@ async function main(): Promise<void> {
       printResult({
         case: caseName, rps: round(ours), p50_ms: round(percentile(sorted, 50), 2), p99_ms: round(percentile(sorted, 99), 2),
         peer: 'naive-node-http', peer_rps: round(peer), ratio: round(ours / peer, 2),
+        cpu_us_per_req: round((cpu['freecti']?.us ?? 0) / (cpu['freecti']?.requests ?? 1)),
+        peer_cpu_us_per_req: round((cpu['naive']?.us ?? 0) / (cpu['naive']?.requests ?? 1)),
       });
     }
   } finally {

@@ -14,11 +14,12 @@ import type { EslMessage } from '../src/esl/messages.js';
 import { readEsl, readTimelineFrames } from '../test/helpers/fixtures.js';
 import { chunked, repeatToVolume } from './lib/bytes.js';
 import { printResult, progress, round } from './lib/output.js';
-import { alternate } from './lib/timing.js';
+import { alternate, type Clock } from './lib/timing.js';
 
 const CHUNK_BYTES = 64 * 1024;
 const VOLUME_BYTES = Number(process.env['BENCH_MB'] ?? 64) * 1024 * 1024;
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 5);
+const CLOCK: Clock = process.env['BENCH_CLOCK'] === 'wall' ? 'wall' : 'cpu';
 const SCENARIOS = [
   'register-call-answered-caller-hangup-unregister',
   'call-to-unregistered-user',
@@ -135,7 +136,9 @@ function runCase(c: Case): void {
     ],
     {
       rounds: ROUNDS,
-      onRun: (name, ms, r) => progress(`  round ${r + 1} ${name.padEnd(8)} ${ms.toFixed(0).padStart(6)} ms`),
+      clock: CLOCK,
+      onRun: (name, run, r) =>
+        progress(`  round ${r + 1} ${name.padEnd(8)} cpu ${run.cpuMs.toFixed(0).padStart(6)} ms  wall ${run.wallMs.toFixed(0).padStart(6)} ms`),
     },
   );
   const [ours, peer] = measured;

@@ -10,7 +10,9 @@
  * - `--role load`: mod_xml_curl's part: POSTs the recorded dialplan request (fresh
  *   Unique-ID each time, one TCP connection per request like mod_xml_curl) and
  *   measures the total time.
- * Added latency per request = total - the application's own time.
+ * Added latency per request = total - the application's own time. `in_freecti_*` is the
+ * same measured inside freecti (request received → response sent, minus the app's own
+ * time): it leaves out the load generator's connect and scheduling.
  * Cases: paced at BENCH_RPS (500) for BENCH_SECONDS (10), then saturation
  * (BENCH_CONCURRENCY=32 in flight) for BENCH_SECONDS. One JSON line per case on stdout,
  * with freecti's own CPU time per request (robust on a busy machine, unlike latency)
@@ -24,7 +26,7 @@ import { createInterface } from 'node:readline';
 import { loadavg } from 'node:os';
 import { validateConfig } from '../src/config/load.js';
 import { FreectiError } from '../src/errors.js';
-import { buildApp } from '../src/http/app.js';
+import { buildApp, type AppPlugin } from '../src/http/app.js';
 import { createLogger } from '../src/logger.js';
 import { createMetrics } from '../src/metrics.js';
 import { closeRedis, createRedis } from '../src/redis.js';
@@ -152,7 +154,16 @@ async function main(): Promise<void> {
   const redis = createRedis(config, logger);
   while (redis.status !== 'ready') await new Promise((r) => setTimeout(r, 20));
   const pool = { nodes: [], get: () => { throw new FreectiError('ESL_NOT_CONNECTED'); }, statuses: () => [], close: async () => undefined };
-  const freecti = buildApp({ config, logger, redis, pool, metrics: createMetrics({ defaultMetrics: false }), version: 'bench' });
+  // Server-side view, immune to the load generator's scheduling: request received → response sent.
+  const serverUs = new Map<string, number>();
+  const timing: AppPlugin = async (instance) => {
+    instance.addHook('onResponse', async (request, reply) => {
+      const id = /(?:^|&)Unique-ID=([^&]+)/.exec(typeof request.body === 'string' ? request.body : '')?.[1];
+      if (id !== undefined) serverUs.set(id, reply.elapsedTime * 1000);
+    });
+  };
+  (timing as unknown as Record<symbol, boolean>)[Symbol.for('skip-override')] = true;
+  const freecti = buildApp({ config, logger, redis, pool, metrics: createMetrics({ defaultMetrics: false }), version: 'bench' }, [timing]);
   await freecti.listen({ host: '127.0.0.1', port: 0 });
   const address = freecti.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : 0;
@@ -169,6 +180,8 @@ async function main(): Promise<void> {
       const ok = samples.filter((s) => s.ok);
       const added = ok.map((s) => (s.totalUs - (own[s.id] ?? 0)) / 1000).sort((a, b) => a - b);
       const totals = ok.map((s) => s.totalUs / 1000).sort((a, b) => a - b);
+      const inServer = ok.filter((s) => serverUs.has(s.id)).map((s) => ((serverUs.get(s.id) ?? 0) - (own[s.id] ?? 0)) / 1000).sort((a, b) => a - b);
+      serverUs.clear();
       printResult({
         case: name,
         rps: round(ok.length / elapsed),
@@ -177,6 +190,8 @@ async function main(): Promise<void> {
         added_p50_ms: round(percentile(added, 50), 3),
         added_p99_ms: round(percentile(added, 99), 3),
         total_p99_ms: round(percentile(totals, 99), 3),
+        in_freecti_p50_ms: round(percentile(inServer, 50), 3),
+        in_freecti_p99_ms: round(percentile(inServer, 99), 3),
         freecti_cpu_us_per_request: round((cpu.user + cpu.system) / Math.max(1, samples.length)),
         load1: round(loadavg()[0] ?? 0, 1),
       });

@@ -12,6 +12,7 @@ import { createNodePool } from './esl/node-pool.js';
 import type { FsPool } from './esl/types.js';
 import { buildApp, type AppPlugin } from './http/app.js';
 import { startNodeStateConsumers } from './cluster/node-state-consumers.js';
+import { startOutboundSockets, type OutboundSockets } from './bridge/outbound-wiring.js';
 import type { Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { closeRedis, createRedis, redactUrl } from './redis.js';
@@ -54,8 +55,11 @@ export async function startService(config: Config, logger: Logger, options: Serv
   const app = buildApp({ config, logger, redis, pool, metrics, version }, options.extraRoutes);
   const stopTimeoutMs = options.stopTimeoutMs ?? 10_000;
 
+  let outbound: OutboundSockets | undefined;
+
   const shutdown = async (): Promise<void> => {
     await step(logger, 'http server', stopTimeoutMs, () => app.close());
+    await step(logger, 'outbound event socket', stopTimeoutMs, async () => outbound?.stop());
     await step(logger, 'node state consumers', stopTimeoutMs, () => nodeState.stop());
     await step(logger, 'freeswitch pool', stopTimeoutMs, () => pool.close());
     await step(logger, 'redis', stopTimeoutMs, () => closeRedis(redis));
@@ -72,6 +76,14 @@ export async function startService(config: Config, logger: Logger, options: Serv
     await shutdown();
     const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
     throw new Error(`cannot listen on ${config.http.host}:${config.http.port} (${reason})`, { cause: error });
+  }
+  // FreeSWITCH's `socket` app connects here: cti_bridge / cti_dial calls (docs/bridge.md).
+  try {
+    outbound = await startOutboundSockets({ config, logger, redis, metrics });
+  } catch (error) {
+    await shutdown();
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new Error(`cannot listen on ${config.eslOutbound.host}:${config.eslOutbound.port} for outbound event sockets (${reason})`, { cause: error });
   }
 
   logger.info(

@@ -53,6 +53,7 @@ test('starts with Redis and FreeSWITCH down, /health over HTTP shows both, stop(
     REDIS_URL: `redis://127.0.0.1:${redisPort}`,
     FREECTI_FS: `fs1=NotTheDefault@127.0.0.1:${eslPort}`,
     FREECTI_HTTP: `127.0.0.1:${httpPort}`,
+    FREECTI_ESL_OUTBOUND: `127.0.0.1:${await freePort()}`,
   });
   const { logger, lines } = capture();
   const service = await startService(config, logger);
@@ -103,8 +104,13 @@ test('a busy HTTP port fails the start with a clear message and leaves nothing r
   const address = busy.address();
   const port = typeof address === 'object' && address !== null ? address.port : 0;
   try {
-    const config = loadConfig({ REDIS_URL: `redis://127.0.0.1:${await freePort()}`, FREECTI_FS: `pw@127.0.0.1:${await freePort()}`, FREECTI_HTTP: `127.0.0.1:${port}` });
-    await assert.rejects(startService(config, createLogger('silent')), { message: `cannot listen on 127.0.0.1:${port} (EADDRINUSE)` });
+    const base = { REDIS_URL: `redis://127.0.0.1:${await freePort()}`, FREECTI_FS: `pw@127.0.0.1:${await freePort()}` };
+    const httpBusy = loadConfig({ ...base, FREECTI_HTTP: `127.0.0.1:${port}`, FREECTI_ESL_OUTBOUND: `127.0.0.1:${await freePort()}` });
+    await assert.rejects(startService(httpBusy, createLogger('silent')), { message: `cannot listen on 127.0.0.1:${port} (EADDRINUSE)` });
+    const httpPort = await freePort();
+    const outboundBusy = loadConfig({ ...base, FREECTI_HTTP: `127.0.0.1:${httpPort}`, FREECTI_ESL_OUTBOUND: `127.0.0.1:${port}` });
+    await assert.rejects(startService(outboundBusy, createLogger('silent')), /cannot listen on 127\.0\.0\.1:\d+ for outbound event sockets \(EADDRINUSE\)/);
+    await assert.rejects(fetch(`http://127.0.0.1:${httpPort}/health`), 'the HTTP server was closed again');
   } finally {
     busy.close();
   }
@@ -119,6 +125,7 @@ test('the real `freecti` command starts, serves /health, and exits 0 on SIGTERM'
       REDIS_URL: `redis://127.0.0.1:${await freePort()}`,
       FREECTI_FS: `fs1=pw@127.0.0.1:${await freePort()}`,
       FREECTI_HTTP: `127.0.0.1:${httpPort}`,
+      FREECTI_ESL_OUTBOUND: `127.0.0.1:${await freePort()}`,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

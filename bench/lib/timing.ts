@@ -20,13 +20,23 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
-/** Wall-clock milliseconds of one call of `fn`, and its result. */
-export function timeOnce<R>(fn: () => R): { ms: number; result: R } {
+/**
+ * How runs are timed. 'cpu' is the CPU time of this process (user + system, all threads,
+ * so GC helper threads count too): on a shared machine it does not include time spent
+ * waiting for a core that another process has. 'wall' is elapsed time.
+ */
+export type Clock = 'cpu' | 'wall';
+
+/** Milliseconds of one call of `fn` on both clocks, and its result. */
+export function timeOnce<R>(fn: () => R): { ms: number; wallMs: number; cpuMs: number; result: R } {
   collectGarbage();
-  const started = process.hrtime.bigint();
+  const cpuStart = process.cpuUsage();
+  const wallStart = process.hrtime.bigint();
   const result = fn();
-  const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  return { ms, result };
+  const wallMs = Number(process.hrtime.bigint() - wallStart) / 1e6;
+  const cpu = process.cpuUsage(cpuStart);
+  const cpuMs = (cpu.user + cpu.system) / 1000;
+  return { ms: wallMs, wallMs, cpuMs, result };
 }
 
 export interface Contender<R> {
@@ -36,9 +46,12 @@ export interface Contender<R> {
 
 export interface Measured<R> {
   readonly name: string;
-  /** Milliseconds of every timed run, in order. */
+  /** Milliseconds of every timed run on the chosen clock, in order. */
   readonly runs: number[];
   readonly medianMs: number;
+  /** The other clock's median, for the record. */
+  readonly medianWallMs: number;
+  readonly medianCpuMs: number;
   /** Result of every timed run (e.g. an event count to check). */
   readonly results: R[];
 }
@@ -50,9 +63,17 @@ export interface Measured<R> {
  */
 export function alternate<R>(
   contenders: readonly Contender<R>[],
-  options: { rounds: number; warmup?: number; onRun?: (name: string, ms: number, round: number) => void },
+  options: {
+    rounds: number;
+    warmup?: number;
+    clock?: Clock;
+    onRun?: (name: string, run: { wallMs: number; cpuMs: number }, round: number) => void;
+  },
 ): Measured<R>[] {
+  const clock = options.clock ?? 'wall';
   const runs = contenders.map(() => [] as number[]);
+  const walls = contenders.map(() => [] as number[]);
+  const cpus = contenders.map(() => [] as number[]);
   const results = contenders.map(() => [] as R[]);
   const warmup = options.warmup ?? 1;
   for (let round = -warmup; round < options.rounds; round++) {
@@ -60,17 +81,21 @@ export function alternate<R>(
     if (round % 2 !== 0) order.reverse();
     for (const i of order) {
       const contender = contenders[i] as Contender<R>;
-      const { ms, result } = timeOnce(contender.run);
+      const { wallMs, cpuMs, result } = timeOnce(contender.run);
       if (round < 0) continue;
-      (runs[i] as number[]).push(ms);
+      (runs[i] as number[]).push(clock === 'cpu' ? cpuMs : wallMs);
+      (walls[i] as number[]).push(wallMs);
+      (cpus[i] as number[]).push(cpuMs);
       (results[i] as R[]).push(result);
-      options.onRun?.(contender.name, ms, round);
+      options.onRun?.(contender.name, { wallMs, cpuMs }, round);
     }
   }
   return contenders.map((c, i) => ({
     name: c.name,
     runs: runs[i] as number[],
     medianMs: median(runs[i] as number[]),
+    medianWallMs: median(walls[i] as number[]),
+    medianCpuMs: median(cpus[i] as number[]),
     results: results[i] as R[],
   }));
 }

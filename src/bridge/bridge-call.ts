@@ -58,7 +58,15 @@ export interface BridgeResult {
 
 export const BRIDGE_EVENTS = ['CHANNEL_EXECUTE', 'CHANNEL_EXECUTE_COMPLETE', 'CHANNEL_PROGRESS', 'CHANNEL_PROGRESS_MEDIA', 'CHANNEL_ANSWER', 'CHANNEL_HANGUP', 'CHANNEL_HANGUP_COMPLETE'];
 
-export async function runBridge(channel: BridgeChannel, deps: BridgeDeps): Promise<BridgeResult> {
+/** What to do, when not read from the channel variables `cti_bridge` / `cti_dial`. */
+export interface BridgeRequest {
+  /** `<url> [connect_timeout] [response_timeout] [notify_type]`. */
+  bridge?: string;
+  /** A fixed dial string (used only without `bridge`). */
+  dial?: string;
+}
+
+export async function runBridge(channel: BridgeChannel, deps: BridgeDeps, request: BridgeRequest = {}): Promise<BridgeResult> {
   const log = deps.logger.child({ component: 'bridge', uuid: channel.uuid });
   const call = callInfoOf(channel.uuid, channel.channelData);
   const legs = new LegTracker(channel.uuid);
@@ -75,8 +83,8 @@ export async function runBridge(channel: BridgeChannel, deps: BridgeDeps): Promi
   try {
     await subscribe(channel);
     let plan: DialPlan;
-    const bridgeArg = channel.channelData.variable('cti_bridge');
-    const staticDial = channel.channelData.variable('cti_dial');
+    const bridgeArg = request.bridge ?? (request.dial === undefined ? channel.channelData.variable('cti_bridge') : undefined);
+    const staticDial = request.dial ?? channel.channelData.variable('cti_dial');
     if (bridgeArg === undefined && staticDial !== undefined) {
       // `cti_dial`: a fixed dial string (e.g. a routing reply's `bridge linegroup/...`), no HTTP.
       try {

@@ -52,7 +52,11 @@ export async function dialPlan(channel: BridgeChannel, plan: DialPlan, ctx: Dial
       },
       { callUuid: channel.uuid, signal: ctx.signal },
     );
-    if (outcome.noLine) return { cause: NO_LINE_CAUSE, answered: false, attempts: 0 };
+    if (outcome.noLine) {
+      throw new FreectiError('LINEGROUP_NO_LINE', `no line of group '${plan.target.group}' can take the call now`, {
+        details: { group: plan.target.group, cause: NO_LINE_CAUSE },
+      });
+    }
     const last = results.at(-1);
     return { cause: outcome.final.cause, answered: outcome.final.verdict === 'answered', attempts: outcome.attempts.length, ...(last === undefined ? {} : { last }) };
   }

@@ -66,10 +66,10 @@ export async function clickToCall(node: FsNode, input: ClickToCall, dialLinegrou
     const job = await node.bgapi('originate', args);
     if (release !== undefined) {
       const giveBack = release;
-      job.wait().then(
-        (text) => (text.startsWith('+OK') ? undefined : giveBack(/^-ERR\s+(\S+)/.exec(text)?.[1] ?? 'NORMAL_TEMPORARY_FAILURE')),
-        () => undefined,
-      );
+      job
+        .wait()
+        .then((text) => (text.startsWith('+OK') ? undefined : giveBack(/^-ERR\s+(\S+)/.exec(text)?.[1] ?? 'NORMAL_TEMPORARY_FAILURE')))
+        .catch(() => undefined); // the lease expires on its own if it cannot be given back
     }
     return { uuid, jobUuid: job.jobUuid, node: node.name, ...(recording === undefined ? {} : { recording }) };
   } catch (error) {

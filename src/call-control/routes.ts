@@ -10,6 +10,7 @@ import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { AccessGate, presentedKey, type Caller } from '../cli-http/access.js';
 import { cliContext } from '../cli-http/context.js';
+import { redactKeysInUrls } from '../cli-http/redact-url.js';
 import type { FsNode } from '../esl/types.js';
 import { FreectiError } from '../errors.js';
 import type { AppPlugin } from '../http/app.js';
@@ -45,6 +46,7 @@ type Op<T> = (node: FsNode, caller: Caller) => Promise<T>;
 export const callControlRoutes: AppPlugin = async (app, deps) => {
   const ctx = cliContext(deps);
   callControlOpenApi(deps.openapi);
+  redactKeysInUrls(app);
 
   /** Admits, checks the capabilities, runs on the node and audits. */
   async function operate<T>(request: FastifyRequest, via: string, needs: string[], summary: string, op: Op<T>): Promise<T> {

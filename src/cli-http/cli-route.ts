@@ -17,7 +17,8 @@ import { FreectiError } from '../errors.js';
 import { translateCtiOriginate } from '../originate/translate.js';
 import { AccessGate, presentedKey, type Caller } from './access.js';
 import { cliContext, type CliContext } from './context.js';
-import { parseCliQuery } from './query.js';
+import { parseCliQuery, type CliQuery } from './query.js';
+import { redactKeysInUrls } from './redact-url.js';
 import { cliOpenApi } from './cli-openapi.js';
 
 const COMMAND = /^[A-Za-z0-9_]{1,64}$/;
@@ -67,10 +68,10 @@ export async function runCliCall(ctx: CliContext, call: CliCall): Promise<{ text
       const job = await node.bgapi(command, arg);
       if (release !== undefined) {
         const giveBack = release;
-        job.wait().then(
-          (text) => (isFsError(text) ? giveBack(failureCause(text)) : undefined),
-          () => undefined,
-        );
+        job
+          .wait()
+          .then((text) => (isFsError(text) ? giveBack(failureCause(text)) : undefined))
+          .catch(() => undefined); // the lease expires on its own if it cannot be given back
       }
       return { text: `+OK Job-UUID: ${job.jobUuid}\n`, node: node.name };
     }
@@ -94,9 +95,11 @@ function failureCause(text: string): string {
 export const cliRoutes: AppPlugin = async (app, deps) => {
   const ctx = cliContext(deps);
   cliOpenApi(deps.openapi);
+  const queries = new WeakMap<object, CliQuery>();
+  redactKeysInUrls(app, (request, rawUrl) => queries.set(request, parseCliQuery(rawUrl)));
   app.get('/cli', async (request, reply) => {
     const startedAt = performance.now();
-    const query = parseCliQuery(request.raw.url ?? request.url);
+    const query = queries.get(request) ?? parseCliQuery(request.raw.url ?? request.url);
     const ip = request.ip;
     let caller: Caller | undefined;
     let call: CliCall = { cmd: query.cmd ?? '', arg: query.arg ?? '', node: query.node };

@@ -5,10 +5,18 @@
  * and globs (`uuid_*`, `show`, `*`). The command checked is the one FreeSWITCH will
  * run: `bgapi X ...` is checked as `X`, and `sched_api <time> <group> X ...` needs
  * both `sched_api` and `X`. On top of that every dangerous name (denylist.ts) the
- * whole line mentions must be listed exactly; a glob never grants one.
+ * whole line mentions must be listed exactly; a glob never grants one, nor
+ * `expansions` (a `${...}` that could build a command name at run time) or
+ * `sofia-control` (restarting SIP profiles).
  * Typed-API operations use pseudo commands such as `events` or `eavesdrop`.
  */
 import { DANGEROUS, dangerousNames } from './denylist.js';
+import { expansionProblems } from './expansions.js';
+
+/** Grant needed by `${...}` expansions that could build a command at run time (expansions.ts). */
+export const EXPANSIONS = 'expansions';
+/** Capabilities that, like the denylist, only an exact allow entry grants. */
+const PSEUDO_DANGEROUS: ReadonlySet<string> = new Set(['sofia-control', EXPANSIONS]);
 
 export interface PolicyDecision {
   allowed: boolean;
@@ -38,7 +46,7 @@ export class CommandPolicy {
   grants(name: string): boolean {
     const lower = name.toLowerCase();
     if (this.exact.has(lower)) return true;
-    if (DANGEROUS.has(lower) || lower === 'sofia-control') return false;
+    if (DANGEROUS.has(lower) || PSEUDO_DANGEROUS.has(lower)) return false;
     return this.globs.some((g) => g.test(lower));
   }
 
@@ -75,6 +83,7 @@ export function requiredCommands(cmd: string, arg: string): string[] {
   }
   needs.unshift(NAME.test(command) ? command : `invalid:${command.slice(0, 32)}`);
   for (const name of dangerousNames(`${cmd} ${arg}`)) if (!needs.includes(name)) needs.push(name);
+  if (expansionProblems(arg).length > 0) needs.push(EXPANSIONS);
   return needs;
 }
 

@@ -4,6 +4,7 @@
  * `run`, which sends one command to a node and audits it. Built once per app (the
  * route plugins all receive the same deps object).
  */
+import { Counter } from 'prom-client';
 import type { RouteDeps } from '../http/app.js';
 import { Keys } from '../keys.js';
 import { LinegroupResolver } from '../linegroups/resolver.js';
@@ -35,6 +36,12 @@ export function cliContext(deps: RouteDeps): CliContext {
   const limiter = new RateLimiter(deps.redis, keys, deps.logger.child({ component: 'cli' }));
   const audit = new AuditLog(deps.logger, deps.redis, keys, deps.config.cli.auditStreamMaxLen);
   const resolver = new LinegroupResolver({ redis: deps.redis, keys, logger: deps.logger });
+  const calls = new Counter({
+    name: 'freecti_cli_calls_total',
+    help: 'HTTP CLI, call-control and event-stream requests, by operation (via) and outcome (+OK, -ERR or FREECTI_ERR_*).',
+    labelNames: ['via', 'result'],
+    registers: [deps.metrics.registry],
+  });
   const dialLinegroup: LinegroupDialer = async (dialString) => {
     const { dialString: resolved, lease } = await resolver.resolveLinegroupDialString(dialString);
     return { dialString: resolved, release: async (cause) => void (await resolver.release(lease, { cause })) };
@@ -47,6 +54,7 @@ export function cliContext(deps: RouteDeps): CliContext {
     node: (name) => deps.pool.get(name === '' ? undefined : name),
     record(caller, entry) {
       const keyId = 'entry' in caller ? caller.entry.id : caller.keyId;
+      calls.inc({ via: entry.via, result: entry.result });
       audit.write({
         keyId,
         ip: caller.ip,

@@ -4,7 +4,8 @@
  * - `+` is a space (HTML form style) and `%20` is a space; `%2B` is a literal `+`;
  * - `%XX` sequences are decoded as UTF-8 bytes; a `%` that does not start a valid
  *   escape (`${strftime(%Y-%m-%d)}` typed raw) stays a literal `%`;
- * - raw non-ASCII characters (a browser or curl sending `话术` unencoded) are kept;
+ * - raw non-ASCII characters are kept (Node's own HTTP parser refuses them in the
+ *   request line, but other front ends may pass them on);
  * - a raw `&` that does not start one of the known parameters is part of the value
  *   before it, so `arg=originate user/1000 &echo` typed raw still reaches FreeSWITCH
  *   as `originate user/1000 &echo`.

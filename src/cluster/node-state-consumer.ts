@@ -12,6 +12,7 @@
  */
 import { CallStore } from '../calls/call-store.js';
 import type { Config } from '../config/schema.js';
+import { isFreectiError } from '../errors.js';
 import type { EslEvent } from '../esl/event.js';
 import type { FsNode } from '../esl/types.js';
 import type { Keys } from '../keys.js';
@@ -86,6 +87,7 @@ export class NodeStateConsumer {
     this.queue = this.queue.then(task).catch((error: unknown) => {
       const message = (error as Error).message;
       if (message.includes('FREECTI_NOT_LEASE_HOLDER')) this.log.warn('write refused: another instance holds the node lease');
+      else if (isFreectiError(error) && error.key.startsWith('ESL_')) this.log.warn({ err: message }, 'reconcile deferred until the node is connected');
       else this.log.error({ err: message }, 'node state write failed');
     });
   }

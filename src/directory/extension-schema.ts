@@ -9,6 +9,7 @@
  * schema validates the admin API's PUT body, so both paths accept exactly one shape.
  */
 import { z } from 'zod';
+import { isExtension } from './extension-check.js';
 
 const scalar = z.union([z.string().max(4096), z.number().finite(), z.boolean()]);
 /** Param/variable names FreeSWITCH can carry: no spaces, quotes or markup. */
@@ -65,6 +66,7 @@ export function parseExtension(raw: string): ParsedExtension {
   } catch {
     return { ok: false, reason: 'value is not valid JSON' };
   }
+  if (isExtension(json)) return { ok: true, extension: json };
   const result = extensionSchema.safeParse(json);
   if (result.success) return { ok: true, extension: result.data };
   const issue = result.error.issues[0];

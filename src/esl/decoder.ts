@@ -8,11 +8,12 @@
  * `Content-Length:` (events) or `Event-Name:` (the outbound `connect` reply).
  *
  * Bad input never throws: bytes that cannot start a frame are reported as one
- * `garbage` message and skipped up to the next plausible frame start.
+ * `garbage` message and skipped up to the next plausible frame start (one of the three
+ * tokens above), or past the header block when it holds none.
  */
-import { EslEvent } from './event.js';
+import { frameToMessage } from './frame-message.js';
 import type { EslMessage, FrameHeaders } from './messages.js';
-import { decodeFrameHeaders, parseFrameHeaders, parseJsonEventBody, parsePlainEventBody } from './parse-headers.js';
+import { parseFrameHeaders } from './parse-headers.js';
 
 export interface EslDecoderOptions {
   /** Largest body accepted (bytes); a larger Content-Length is treated as garbage. Default 64 MiB. */
@@ -23,10 +24,11 @@ export interface EslDecoderOptions {
 
 export type EmitMessage = (message: EslMessage) => void;
 
+const LF = 10;
 const HEADER_END = Buffer.from('\n\n', 'latin1');
 const FRAME_STARTS = ['Content-Type: ', 'Content-Length: ', 'Event-Name: '].map((t) => Buffer.from(t, 'latin1'));
 const LONGEST_START = Math.max(...FRAME_STARTS.map((t) => t.length));
-const DIGITS = /^\d{1,15}$/;
+const MAX_LENGTH_DIGITS = 15;
 
 interface PendingBody {
   headers: FrameHeaders;
@@ -36,12 +38,13 @@ interface PendingBody {
 export class EslDecoder {
   private readonly maxBodyBytes: number;
   private readonly maxHeaderBytes: number;
-  /** Unconsumed bytes live in buf[start, end). */
+  /** Bytes of an incomplete frame live in buf[start, end). */
   private buf: Buffer = Buffer.alloc(0);
   private start = 0;
   private end = 0;
   /** Bytes after `start` already searched for the header end without success. */
   private scanned = 0;
+  /** A header block was read; its body is still incomplete. */
   private pending: PendingBody | null = null;
 
   constructor(options: EslDecoderOptions = {}) {
@@ -65,18 +68,22 @@ export class EslDecoder {
 
   /** Decodes as many messages as `chunk` completes and passes each to `emit`, in order. */
   push(chunk: Buffer, emit: EmitMessage): void {
-    if (chunk.length === 0) return;
-    if (this.start === this.end) {
-      // Nothing buffered: decode straight from the chunk, keep only its tail.
-      const consumed = this.decode(chunk, 0, chunk.length, emit);
-      this.store(chunk, consumed, chunk.length);
-      return;
+    let offset = 0;
+    // An incomplete frame is buffered: copy only the bytes that complete its header or
+    // body, so most of the chunk is decoded in place, without copying.
+    while (this.start !== this.end && offset < chunk.length) {
+      const take = this.bytesToComplete(chunk, offset);
+      this.append(chunk, offset, offset + take);
+      offset += take;
+      this.start = this.decode(this.buf, this.start, this.end, emit);
+      if (this.start === this.end) {
+        this.start = 0;
+        this.end = 0;
+      }
     }
-    this.append(chunk);
-    this.start = this.decode(this.buf, this.start, this.end, emit);
-    if (this.start === this.end) {
-      this.start = 0;
-      this.end = 0;
+    if (offset < chunk.length) {
+      const consumed = this.decode(chunk, offset, chunk.length, emit);
+      this.store(chunk, consumed, chunk.length);
     }
   }
 
@@ -87,6 +94,17 @@ export class EslDecoder {
     return out;
   }
 
+  /** How many bytes of chunk[offset..] the buffered frame needs to finish its body or header block (at most all of them). */
+  private bytesToComplete(chunk: Buffer, offset: number): number {
+    const available = chunk.length - offset;
+    const pending = this.pending;
+    if (pending !== null) return Math.min(available, pending.length - (this.end - this.start));
+    if (this.buf[this.end - 1] === LF && chunk[offset] === LF) return 1;
+    const headerEnd = chunk.indexOf(HEADER_END, offset);
+    return headerEnd === -1 ? available : headerEnd + 2 - offset;
+  }
+
+  /** Keeps source[from, to) as the buffered bytes (nothing else is buffered). */
   private store(source: Buffer, from: number, to: number): void {
     const length = to - from;
     if (length === 0) return;
@@ -96,11 +114,12 @@ export class EslDecoder {
     this.end = length;
   }
 
-  private append(chunk: Buffer): void {
+  private append(source: Buffer, from: number, to: number): void {
+    const length = to - from;
     const used = this.end - this.start;
-    if (this.end + chunk.length > this.buf.length) {
-      const needed = used + chunk.length;
-      if (needed <= this.buf.length && this.start > 0) {
+    if (this.end + length > this.buf.length) {
+      const needed = used + length;
+      if (needed <= this.buf.length) {
         this.buf.copy(this.buf, 0, this.start, this.end);
       } else {
         const next = Buffer.allocUnsafe(Math.max(needed, this.buf.length * 2));
@@ -110,8 +129,8 @@ export class EslDecoder {
       this.start = 0;
       this.end = used;
     }
-    chunk.copy(this.buf, this.end);
-    this.end += chunk.length;
+    source.copy(this.buf, this.end, from, to);
+    this.end += length;
   }
 
   /** Decodes frames from data[s, e); returns the offset of the first unconsumed byte. */
@@ -123,7 +142,7 @@ export class EslDecoder {
         this.pending = null;
         const body = data.toString('utf8', s, s + pending.length);
         s += pending.length;
-        this.emitFrame(pending.headers, body, emit);
+        emit(frameToMessage(pending.headers, body));
         continue;
       }
       if (s >= e) return s;
@@ -132,19 +151,20 @@ export class EslDecoder {
       if (idx === -1 || idx + 2 > e) {
         // (a match reaching past e would use stale bytes of the buffer)
         this.scanned = e - s;
-        if (this.scanned > this.maxHeaderBytes) return this.dropOversizedHeader(s, e, emit);
+        if (this.scanned > this.maxHeaderBytes) return this.dropOversizedHeader(data, s, e, emit);
         return s;
       }
       this.scanned = 0;
       const next = idx + 2;
-      const frameStart = findFrameStart(data, s, idx);
-      if (frameStart !== s) {
+      if (!startsWithFrameToken(data, s, idx)) {
         // Not a frame start: skip to the next plausible one (or past this block).
+        const frameStart = findFrameToken(data, s, idx);
         const skipTo = frameStart === -1 ? next : frameStart;
         emit({ kind: 'garbage', reason: 'bytes before a frame start', bytes: skipTo - s });
         s = skipTo;
         continue;
       }
+      const frameStart = s;
       const headers = parseFrameHeaders(data.toString('utf8', s, idx));
       s = next;
       if (headers['Content-Type'] === undefined) {
@@ -153,10 +173,10 @@ export class EslDecoder {
       }
       const lengthText = headers['Content-Length'];
       if (lengthText === undefined) {
-        this.emitFrame(headers, undefined, emit);
+        emit(frameToMessage(headers, undefined));
         continue;
       }
-      const length = DIGITS.test(lengthText) ? Number(lengthText) : Number.NaN;
+      const length = parseLength(lengthText);
       if (!(length <= this.maxBodyBytes)) {
         emit({ kind: 'garbage', reason: `invalid Content-Length '${lengthText.slice(0, 32)}'`, bytes: next - frameStart });
         continue;
@@ -165,80 +185,47 @@ export class EslDecoder {
     }
   }
 
-  private dropOversizedHeader(s: number, e: number, emit: EmitMessage): number {
-    // Keep a tail that could hold the beginning of a frame start token.
-    const keep = Math.min(LONGEST_START, e - s);
-    emit({ kind: 'garbage', reason: 'header block larger than maxHeaderBytes', bytes: e - s - keep });
-    this.scanned = 0;
-    return e - keep;
-  }
-
-  private emitFrame(headers: FrameHeaders, body: string | undefined, emit: EmitMessage): void {
-    const contentType = headers['Content-Type'] ?? '';
-    switch (contentType) {
-      case 'text/event-plain': {
-        const parsed = parsePlainEventBody(body ?? '');
-        emit({ kind: 'event', format: 'plain', event: new EslEvent(parsed.headers, parsed.body) });
-        return;
-      }
-      case 'text/event-json': {
-        let parsed: ReturnType<typeof parseJsonEventBody>;
-        try {
-          parsed = parseJsonEventBody(body ?? '');
-        } catch (error) {
-          const reason = error instanceof Error ? error.message : String(error);
-          emit({ kind: 'garbage', reason: `invalid event JSON: ${reason}`, bytes: Buffer.byteLength(body ?? '') });
-          return;
-        }
-        emit({ kind: 'event', format: 'json', event: new EslEvent(parsed.headers, parsed.body) });
-        return;
-      }
-      case 'command/reply':
-        emit(commandReply(headers));
-        return;
-      case 'api/response':
-        emit({ kind: 'api-response', headers, body: body ?? '' });
-        return;
-      case 'auth/request':
-        emit({ kind: 'auth-request', headers });
-        return;
-      case 'log/data':
-        emit({ kind: 'log', headers, body: body ?? '' });
-        return;
-      case 'text/disconnect-notice':
-        emit({ kind: 'disconnect-notice', headers, body: body ?? '' });
-        return;
-      case 'text/rude-rejection':
-        emit({ kind: 'rude-rejection', headers, body: body ?? '' });
-        return;
-      default:
-        emit({ kind: 'unknown', contentType, headers, body });
+  private dropOversizedHeader(data: Buffer, s: number, e: number, emit: EmitMessage): number {
+    // Keep the last frame start token that still fits, else a tail that could hold the
+    // beginning of one (e - s > maxHeaderBytes, so something is always dropped).
+    const block = data.subarray(s, e);
+    let keepFrom = e - Math.min(LONGEST_START - 1, this.maxHeaderBytes);
+    for (const token of FRAME_STARTS) {
+      const at = block.lastIndexOf(token);
+      if (at > 0 && e - (s + at) <= this.maxHeaderBytes) keepFrom = Math.min(keepFrom, s + at);
     }
+    emit({ kind: 'garbage', reason: 'header block larger than maxHeaderBytes', bytes: keepFrom - s });
+    this.scanned = 0;
+    return keepFrom;
   }
 }
 
-function commandReply(headers: FrameHeaders): EslMessage {
-  if (headers['Event-Name'] === undefined) {
-    return { kind: 'command-reply', headers, replyText: headers['Reply-Text'] ?? '' };
+/** `Content-Length` as a number, NaN unless it is 1 to 15 ASCII digits. */
+function parseLength(text: string): number {
+  if (text.length === 0 || text.length > MAX_LENGTH_DIGITS) return Number.NaN;
+  let value = 0;
+  for (let i = 0; i < text.length; i++) {
+    const digit = text.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return Number.NaN;
+    value = value * 10 + digit;
   }
-  // The outbound `connect` reply: url-encoded channel data, Reply-Text `%2BOK%0A`.
-  const decoded = decodeFrameHeaders(headers);
-  const replyValue = decoded['Reply-Text'];
-  const replyText = (typeof replyValue === 'string' ? replyValue : (replyValue?.[0] ?? '')).trimEnd();
-  const plain: FrameHeaders = Object.create(null) as FrameHeaders;
-  for (const name of Object.keys(decoded)) {
-    const value = decoded[name];
-    plain[name] = typeof value === 'string' ? value : (value ?? []).join('|:');
-  }
-  plain['Reply-Text'] = replyText;
-  return { kind: 'command-reply', headers: plain, replyText, channelData: new EslEvent(decoded) };
+  return value;
 }
 
-/** Offset of the earliest frame-start token in data[s, end), or -1. A block that starts with one returns s. */
-function findFrameStart(data: Buffer, s: number, end: number): number {
-  for (const token of FRAME_STARTS) {
-    if (end - s >= token.length && data.compare(token, 0, token.length, s, s + token.length) === 0) return s;
-  }
+function matchesAt(data: Buffer, at: number, end: number, token: Buffer): boolean {
+  if (end - at < token.length) return false;
+  for (let k = 0; k < token.length; k++) if (data[at + k] !== token[k]) return false;
+  return true;
+}
+
+/** Whether data[s, end) starts with a frame start token. */
+function startsWithFrameToken(data: Buffer, s: number, end: number): boolean {
+  for (const token of FRAME_STARTS) if (matchesAt(data, s, end, token)) return true;
+  return false;
+}
+
+/** Offset of the earliest frame start token in data[s, end), or -1. */
+function findFrameToken(data: Buffer, s: number, end: number): number {
   let best = -1;
   const block = data.subarray(s, end);
   for (const token of FRAME_STARTS) {

@@ -3,21 +3,16 @@
  *
  * FreeSWITCH encodes inner plain-event values with its own url encoder (spaces as
  * %20, never '+'), so '+' stays '+'. A bad '%' sequence (truncated, not hex, or
- * decoding to invalid UTF-8) must never throw: such bytes are kept as they came,
- * e.g. '100%' stays '100%' and a truncated '%E2%82' stays '%E2%82'.
+ * not valid UTF-8) must never throw: such bytes are kept as they came, e.g. '100%'
+ * stays '100%' and a truncated '%E2%82' stays '%E2%82'; valid sequences around
+ * them are still decoded.
  */
 export function urlDecode(value: string): string {
-  const percent = value.indexOf('%');
-  return percent === -1 ? value : urlDecodeRange(value, 0, value.length, percent);
-}
-
-/** Decodes text[from, to); `percent` is the offset of the first '%' in that range. */
-export function urlDecodeRange(text: string, from: number, to: number, percent: number): string {
-  const raw = text.slice(from, to);
+  if (value.indexOf('%') === -1) return value;
   try {
-    return decodeURIComponent(raw);
+    return decodeURIComponent(value);
   } catch {
-    return lenientDecode(raw);
+    return lenientDecode(value);
   }
 }
 
@@ -45,38 +40,84 @@ function sequenceLength(lead: number): number {
   return 0;
 }
 
-/**
- * Decodes every `%XX` run that forms valid UTF-8 and keeps everything else (a lone '%',
- * bad hex, a byte that is not valid UTF-8 where it stands) as the original text.
- */
+/** Allowed range of the second byte after `lead` (RFC 3629: no overlongs, no surrogates, <= U+10FFFF). */
+function secondByteRange(lead: number): [number, number] {
+  if (lead === 0xe0) return [0xa0, 0xbf];
+  if (lead === 0xed) return [0x80, 0x9f];
+  if (lead === 0xf0) return [0x90, 0xbf];
+  if (lead === 0xf4) return [0x80, 0x8f];
+  return [0x80, 0xbf];
+}
+
+/** The code point of the valid UTF-8 sequence of escapes at text[at], and its length in escapes. */
+function decodeSequence(text: string, at: number): { codePoint: number; escapes: number } | undefined {
+  const lead = escapedByte(text, at);
+  const length = lead < 0 ? 0 : sequenceLength(lead);
+  if (length === 0) return undefined;
+  let codePoint = length === 1 ? lead : lead & (0xff >> (length + 1));
+  for (let k = 1; k < length; k++) {
+    const byte = escapedByte(text, at + 3 * k);
+    const [low, high] = k === 1 ? secondByteRange(lead) : [0x80, 0xbf];
+    if (byte < low || byte > high) return undefined;
+    codePoint = (codePoint << 6) | (byte & 0x3f);
+  }
+  return { codePoint, escapes: length };
+}
+
+/** Decodes every `%XX` sequence that is valid UTF-8 and keeps everything else as it came. */
 function lenientDecode(text: string): string {
   let out = '';
   let copiedTo = 0;
-  let i = text.indexOf('%');
-  while (i !== -1) {
-    const lead = escapedByte(text, i);
-    const length = lead < 0 ? 0 : sequenceLength(lead);
-    let decoded: string | undefined;
-    if (length > 0) {
-      const bytes = [lead];
-      for (let k = 1; k < length; k++) {
-        const next = escapedByte(text, i + 3 * k);
-        if (next < 0x80 || next > 0xbf) break;
-        bytes.push(next);
-      }
-      if (bytes.length === length) {
-        const candidate = Buffer.from(bytes).toString('utf8');
-        // Overlong forms and surrogates come out as U+FFFD: not valid here.
-        if (!candidate.includes('\ufffd')) decoded = candidate;
-      }
-    }
-    if (decoded === undefined) {
-      i = text.indexOf('%', i + 1);
+  let at = text.indexOf('%');
+  while (at !== -1) {
+    const sequence = decodeSequence(text, at);
+    if (sequence === undefined) {
+      at = text.indexOf('%', at + 1);
       continue;
     }
-    out += text.slice(copiedTo, i) + decoded;
-    copiedTo = i + 3 * length;
-    i = text.indexOf('%', copiedTo);
+    out += text.slice(copiedTo, at) + String.fromCodePoint(sequence.codePoint);
+    copiedTo = at + 3 * sequence.escapes;
+    at = text.indexOf('%', copiedTo);
   }
   return out + text.slice(copiedTo);
+}
+
+/**
+ * Recently decoded values. The same url-encoded values come back in event after event
+ * (a channel's name, addresses and variables are repeated in every event of its call, the
+ * date in every event of that second): a lookup costs a fraction of decoding. It holds
+ * strings only (immutable, safe to share); two generations keep it bounded and roughly LRU.
+ */
+export class UrlDecodeCache {
+  private young = new Map<string, string>();
+  private old = new Map<string, string>();
+
+  /** At most 2 × `generationSize` entries of raw values up to `maxLength` characters. */
+  constructor(
+    private readonly generationSize = 2048,
+    private readonly maxLength = 512,
+  ) {}
+
+  /** urlDecode(raw), from the cache when seen recently. */
+  decode(raw: string): string {
+    const cached = this.young.get(raw);
+    if (cached !== undefined) return cached;
+    const value = this.old.get(raw) ?? urlDecode(raw);
+    if (raw.length <= this.maxLength) {
+      if (this.young.size >= this.generationSize) {
+        this.old = this.young;
+        this.young = new Map();
+      }
+      this.young.set(ownCopy(raw), value);
+    }
+    return value;
+  }
+}
+
+/**
+ * A copy of `text` that does not keep a larger string alive: V8 may represent a slice as
+ * a view into its parent (here: a whole event body), which a long-lived cache key must not be.
+ */
+export function ownCopy(text: string): string {
+  return (text + ' ').slice(0, -1);
 }

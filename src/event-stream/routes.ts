@@ -12,6 +12,7 @@ import websocket from '@fastify/websocket';
 import { z } from 'zod';
 import { AccessGate, presentedKey, type Caller } from '../cli-http/access.js';
 import { cliContext } from '../cli-http/context.js';
+import { redactKeysInUrls } from '../cli-http/redact-url.js';
 import { addKeySchemes, keySecurity } from '../cli-http/cli-openapi.js';
 import type { AppPlugin } from '../http/app.js';
 import { errorResponse } from '../http/openapi.js';
@@ -36,6 +37,7 @@ export const eventStreamRoutes: AppPlugin = async (app, deps) => {
   if (!app.hasDecorator('websocketServer')) await app.register(websocket, { options: { maxPayload: 4096 } });
   const hub = new EventHub(deps.pool, deps.logger.child({ component: 'event-stream' }), deps.config.cli.eventStreamMaxBufferedBytes);
   app.addHook('onClose', async () => hub.close());
+  redactKeysInUrls(app);
   describe(deps.openapi);
 
   app.get(

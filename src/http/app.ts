@@ -22,6 +22,7 @@ import { routingRoutes } from '../routing/http.js';
 import { cliRoutes } from '../cli-http/cli-route.js';
 import { callControlRoutes } from '../call-control/routes.js';
 import { eventStreamRoutes } from '../event-stream/routes.js';
+import { linegroupRoutes } from '../linegroups/routes.js';
 
 export interface AppDeps {
   config: Config;
@@ -47,7 +48,7 @@ export interface RouteDeps extends AppDeps {
 export type AppPlugin = FastifyPluginAsync<RouteDeps>;
 
 /** Every route plugin, in registration order. Features append theirs. */
-const routes: readonly AppPlugin[] = [healthRoutes, openapiRoutes, xmlCurlRoutes, routingRoutes, cliRoutes, callControlRoutes, eventStreamRoutes, adminExtensionRoutes];
+const routes: readonly AppPlugin[] = [healthRoutes, openapiRoutes, xmlCurlRoutes, routingRoutes, cliRoutes, callControlRoutes, eventStreamRoutes, adminExtensionRoutes, linegroupRoutes];
 
 export function buildApp(deps: AppDeps, extraRoutes: readonly AppPlugin[] = []): FastifyInstance {
   const app = Fastify({

@@ -5,11 +5,17 @@
  *
  *     attachControlMode(outboundServer, { store, webhooks, logger, publicContext });
  */
+import type { Redis } from 'ioredis';
+import type { Registry } from 'prom-client';
+import type { Config } from '../config/schema.js';
 import type { OutboundServer } from '../esl/outbound-server.js';
+import { Keys } from '../keys.js';
+import type { Logger } from '../logger.js';
+import { sharedWebhookClient } from '../webhook/shared.js';
 import type { OutboundSession } from '../esl/outbound-session.js';
 import { ROUTE_VARIABLE } from './control-dialplan.js';
 import { runControlSession, type ControlDeps } from './control-session.js';
-import type { RouteStore } from './route-store.js';
+import { RouteStore } from './route-store.js';
 
 export interface ControlModeDeps extends ControlDeps {
   store: RouteStore;
@@ -33,4 +39,18 @@ export function attachControlMode(server: Pick<OutboundServer, 'on'>, deps: Cont
       await runControlSession(session, route, deps);
     })().catch((error: unknown) => log.error({ err: error, uuid: session.uuid }, 'control session crashed'));
   });
+}
+
+/**
+ * The one call service.ts needs once it runs the outbound server:
+ *
+ *     attachRoutingControl(outboundServer, { config, redis, logger, registry: metrics.registry });
+ */
+export function attachRoutingControl(
+  server: Pick<OutboundServer, 'on'>,
+  deps: { config: Config; redis: Redis; logger: Logger; registry: Registry },
+): void {
+  const { config, redis, logger, registry } = deps;
+  const store = new RouteStore(redis, new Keys(config.redis.keyPrefix), logger.child({ component: 'routing' }), config.routing.cacheMs);
+  attachControlMode(server, { store, webhooks: sharedWebhookClient(registry, logger), logger, publicContext: config.fsConfig.publicContext });
 }

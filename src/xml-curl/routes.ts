@@ -25,9 +25,27 @@ export const xmlCurlRoutes: AppPlugin = async (app, deps) => {
   const log = logger.child({ component: 'xml-curl' });
   if (!sections.has('directory')) {
     const keys = new Keys(config.redis.keyPrefix);
-    sections.register('directory', createDirectoryHandler({ redis: deps.redis, keys, config, logger: log }));
+    // A connection of its own with auto-pipelining: concurrent lookups share one write
+    // to Redis (docs/performance.md, "Directory"). Same options as the shared client.
+    const redis = deps.redis.duplicate({ enableAutoPipelining: true });
+    redis.on('error', () => undefined); // state changes are logged by the shared client
+    app.addHook('onClose', async () => {
+      redis.disconnect();
+    });
+    sections.register('directory', createDirectoryHandler({ redis, keys, config, logger: log }));
   }
-  const allow = parseCidrList(config.xmlCurl.allowFrom.join(','));
+  const allowList = parseCidrList(config.xmlCurl.allowFrom.join(','));
+  // FreeSWITCH nodes are few: remember each peer's verdict (bounded).
+  const verdicts = new Map<string, boolean>();
+  const allowed = (ip: string): boolean => {
+    let verdict = verdicts.get(ip);
+    if (verdict === undefined) {
+      verdict = allowList.contains(ip);
+      if (verdicts.size >= 1024) verdicts.clear();
+      verdicts.set(ip, verdict);
+    }
+    return verdict;
+  };
   const expected = config.xmlCurl.credentials === undefined ? undefined : digest(`Basic ${Buffer.from(config.xmlCurl.credentials).toString('base64')}`);
 
   app.removeAllContentTypeParsers();
@@ -45,7 +63,7 @@ export const xmlCurlRoutes: AppPlugin = async (app, deps) => {
 
   app.post('/freeswitch/xml', async (request, reply) => {
     void reply.header('content-type', XML_TYPE);
-    if (!allow.contains(request.ip)) {
+    if (!allowed(request.ip)) {
       log.warn({ ip: request.ip }, 'xml_curl request from an address outside xmlCurl.allowFrom refused');
       return reply.code(403).send(NOT_FOUND_DOCUMENT);
     }

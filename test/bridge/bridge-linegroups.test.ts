@@ -51,7 +51,7 @@ describe('line groups through cti_bridge', () => {
     try {
       reply = { body: JSON.stringify({ dial: { type: 'linegroup', group: 'tiny', number: '5551234' } }) };
       const { fs } = await h.call({ variables: { cti_bridge: `${app.url} 3000 3000 1` } });
-      assert.deepEqual([fs.bridged, fs.hangups], [[], ['NORMAL_CIRCUIT_CONGESTION']]);
+      assert.deepEqual([fs.bridged, fs.hangups, fs.executed], [[], ['NORMAL_CIRCUIT_CONGESTION'], ['set cti_bridge_error=FREECTI_ERR_LINEGROUP_NO_LINE']]);
       const line = h.logs.find((l) => l['group'] === 'tiny' && l['cause'] === 'NORMAL_CIRCUIT_CONGESTION' && l['level'] === 40);
       assert.ok(line);
       assert.deepEqual(line['refusals'], [{ line: 'only', reason: 'concurrency' }]);

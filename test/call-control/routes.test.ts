@@ -170,3 +170,22 @@ test('capabilities: a key limited to show + uuid_kill cannot originate; admin ke
     ['-', 'list-calls', 401],
   ]);
 });
+
+test('the OpenAPI document describes the CLI, the call-control operations and the event stream', async () => {
+  const { app } = setup();
+  const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json() as { paths: Record<string, Record<string, { operationId?: string }>> };
+  assert.equal(doc.paths['/cli']?.['get']?.operationId, 'runCli');
+  assert.equal(doc.paths['/api/v1/calls']?.['post']?.operationId, 'clickToCall');
+  assert.equal(doc.paths['/api/v1/calls/{uuid}/eavesdrop']?.['post']?.operationId, 'eavesdropCall');
+  assert.equal(doc.paths['/api/v1/conferences/{name}/members/{member}/{action}']?.['post']?.operationId, 'conferenceMember');
+  assert.equal(doc.paths['/api/v1/events']?.['get']?.operationId, 'eventStream');
+});
+
+test('?key= works for the typed API too and is redacted from the URL the logs see', async () => {
+  const { app, logs } = setup();
+  const res = await app.inject({ method: 'GET', url: `/api/v1/calls?key=${KEY}` });
+  assert.equal(res.statusCode, 200);
+  const missing = await app.inject({ method: 'DELETE', url: `/api/v1/calls/${A}?key=${KEY}&node=nope` });
+  assert.equal(missing.statusCode, 404);
+  assert.ok(!JSON.stringify(logs).includes(KEY));
+});

@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { request } from 'undici';
 import { KEY, OPS_KEY, makeApp, scriptedPool } from './helpers.js';
 
@@ -188,4 +190,51 @@ test('over a real socket: the seed example 2 URL, encoded as in the seed, runs c
   } finally {
     await app.close();
   }
+});
+
+test('over a raw socket: the seed robot example typed unencoded (raw {}, quotes, %Y, +) reaches FreeSWITCH intact; UTF-8 percent-encoded', async () => {
+  const { app, fs1 } = setup();
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  try {
+    const address = app.server.address();
+    const port = typeof address === 'object' && address !== null ? address.port : 0;
+    // Node's HTTP parser refuses raw bytes >= 0x80 in the request line (400 before freecti sees it): those are percent-encoded.
+    const arg = "cti_originate+{ignore_early_media=true,origination_caller_id_number=1390000000,d=${strftime(%Y-%m-%d)}}user/1000+'cti_robot:" + encodeURIComponent('话术') + ",set:park_timeout=3600,park'+inline";
+    const socket = connect(port, '127.0.0.1');
+    await once(socket, 'connect');
+    socket.write(`GET /cli?key=${KEY}&cmd=bgapi&arg=${arg} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+    const chunks: Buffer[] = [];
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    await once(socket, 'close');
+    const response = Buffer.concat(chunks).toString('utf8');
+    assert.match(response, /^HTTP\/1\.1 200 /);
+    assert.equal(fs1.calls[0]?.command, 'originate');
+    assert.equal(
+      fs1.calls[0]?.args,
+      "{ignore_early_media=true,origination_caller_id_number=1390000000,d=${strftime(%Y-%m-%d)}}user/1000 'cti_robot:话术,set:park_timeout=3600,park' inline",
+    );
+  } finally {
+    await app.close();
+  }
+});
+
+test('the key in the URL never reaches the logs, also when FreeSWITCH is down (the error handler logs the URL)', async () => {
+  const { app, logs, fs1, fs2 } = setup();
+  fs1.ready = false;
+  fs2.ready = false;
+  const down = await app.inject({ method: 'GET', url: `/cli?cmd=status&key=${KEY}&arg=x` });
+  assert.equal(down.statusCode, 503);
+  const warn = logs.find((l) => l['msg'] === 'request failed');
+  assert.ok(warn !== undefined, 'the error handler logged the 503');
+  assert.equal(warn['url'], '/cli?cmd=status&key=[redacted]&arg=x');
+  assert.ok(!JSON.stringify(logs).includes(KEY));
+});
+
+test('/metrics counts CLI calls by outcome', async () => {
+  const { app } = setup();
+  await app.inject({ method: 'GET', url: `/cli?key=${KEY}&cmd=status` });
+  await app.inject({ method: 'GET', url: '/cli?key=wrong&cmd=status' });
+  const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+  assert.match(metrics, /freecti_cli_calls_total\{via="cli",result="\+OK"\} 1/);
+  assert.match(metrics, /freecti_cli_calls_total\{via="cli",result="FREECTI_ERR_UNAUTHORIZED"\} 1/);
 });

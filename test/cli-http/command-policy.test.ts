@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { CommandPolicy, requiredCommands } from '../../src/cli-http/command-policy.js';
 import { dangerousNames } from '../../src/cli-http/denylist.js';
 
@@ -86,4 +87,42 @@ test('dangerous names are recognised as commands, not inside file names or numbe
   assert.deepEqual(dangerousNames('playback system-message.wav'), []);
   assert.deepEqual(dangerousNames('conference demo play /tmp/reload/x.wav'), []);
   assert.deepEqual(dangerousNames('&lua(x.lua)'), ['lua']);
+});
+
+test('expansions that could build a command at run time need the expansions grant; the seed ones pass', () => {
+  const refusedExpansions: [string, string][] = [
+    ['originate', "{a=sys,b=tem id,execute_on_answer='set api_hangup_hook=${a}${b}'}user/1000 &park()"],
+    ['originate', "{execute_on_answer='transfer sys${b} inline'}user/1000 &park()"],
+    ['originate', "{execute_on_answer='transfer ${a}tem:id inline'}user/1000 &park()"],
+    ['originate', "{execute_on_answer='transfer ${url_decode(%73ystem%3Aid)} inline'}user/1000 &park()"],
+    ['uuid_broadcast', 'b2961087-c353-45f6-a50e-1fd957e23fec ${regex(xsystemx|x(.*)x|$1)}::id both'],
+    ['bgapi', 'originate user/1000 &set(x=$${a}$${b})'],
+  ];
+  for (const [cmd, arg] of refusedExpansions) {
+    const decision = everything.check(cmd, arg);
+    assert.deepEqual(decision.missing, ['expansions'], arg);
+    assert.equal(new CommandPolicy(['*', 'expansions']).check(cmd, arg).allowed, true);
+  }
+  const seedLike = [
+    "{origination_caller_id_number=clicktocall,origination_nested_vars=true,execute_on_answer_set_record_filename='export record_filename=$${recordings_dir}/${strftime(%Y-%m-%d)}/${uuid}.wav'}user/121 &bridge({origination_caller_id_number=121,execute_on_answer_start_record='record_session \\${record_filename}'}user/5555)",
+    '{a=1}${sofia_contact(1000@127.0.0.1)} &park()',
+    "user/1000 'export:record_filename=$${recordings_dir}/${uuid}.wav,record_session:${record_filename}' inline",
+  ];
+  for (const arg of seedLike) assert.deepEqual(everything.check('cti_originate', arg).missing, [], arg);
+});
+
+test('property: the policy never throws, and text that names system as an app is never allowed by *', () => {
+  fc.assert(
+    fc.property(fc.string({ maxLength: 40 }), fc.string({ maxLength: 120 }), (cmd, arg) => {
+      everything.check(cmd, arg);
+    }),
+    { numRuns: 500 },
+  );
+  const wrap = fc.constantFrom('&system(id)', "'system:id' inline", '{api_on_answer=system id}', 'system::id', '${system id}', ' system id');
+  fc.assert(
+    fc.property(fc.stringMatching(/^[a-z0-9/ ]{0,20}$/), wrap, fc.stringMatching(/^[a-z0-9/ ]{0,20}$/), (before, danger, after) => {
+      assert.equal(everything.check('bgapi', `originate ${before} ${danger} ${after}`).allowed, false);
+    }),
+    { numRuns: 300 },
+  );
 });

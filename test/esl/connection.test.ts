@@ -86,11 +86,13 @@ describe('reply pairing', () => {
   it('overdue() reports a command waiting more than twice its timeout', async () => {
     const connection = await connectRaw();
     fake.onApi('forever', () => new Promise<string>(() => undefined));
+    const before = Date.now();
     const stuck = connection.api('forever', '', { timeoutMs: 20 });
     await rejectsWith(stuck, 'ESL_TIMEOUT');
-    assert.equal(connection.overdue(), false);
-    await sleep(30);
-    assert.equal(connection.overdue(), true);
+    // Explicit clocks: the command is at most 30 ms old at before+30, more than 40 ms old at now+50.
+    assert.equal(connection.overdue(before + 30), false);
+    assert.equal(connection.overdue(Date.now() + 50), true);
+    assert.equal(connection.inFlight, 1, 'the timed-out command keeps its place');
     connection.destroy();
   });
 });

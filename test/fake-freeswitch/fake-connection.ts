@@ -10,8 +10,8 @@ import { Subscription } from './subscription.js';
 export interface ConnectionHost {
   /** Delay before each reply, ms. */
   readonly slowMs: number;
-  /** While true nothing at all is written. */
-  readonly hanging: boolean;
+  /** Resolves when the fake is not hanging (writes wait for it, so nothing is lost or reordered). */
+  awake(): Promise<void>;
   /** True once: the next reply is cut in half and the connection destroyed. */
   takeCut(): boolean;
   onCommand(connection: FakeConnection, command: ReceivedCommand): void;
@@ -57,7 +57,8 @@ export class FakeConnection {
   send(bytes: string, kind: WriteKind): void {
     this.chain = this.chain.then(async () => {
       if (kind === 'reply' && this.host.slowMs > 0) await sleep(this.host.slowMs);
-      if (this.closed || this.host.hanging) return;
+      await this.host.awake();
+      if (this.closed) return;
       if (kind === 'reply' && this.host.takeCut()) {
         const buffer = Buffer.from(bytes);
         this.socket.write(buffer.subarray(0, Math.max(1, Math.floor(buffer.length / 2))));
@@ -70,8 +71,9 @@ export class FakeConnection {
 
   /** Ends the connection after everything queued so far was written. */
   endAfterWrites(): void {
-    this.chain = this.chain.then(() => {
-      if (!this.closed && !this.host.hanging) this.socket.end();
+    this.chain = this.chain.then(async () => {
+      await this.host.awake();
+      if (!this.closed) this.socket.end();
     });
   }
 

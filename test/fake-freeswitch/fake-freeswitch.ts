@@ -34,7 +34,6 @@ export class FakeFreeSwitch implements ConnectionHost, DispatchHost, SendmsgHost
   readonly password: string;
   port = 0;
   slowMs = 0;
-  hanging = false;
   acceptedCount = 0;
   readonly connections = new Set<FakeConnection>();
   readonly channels = new Map<string, FakeChannel>();
@@ -47,6 +46,8 @@ export class FakeFreeSwitch implements ConnectionHost, DispatchHost, SendmsgHost
   private readonly startedAt = Date.now();
   private server: Server | undefined;
   private cutNext = false;
+  /** While hanging: the gate writes wait on, and its opener. */
+  private hangGate: { promise: Promise<void>; open: () => void } | undefined;
 
   private constructor(options: FakeFreeSwitchOptions) {
     this.host = options.host ?? '127.0.0.1';
@@ -103,8 +104,8 @@ export class FakeFreeSwitch implements ConnectionHost, DispatchHost, SendmsgHost
   }
 
   async close(): Promise<void> {
-    this.hanging = false;
     await this.stop();
+    this.hang(false);
   }
 
   dropConnections(): void {
@@ -113,8 +114,26 @@ export class FakeFreeSwitch implements ConnectionHost, DispatchHost, SendmsgHost
 
   // ---- failure switches ------------------------------------------------------
 
+  /** While on, nothing is written (greeting, replies, events); hang(false) sends it all, in order. */
   hang(on = true): void {
-    this.hanging = on;
+    if (on && this.hangGate === undefined) {
+      let open!: () => void;
+      const promise = new Promise<void>((resolve) => {
+        open = resolve;
+      });
+      this.hangGate = { promise, open };
+    } else if (!on && this.hangGate !== undefined) {
+      this.hangGate.open();
+      this.hangGate = undefined;
+    }
+  }
+
+  get hanging(): boolean {
+    return this.hangGate !== undefined;
+  }
+
+  awake(): Promise<void> {
+    return this.hangGate?.promise ?? Promise.resolve();
   }
 
   slow(ms: number): void {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
 import { validateConfig } from '../../src/config/load.js';
@@ -15,6 +15,11 @@ import { startRedis, uniquePrefix, type TestRedis } from '../helpers/redis.js';
 const ADMIN = 'admin-key-0123456789abcdef';
 let server: TestRedis;
 let redis: Redis;
+/** Every app built, closed after each test whatever happened. */
+const apps: ReturnType<typeof buildApp>[] = [];
+afterEach(async () => {
+  await Promise.all(apps.splice(0).map((a) => a.close()));
+});
 before(async () => {
   server = await startRedis();
   redis = new Redis(server.url, { maxRetriesPerRequest: 1 });
@@ -36,7 +41,10 @@ function makeApp(prefix: string, adminKeys: string[] = [ADMIN]): { app: ReturnTy
     },
   });
   const config = validateConfig({ redis: { keyPrefix: prefix }, admin: { keys: adminKeys } });
-  const app = buildApp({ config, logger: createLogger('info', sink), redis, pool: noPool, metrics: createMetrics({ defaultMetrics: false }), version: 't' }, [linegroupRoutes]);
+  // linegroupRoutes is one of buildApp's default plugins.
+  assert.ok(typeof linegroupRoutes === 'function');
+  const app = buildApp({ config, logger: createLogger('info', sink), redis, pool: noPool, metrics: createMetrics({ defaultMetrics: false }), version: 't' });
+  apps.push(app);
   return { app, logs };
 }
 
@@ -70,7 +78,6 @@ describe('REST /api/v1/linegroups', () => {
     assert.equal(res.statusCode, 404);
     assert.equal(res.json().error.code, 'FREECTI_ERR_LINEGROUP_NOT_FOUND');
     assert.ok(logs.some((l) => l['msg'] === 'line group created' && l['group'] === 'sales'));
-    await app.close();
   });
 
   it('refuses invalid groups with 400 naming the field', async () => {
@@ -90,7 +97,6 @@ describe('REST /api/v1/linegroups', () => {
       assert.equal(res.statusCode, 400, `${JSON.stringify(body)} -> ${res.body}`);
       assert.equal(res.json().error.code, 'FREECTI_ERR_BAD_REQUEST');
     }
-    await app.close();
   });
 
   it('needs the admin key; disabled without admin.keys', async () => {
@@ -101,11 +107,9 @@ describe('REST /api/v1/linegroups', () => {
     }
     const bearer = await app.inject({ method: 'GET', url: '/api/v1/linegroups', headers: { authorization: `Bearer ${ADMIN}` } });
     assert.equal(bearer.statusCode, 200);
-    await app.close();
     const disabled = makeApp(uniquePrefix(), []);
     const res = await disabled.app.inject({ method: 'PUT', url: '/api/v1/linegroups/x', headers: auth, payload: group });
     assert.equal(res.statusCode, 503);
-    await disabled.app.close();
   });
 
   it('documents the API in /openapi.json', async () => {
@@ -113,6 +117,5 @@ describe('REST /api/v1/linegroups', () => {
     const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();
     assert.ok(doc.paths['/api/v1/linegroups/{group}'].put);
     assert.ok(doc.components.schemas.LinegroupInput.properties.lines);
-    await app.close();
   });
 });

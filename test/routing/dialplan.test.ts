@@ -265,3 +265,14 @@ test('toll-fraud rule: in the public context a reply dialling out is refused unl
   assert.match(bad.json().error.message, /linegroup/);
   await h.app.inject({ method: 'DELETE', url: '/api/v1/routes/pub', headers: { 'x-api-key': ADMIN } });
 });
+
+test('a control-mode route serves the hand-over to the outbound socket without asking the URL', async () => {
+  await putRoute('main', { context: 'default', mode: 'control', url: `${webapp.url}/ivr` });
+  const res = await sendRaw(port, raw());
+  assert.deepEqual(actionsOf(res.body).actions, [
+    { application: 'set', data: 'freecti_route=main' },
+    { application: 'socket', data: '127.0.0.1:8084 async full' },
+    ...FALLBACK,
+  ]);
+  assert.equal(webapp.seen.length, 0);
+});

@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import type { AppPlugin } from '../../src/http/app.js';
 import { fixturePath } from '../helpers/fixtures.js';
@@ -39,6 +39,16 @@ describe('POST /freeswitch/xml (mod_xml_curl endpoint)', () => {
       const unknown = await sendRaw(port, recordedRequest('directory-sip-auth-register-1001').raw);
       assert.equal(unknown.status, 200);
       assert.equal(unknown.body, NOT_FOUND);
+      // Every recorded request, byte for byte: always 200 text/xml and a document.
+      const names = readdirSync(fixturePath('xml-curl')).filter((f) => f.endsWith('.http')).map((f) => f.replace(/\.http$/, ''));
+      assert.ok(names.length >= 12);
+      for (const name of names) {
+        const res = await sendRaw(port, recordedRequest(name).raw);
+        assert.equal(res.status, 200, name);
+        assert.match(res.headers, /\r\ncontent-type: text\/xml/i, name);
+        assert.match(res.body, /^<document type="freeswitch\/xml">/, name);
+        if (name.includes('-1000') && name.startsWith('directory-sip-auth')) assert.match(res.body, /<user id="1000">/, name);
+      }
     } finally {
       await app.close();
     }
@@ -57,9 +67,10 @@ describe('POST /freeswitch/xml (mod_xml_curl endpoint)', () => {
     await app.close();
   });
 
-  test('a section without handler is "not found", exactly the served-not-found.xml bytes', async () => {
+  test('a section without handler (here: phrases) is "not found", exactly the served-not-found.xml bytes', async () => {
     const { app } = makeApp(redis, { redis: { url: server.url, keyPrefix: uniquePrefix('xc') } });
-    const res = await app.inject({ method: 'POST', url: '/freeswitch/xml', headers: { 'content-type': FORM }, payload: recordedRequest('dialplan-call-1000-to-1001').body });
+    const phrases = withFields(recordedRequest('dialplan-call-1000-to-1001').body, { section: 'phrases' });
+    const res = await app.inject({ method: 'POST', url: '/freeswitch/xml', headers: { 'content-type': FORM }, payload: phrases });
     assert.equal(res.statusCode, 200);
     assert.equal(res.headers['content-type'], 'text/xml');
     assert.equal(res.body, NOT_FOUND);
@@ -70,13 +81,14 @@ describe('POST /freeswitch/xml (mod_xml_curl endpoint)', () => {
 
   test('a registered section handler answers; a throwing one becomes "not found" and a log line', async () => {
     const dialplan: AppPlugin = async (_app, deps) => {
-      deps.xmlCurl.register('dialplan', async (req) => `<document type="freeswitch/xml"><!-- ${req.get('Hunt-Destination-Number') ?? ''} --></document>`);
+      deps.xmlCurl.register('languages', async (req) => `<document type="freeswitch/xml"><!-- ${req.get('Hunt-Destination-Number') ?? ''} --></document>`);
       deps.xmlCurl.register('configuration', async () => {
         throw new Error('boom');
       });
     };
     const { app, logs } = makeApp(redis, { redis: { url: server.url, keyPrefix: uniquePrefix('xc') } }, [dialplan]);
-    const res = await app.inject({ method: 'POST', url: '/freeswitch/xml', headers: { 'content-type': FORM }, payload: recordedRequest('dialplan-call-1000-to-1001').body });
+    const languages = withFields(recordedRequest('dialplan-call-1000-to-1001').body, { section: 'languages' });
+    const res = await app.inject({ method: 'POST', url: '/freeswitch/xml', headers: { 'content-type': FORM }, payload: languages });
     assert.equal(res.body, '<document type="freeswitch/xml"><!-- 1001 --></document>');
     const failing = await app.inject({ method: 'POST', url: '/freeswitch/xml', headers: { 'content-type': FORM }, payload: 'section=configuration&key_value=x' });
     assert.equal(failing.statusCode, 200);

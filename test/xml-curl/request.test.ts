@@ -21,6 +21,18 @@ test('every recorded request decodes exactly like URLSearchParams (first value w
   assert.equal(reg.get('FreeSWITCH-IPv6'), 'fd00::2');
 });
 
+test('lookups by name agree with URLSearchParams.get on arbitrary forms (raw bytes, odd escapes, repeats)', () => {
+  const piece = fc.constantFrom('user', 'domain', 'us', 'er', '=', '&', '%', '%2', '%41', '%E0%A4', '+', 'a', 'é', ' ');
+  fc.assert(
+    fc.property(fc.array(piece, { maxLength: 30 }).map((parts) => parts.join('')), (body) => {
+      const req = parseXmlCurlForm(body);
+      const reference = new URLSearchParams(body);
+      for (const name of ['user', 'domain', 'us', 'a']) assert.equal(req.get(name), reference.get(name) ?? undefined, `${name} in ${body}`);
+    }),
+    { numRuns: 2000 },
+  );
+});
+
 test('any form built by URLSearchParams decodes to the same fields; malformed escapes never throw', () => {
   fc.assert(
     fc.property(fc.array(fc.tuple(fc.string(), fc.string()), { maxLength: 8 }), (pairs) => {
@@ -30,8 +42,10 @@ test('any form built by URLSearchParams decodes to the same fields; malformed es
       assert.deepEqual(parseXmlCurlForm(body).fields, expected);
     }),
   );
-  const odd = parseXmlCurlForm('user=%E0%A4%A&domain=a%2&x&=v&section=directory');
-  assert.equal(odd.get('user'), '%E0%A4%A');
+  const oddBody = 'user=%E0%A4%A&domain=a%2&x&=v&section=directory&xuser=1&user=second';
+  const odd = parseXmlCurlForm(oddBody);
+  const reference = new URLSearchParams(oddBody);
+  for (const name of ['user', 'domain', 'x', 'section', 'xuser']) assert.equal(odd.get(name), reference.get(name), name);
   assert.equal(odd.get('domain'), 'a%2');
   assert.equal(odd.get('x'), '');
   assert.equal(odd.section, 'directory');

@@ -1,0 +1,70 @@
+/** The service's outbound socket: bridge sessions are served; a busy port is logged, never fatal. */
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import { Writable } from 'node:stream';
+import { after, before, it } from 'node:test';
+import { Redis } from 'ioredis';
+import { startOutboundSockets } from '../../src/bridge/outbound-wiring.js';
+import { validateConfig } from '../../src/config/load.js';
+import { createLogger } from '../../src/logger.js';
+import { createMetrics } from '../../src/metrics.js';
+import { freePort, startRedis, uniquePrefix, type TestRedis } from '../helpers/redis.js';
+import { dialScriptedCall } from './scripted-call.js';
+
+let server: TestRedis;
+let redis: Redis;
+before(async () => {
+  server = await startRedis();
+  redis = new Redis(server.url, { maxRetriesPerRequest: 1 });
+});
+after(async () => {
+  await redis.quit();
+  await server.stop();
+});
+
+function capture(): { logger: ReturnType<typeof createLogger>; logs: Record<string, unknown>[] } {
+  const logs: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _e, done) {
+      for (const line of chunk.toString('utf8').split('\n')) if (line !== '') logs.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  return { logger: createLogger('info', sink), logs };
+}
+
+it('serves cti_dial sessions on config.eslOutbound', async () => {
+  const prefix = uniquePrefix();
+  const port = await freePort();
+  const config = validateConfig({ redis: { keyPrefix: prefix }, eslOutbound: { host: '127.0.0.1', port } });
+  const { logger } = capture();
+  const sockets = await startOutboundSockets({ config, logger, redis, metrics: createMetrics({ defaultMetrics: false }) });
+  try {
+    assert.equal(sockets.listening, true);
+    await redis.hset(`${prefix}{freecti}:linegroups`, 'g', JSON.stringify({ lines: [{ id: 'a', gateway: 'gw' }] }));
+    const call = dialScriptedCall(port, { variables: { cti_dial: 'linegroup/g/100' }, bridges: ['busy'] });
+    await call.closed;
+    assert.equal(call.bridged.length, 1);
+    assert.match(call.bridged[0] ?? '', /sofia\/gateway\/gw\/100$/);
+    assert.deepEqual(call.hangups, ['USER_BUSY']);
+  } finally {
+    await sockets.stop();
+  }
+});
+
+it('a port in use is logged and the service goes on', async () => {
+  const blocker = createServer();
+  blocker.listen(0, '127.0.0.1');
+  await new Promise((resolve) => blocker.once('listening', resolve));
+  const port = (blocker.address() as { port: number }).port;
+  const { logger, logs } = capture();
+  const config = validateConfig({ eslOutbound: { host: '127.0.0.1', port } });
+  const sockets = await startOutboundSockets({ config, logger, redis, metrics: createMetrics({ defaultMetrics: false }) });
+  try {
+    assert.equal(sockets.listening, false);
+    assert.ok(logs.some((l) => l['level'] === 50 && String(l['msg']).includes('EADDRINUSE')));
+  } finally {
+    await sockets.stop();
+    blocker.close();
+  }
+});

@@ -1,0 +1,152 @@
+/**
+ * Control mode end to end: a real OutboundServer, FreeSWITCH's side scripted from the
+ * recorded outbound connect reply (control-peer.ts), a real webhook app, a real Redis.
+ */
+import { after, before, beforeEach, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import type { Redis } from 'ioredis';
+import { loadConfig } from '../../src/config/load.js';
+import { createOutboundServer, type OutboundServer } from '../../src/esl/outbound-server.js';
+import { Keys } from '../../src/keys.js';
+import { createLogger } from '../../src/logger.js';
+import { closeRedis, createRedis } from '../../src/redis.js';
+import { controlActions } from '../../src/routing/control-dialplan.js';
+import { attachControlMode } from '../../src/routing/control-mode.js';
+import { routeSchema, type RouteInput } from '../../src/routing/route-schema.js';
+import { RouteStore } from '../../src/routing/route-store.js';
+import { createWebhookClient, type WebhookClient } from '../../src/webhook/index.js';
+import { startRedis, uniquePrefix, type TestRedis } from '../helpers/redis.js';
+import { json, startApp, type TestApp } from '../webhook/http-app.js';
+import { callThroughSocket } from './control-peer.js';
+
+let server: TestRedis;
+let redis: Redis;
+let webapp: TestApp;
+let outbound: OutboundServer;
+let store: RouteStore;
+let webhooks: WebhookClient;
+let port: number;
+const logs: Record<string, unknown>[] = [];
+
+async function putRoute(input: Partial<RouteInput> & { id: string }): Promise<void> {
+  await store.put(routeSchema.parse({ context: 'default', mode: 'control', url: `${webapp.url}/ivr?n=\${destination_number}`, responseTimeoutMs: 300, connectTimeoutMs: 300, ...input }));
+}
+
+function query(i: number): URLSearchParams {
+  return new URL(`http://x${webapp.seen[i]?.url ?? ''}`).searchParams;
+}
+
+before(async () => {
+  server = await startRedis();
+  redis = createRedis(loadConfig({ REDIS_URL: server.url }), createLogger('silent'));
+  while (redis.status !== 'ready') await new Promise((r) => setTimeout(r, 20));
+  webapp = await startApp((_req, res) => json(res, []));
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '') logs.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  const logger = createLogger('info', sink);
+  store = new RouteStore(redis, new Keys(uniquePrefix('ctl')), logger, 0);
+  webhooks = createWebhookClient();
+  outbound = createOutboundServer({ host: '127.0.0.1', port: 0, commandTimeoutMs: 2000, connectTimeoutMs: 2000, logger });
+  attachControlMode(outbound, { store, webhooks, logger, publicContext: 'public' });
+  port = (await outbound.listen()).port;
+});
+
+after(async () => {
+  await outbound.close();
+  await webhooks.close();
+  await webapp.close();
+  await closeRedis(redis);
+  await server.stop();
+});
+
+beforeEach(() => {
+  webapp.seen.length = 0;
+  logs.length = 0;
+});
+
+test('the served dialplan hands the call to the outbound socket, fallback after it', () => {
+  const route = routeSchema.parse({ id: 'ivr', context: 'default', mode: 'control', url: 'http://127.0.0.1/x' });
+  assert.deepEqual(controlActions(route, '127.0.0.1:8084'), [
+    { application: 'set', data: 'freecti_route=ivr' },
+    { application: 'socket', data: '127.0.0.1:8084 async full' },
+    { application: 'hangup', data: 'NORMAL_TEMPORARY_FAILURE' },
+  ]);
+});
+
+test('an IVR over several requests: digits go back to the application, bridge ends it', async () => {
+  await putRoute({ id: 'ivr' });
+  webapp.handler = (req, res) => {
+    const step = new URL(`http://x${req.url}`).searchParams.get('step');
+    if (step === '1') json(res, [{ application: 'answer' }, { application: 'play_and_get_digits', data: '4 4 1 5000 # tone_stream://%(100,0,440) silence_stream://250 digits \\d+' }]);
+    else json(res, [{ application: 'playback', data: 'ivr/thanks.wav' }, { application: 'bridge', data: 'user/1001' }]);
+  };
+  const call = await callThroughSocket(port, 'ivr', (app) =>
+    app === 'play_and_get_digits' ? { variables: { digits: '1234', read_result: 'success', read_terminator_used: '#' } } : app === 'playback' ? { response: 'FILE PLAYED' } : {},
+  );
+  assert.deepEqual(call.executed.map((e) => e.app), ['answer', 'play_and_get_digits', 'playback', 'bridge']);
+  assert.equal(call.executed[1]?.arg, '4 4 1 5000 # tone_stream://%(100,0,440) silence_stream://250 digits \\d+');
+  assert.equal(webapp.seen.length, 2);
+  assert.equal(query(0).get('n'), '7000', 'template filled from the channel data');
+  assert.equal(query(0).get('step'), '1');
+  assert.equal(webapp.seen[0]?.headers['x-request-id'], call.uuid);
+  assert.deepEqual(Object.fromEntries(query(1)), { n: '7000', step: '2', last_application: 'play_and_get_digits', last_response: '_none_', digits: '1234', read_result: 'success', terminator: '#' });
+  assert.deepEqual(call.hangups, ['NORMAL_CLEARING'], 'freecti hangs up after the bridge');
+});
+
+test('the application answering hangup ends the call without another request', async () => {
+  await putRoute({ id: 'bye' });
+  webapp.handler = (_req, res) => json(res, [{ application: 'playback', data: 'bye.wav' }, { application: 'hangup', data: 'NORMAL_CLEARING' }]);
+  const call = await callThroughSocket(port, 'bye', () => ({}));
+  assert.deepEqual(call.executed.map((e) => e.app), ['playback', 'hangup']);
+  assert.equal(webapp.seen.length, 1);
+  assert.deepEqual(call.hangups, []);
+});
+
+test('a webhook failure gives the call back to FreeSWITCH (fallback) and logs the uuid and reason', async () => {
+  await putRoute({ id: 'flaky' });
+  webapp.handler = (req, res) => {
+    if (new URL(`http://x${req.url}`).searchParams.get('step') === '1') json(res, [{ application: 'answer' }]);
+    else json(res, { error: 'down' }, 503);
+  };
+  const call = await callThroughSocket(port, 'flaky', () => ({}));
+  assert.equal(call.closedBy, 'freecti');
+  assert.deepEqual(call.executed.map((e) => e.app), ['answer']);
+  assert.deepEqual(call.hangups, []);
+  const line = logs.find((l) => l['uuid'] === call.uuid && l['component'] === 'routing-control');
+  assert.match(String(line?.['reason']), /status 503/);
+});
+
+test('refused replies and endless loops give the call back too', async () => {
+  await putRoute({ id: 'evil' });
+  webapp.handler = (_req, res) => json(res, [{ application: 'system', data: 'id' }]);
+  const evil = await callThroughSocket(port, 'evil', () => ({}));
+  assert.deepEqual(evil.executed, []);
+  assert.match(String(logs.find((l) => l['uuid'] === evil.uuid && l['component'] === 'routing-control')?.['reason']), /shell command/);
+  await putRoute({ id: 'loop', maxSteps: 3 });
+  webapp.handler = (_req, res) => json(res, [{ application: 'playback', data: 'again.wav' }]);
+  const loop = await callThroughSocket(port, 'loop', () => ({ response: 'FILE PLAYED' }));
+  assert.equal(loop.executed.length, 3);
+  assert.equal(webapp.seen.length - 1, 3);
+  assert.match(String(logs.find((l) => l['uuid'] === loop.uuid && /after 3 requests/.test(String(l['reason'])))?.['reason']), /no hangup, bridge or transfer/);
+});
+
+test('the caller hanging up ends the session: no more requests, no hangup sent', async () => {
+  await putRoute({ id: 'gone' });
+  webapp.handler = (_req, res) => json(res, [{ application: 'playback', data: 'long.wav' }, { application: 'playback', data: 'never.wav' }]);
+  const call = await callThroughSocket(port, 'gone', () => ({ response: 'PLAYBACK ERROR', callerHangsUp: true }));
+  assert.deepEqual(call.executed.map((e) => e.arg), ['long.wav']);
+  assert.equal(webapp.seen.length, 1);
+  assert.deepEqual(call.hangups, []);
+});
+
+test('a session for a route that no longer exists is given back; other sessions are left alone', async () => {
+  const missing = await callThroughSocket(port, 'no-such-route', () => ({}));
+  assert.equal(missing.closedBy, 'freecti');
+  assert.ok(logs.some((l) => l['uuid'] === missing.uuid && /no control route/.test(String(l['msg']))));
+  assert.equal(webapp.seen.length, 0);
+});
