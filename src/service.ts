@@ -13,6 +13,7 @@ import type { FsPool } from './esl/types.js';
 import { buildApp, type AppPlugin } from './http/app.js';
 import { startNodeStateConsumers } from './cluster/node-state-consumers.js';
 import { startOutboundSockets, type OutboundSockets } from './bridge/outbound-wiring.js';
+import { attachRoutingControl } from './routing/control-mode.js';
 import type { Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { closeRedis, createRedis, redactUrl } from './redis.js';
@@ -55,7 +56,7 @@ export async function startService(config: Config, logger: Logger, options: Serv
   const app = buildApp({ config, logger, redis, pool, metrics, version }, options.extraRoutes);
   const stopTimeoutMs = options.stopTimeoutMs ?? 10_000;
 
-  let outbound: OutboundSockets | undefined;
+  let outbound: OutboundSockets | undefined = undefined;
 
   const shutdown = async (): Promise<void> => {
     await step(logger, 'http server', stopTimeoutMs, () => app.close());
@@ -78,13 +79,9 @@ export async function startService(config: Config, logger: Logger, options: Serv
     throw new Error(`cannot listen on ${config.http.host}:${config.http.port} (${reason})`, { cause: error });
   }
   // FreeSWITCH's `socket` app connects here: cti_bridge / cti_dial calls (docs/bridge.md).
-  try {
-    outbound = await startOutboundSockets({ config, logger, redis, metrics });
-  } catch (error) {
-    await shutdown();
-    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    throw new Error(`cannot listen on ${config.eslOutbound.host}:${config.eslOutbound.port} for outbound event sockets (${reason})`, { cause: error });
-  }
+  outbound = await startOutboundSockets({ config, logger, redis, metrics });
+  // Control-mode routes (docs/routing.md) drive their calls on the same outbound socket.
+  attachRoutingControl(outbound.server, { config, redis, logger, registry: metrics.registry });
 
   logger.info(
     {

@@ -2,6 +2,7 @@
  * The one configuration schema. Every setting has a default; unknown keys are refused
  * so that a typo stops the start with a clear message. docs/configuration.md lists them.
  */
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { routingConfigSchema } from '../routing/config-schema.js';
 import { fsConfigSchema } from '../fs-config/config-schema.js';
@@ -9,6 +10,14 @@ import { fsConfigSchema } from '../fs-config/config-schema.js';
 const port = z.number().int().min(1).max(65535);
 const host = z.string().min(1);
 const durationMs = z.number().int().min(1).max(24 * 3600 * 1000);
+
+/** `a.b.c.d[/n]` or an IPv6 address with an optional `/n` within the family's bits. */
+function isCidr(text: string): boolean {
+  const [address = '', bits, extra] = text.split('/');
+  const family = isIP(address);
+  if (family === 0 || extra !== undefined) return false;
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
+}
 
 export const listenSchema = z.strictObject({ host: host, port: port });
 
@@ -64,7 +73,7 @@ export const configSchema = z.strictObject({
             /** Command names or globs (`uuid_*`, `*`); dangerous commands only by exact name. */
             allow: z.array(z.string().regex(/^[A-Za-z0-9_*:-]{1,64}$/)).min(1),
             /** Only these source addresses (CIDR) may use the key; unset = any. */
-            sourceCidrs: z.array(z.string().min(1)).min(1).optional(),
+            sourceCidrs: z.array(z.string().refine(isCidr, 'not an IPv4/IPv6 address or CIDR')).min(1).optional(),
             /** Requests per minute (0 = none); counted in Redis across instances. */
             ratePerMinute: z.number().int().min(0).max(1_000_000).default(600),
           }),

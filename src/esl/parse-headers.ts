@@ -1,10 +1,10 @@
 import type { EventHeaders } from './event.js';
-import { type KnownName, NameGuesser } from './known-names.js';
+import { type KnownName, NameGuesser, SCANNING_CHECKS_PER_BLOCK } from './known-names.js';
 import { UrlDecodeCache, ownCopy, urlDecode } from './url-decode.js';
 
 /** Event headers and top-level frame headers follow different sequences: one guesser each. */
-const eventNames = new NameGuesser();
-const frameNames = new NameGuesser(256);
+const eventNames = new NameGuesser('', ':');
+const frameNames = new NameGuesser('', ':', 256);
 const decodedValues = new UrlDecodeCache();
 
 const LF = '\n';
@@ -45,6 +45,7 @@ function readHeaderBlock(
   // twice (lines without a colon, or long runs without '%', cannot make this quadratic).
   let nextColon = -1;
   let nextPercent = decode ? -1 : end;
+  let scans = SCANNING_CHECKS_PER_BLOCK;
   let i = start;
   while (i < end) {
     let lineEnd = text.indexOf(LF, i);
@@ -55,15 +56,27 @@ function readHeaderBlock(
       continue;
     }
     let known = previous.next;
-    let colon = known === undefined ? -1 : i + known.name.length;
-    // The guess holds when the line starts with that name and its first colon follows it
-    // (a name never contains a colon: it is what precedes the first one).
-    if (
-      known === undefined ||
-      colon >= lineEnd ||
-      text.charCodeAt(colon) !== COLON ||
-      text.slice(i, colon) !== known.name
-    ) {
+    let colon = -1;
+    let hit = false;
+    // The guess holds when the line starts with that name and a colon (a name never
+    // contains a colon: it is what precedes the first one). Cheap checks first.
+    if (known !== undefined) {
+      colon = i + known.name.length;
+      if (
+        colon < lineEnd &&
+        text.charCodeAt(colon) === COLON &&
+        text.charCodeAt(i) === known.first &&
+        text.charCodeAt(colon - 1) === known.last
+      ) {
+        if (scans > 0) {
+          hit = text.indexOf(known.pattern, i) === i;
+          if (!hit) scans--;
+        } else {
+          hit = text.slice(i, colon) === known.name;
+        }
+      }
+    }
+    if (!hit) {
       if (nextColon < i) {
         nextColon = text.indexOf(':', i);
         if (nextColon === -1 || nextColon > end) nextColon = end;
@@ -74,6 +87,8 @@ function readHeaderBlock(
         continue;
       }
       known = names.learn(previous, text.slice(i, colon));
+    } else if (known === undefined) {
+      break; // (unreachable: a hit has a guess)
     }
     previous = known;
     const valueStart = colon + 1 < lineEnd && text.charCodeAt(colon + 1) === SPACE ? colon + 2 : colon + 1;

@@ -1,7 +1,7 @@
 import type { EventHeaders } from './event.js';
-import { type KnownName, NameGuesser } from './known-names.js';
+import { type KnownName, NameGuesser, SCANNING_CHECKS_PER_BLOCK } from './known-names.js';
 
-const names = new NameGuesser();
+const names = new NameGuesser('"', '"');
 
 const QUOTE = 34;
 const BACKSLASH = 92;
@@ -13,7 +13,7 @@ const COLON = 58;
  * event body and its sibling `Content-Length` is framing, not a header. Throws on invalid JSON.
  */
 export function parseJsonEventBody(text: string): { headers: EventHeaders; body: string | undefined } {
-  const headers = parseFlatObject(text) ?? parseAnyObject(text);
+  const headers = parseFlatJsonObject(text) ?? parseAnyObject(text);
   let body: string | undefined;
   const rawBody = headers['_body'];
   if (typeof rawBody === 'string') {
@@ -46,21 +46,36 @@ function parseAnyObject(text: string): EventHeaders {
  * for anything else (the caller then uses JSON.parse). Lenient in one respect: raw control
  * characters inside strings are accepted.
  */
-function parseFlatObject(text: string): EventHeaders | undefined {
+export function parseFlatJsonObject(text: string): EventHeaders | undefined {
   const n = text.length;
   if (n < 2 || text.charCodeAt(0) !== 123 /* { */) return undefined;
   const out = Object.create(null) as EventHeaders;
   if (text.charCodeAt(1) === 125 /* } */) return n === 2 ? out : undefined;
   const reader = new StringReader(text);
   let previous: KnownName = names.start;
+  let scans = SCANNING_CHECKS_PER_BLOCK;
   let i = 1;
   for (;;) {
     if (text.charCodeAt(i) !== QUOTE) return undefined;
     let name: string | undefined;
-    // The guessed name (never containing '"' or '\') followed by a quote is exactly that name.
+    // The guessed name (never containing '"' or '\') between quotes is exactly that name.
     const guess = previous.next;
     const guessEnd = guess === undefined ? -1 : i + 1 + guess.name.length;
-    if (guess !== undefined && text.charCodeAt(guessEnd) === QUOTE && text.slice(i + 1, guessEnd) === guess.name) {
+    let hit = false;
+    if (
+      guess !== undefined &&
+      text.charCodeAt(guessEnd) === QUOTE &&
+      text.charCodeAt(i + 1) === guess.first &&
+      text.charCodeAt(guessEnd - 1) === guess.last
+    ) {
+      if (scans > 0) {
+        hit = text.indexOf(guess.pattern, i) === i;
+        if (!hit) scans--;
+      } else {
+        hit = text.slice(i + 1, guessEnd) === guess.name;
+      }
+    }
+    if (hit && guess !== undefined) {
       name = guess.name;
       previous = guess;
       i = guessEnd + 1;

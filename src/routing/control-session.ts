@@ -39,19 +39,25 @@ export function channelFields(event: EslEvent): Map<string, string> {
   return fields;
 }
 
+export function collectsDigits(action: DialplanAction): boolean {
+  return action.application === 'play_and_get_digits' || action.application === 'read';
+}
+
 /** The outcome of one executed action, as sent with the next request. */
 export function outcomeOf(step: number, action: DialplanAction, done: EslEvent): Record<string, string> {
   const args = action.data.trim().split(/\s+/);
   const varName = action.application === 'play_and_get_digits' ? args[7] : action.application === 'read' ? args[3] : undefined;
-  const readResult = done.variable('read_result');
+  // Only digit-collecting applications report digits: the variables of an earlier read stay on the channel.
+  const collects = collectsDigits(action);
+  const readResult = collects ? done.variable('read_result') : undefined;
   const outcome: Record<string, string> = {
     step: String(step),
     last_application: action.application,
     last_response: done.get('Application-Response') ?? '',
-    digits: done.variable(varName ?? 'digits') ?? '',
+    digits: collects ? (done.variable(varName ?? 'digits') ?? '') : '',
     read_result: readResult ?? '',
   };
-  // read_terminator_used is stale from an earlier read unless this one set read_result (esl-control obs. 1).
+  // runControlSession unsets read_terminator_used before each read, so a value here is this read's.
   outcome['terminator'] = readResult === undefined ? '' : (done.variable('read_terminator_used') ?? '');
   return outcome;
 }
@@ -91,6 +97,8 @@ export async function runControlSession(session: ControlChannel, route: Route, d
       if (outbound !== undefined) return await giveBack(`refused ${outbound}`, 'FREECTI_ERR_WEBHOOK_BAD_REPLY');
       for (const action of parsed.actions) {
         if (session.endedBy !== undefined) return;
+        // FreeSWITCH never clears read_terminator_used (esl-control obs. 1): clear it so the outcome is this read's.
+        if (collectsDigits(action)) await session.execute('unset', 'read_terminator_used');
         const done = await session.execute(action.application, action.data);
         outcome = outcomeOf(step + 1, action, done);
         if (done.get('Answer-State') === 'hangup' || session.endedBy !== undefined) return;

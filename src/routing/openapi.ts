@@ -18,6 +18,8 @@ export function documentRoutesApi(openapi: OpenApi): void {
     destination: { type: 'string', default: '^.*$', description: 'Regular expression on the destination number' },
     priority: { type: 'integer', default: 100, description: 'Lower first within a context' },
     url: { type: 'string', description: 'URL template, e.g. http://app/route?number=${destination_number}' },
+    mode: { enum: ['inline', 'control'], default: 'inline', description: 'inline: the reply is the dialplan; control: freecti drives the call and asks again with the outcome' },
+    maxSteps: { type: 'integer', default: 20, minimum: 1, maximum: 100, description: 'Control mode: most requests per call' },
     method: { enum: ['GET', 'POST'], default: 'GET' },
     body: { enum: ['form', 'json'], default: 'form', description: 'POST body: every request field' },
     connectTimeoutMs: { type: 'integer', default: 3000, minimum: 50, maximum: 30000 },

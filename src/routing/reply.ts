@@ -1,7 +1,8 @@
 /**
  * The webhook's answer (seed 000): a JSON array of `{"application", "data"}`, run in
  * order; a single object is accepted as a one-action list. `data` may be left out
- * (empty) or be a number (written as text). Anything else is refused with a reason.
+ * (empty) or be a number (written as text). Anything else is refused with a reason;
+ * line breaks and tabs too (XML parsers turn them into spaces inside attributes).
  */
 import { isXmlSafe } from '../xml-curl/xml.js';
 import { refusal } from './action-policy.js';
@@ -36,7 +37,7 @@ function parseAction(item: unknown): DialplanAction | string {
   else if (typeof data === 'number' && Number.isFinite(data)) text = String(data);
   else return `"data" of '${application.slice(0, 64)}' is not a string`;
   if (text.length > MAX_DATA) return `"data" of '${application.slice(0, 64)}' is longer than ${MAX_DATA} characters`;
-  if (!isXmlSafe(text) || /[\r\n]/.test(text)) return `"data" of '${application.slice(0, 64)}' holds control characters`;
+  if (!isXmlSafe(text) || /[\r\n\t]/.test(text)) return `"data" of '${application.slice(0, 64)}' holds control characters`;
   const why = refusal(application, text);
   if (why !== undefined) return why;
   return { application, data: text };

@@ -4,6 +4,7 @@
  * Used by the config (`routing.routes`), the REST API and the Redis store alike.
  */
 import { z } from 'zod';
+import { isXmlSafe } from '../xml-curl/xml.js';
 import { refusal } from './action-policy.js';
 import { checkUrlTemplate } from './template.js';
 
@@ -15,6 +16,7 @@ export const actionSchema = z
   .superRefine((action, ctx) => {
     const why = refusal(action.application, action.data);
     if (why !== undefined) ctx.addIssue({ code: 'custom', message: why });
+    if (!isXmlSafe(action.data) || /[\r\n\t]/.test(action.data)) ctx.addIssue({ code: 'custom', message: 'data holds control characters' });
   });
 
 export type DialplanAction = z.infer<typeof actionSchema>;

@@ -13,6 +13,7 @@ import { createLogger } from '../../src/logger.js';
 import { closeRedis, createRedis } from '../../src/redis.js';
 import { controlActions } from '../../src/routing/control-dialplan.js';
 import { attachControlMode } from '../../src/routing/control-mode.js';
+import { outcomeOf } from '../../src/routing/control-session.js';
 import { routeSchema, type RouteInput } from '../../src/routing/route-schema.js';
 import { RouteStore } from '../../src/routing/route-store.js';
 import { createWebhookClient, type WebhookClient } from '../../src/webhook/index.js';
@@ -88,8 +89,9 @@ test('an IVR over several requests: digits go back to the application, bridge en
   const call = await callThroughSocket(port, 'ivr', (app) =>
     app === 'play_and_get_digits' ? { variables: { digits: '1234', read_result: 'success', read_terminator_used: '#' } } : app === 'playback' ? { response: 'FILE PLAYED' } : {},
   );
-  assert.deepEqual(call.executed.map((e) => e.app), ['answer', 'play_and_get_digits', 'playback', 'bridge']);
-  assert.equal(call.executed[1]?.arg, '4 4 1 5000 # tone_stream://%(100,0,440) silence_stream://250 digits \\d+');
+  assert.deepEqual(call.executed.map((e) => e.app), ['answer', 'unset', 'play_and_get_digits', 'playback', 'bridge']);
+  assert.equal(call.executed[1]?.arg, 'read_terminator_used', 'a stale terminator is cleared before each read');
+  assert.equal(call.executed[2]?.arg, '4 4 1 5000 # tone_stream://%(100,0,440) silence_stream://250 digits \\d+');
   assert.equal(webapp.seen.length, 2);
   assert.equal(query(0).get('n'), '7000', 'template filled from the channel data');
   assert.equal(query(0).get('step'), '1');
@@ -149,4 +151,20 @@ test('a session for a route that no longer exists is given back; other sessions 
   assert.equal(missing.closedBy, 'freecti');
   assert.ok(logs.some((l) => l['uuid'] === missing.uuid && /no control route/.test(String(l['msg']))));
   assert.equal(webapp.seen.length, 0);
+});
+
+test('outcome: digits from the var_name of play_and_get_digits or read; nothing stale after other apps', async () => {
+  const { EslEvent } = await import('../../src/esl/event.js');
+  const done = new EslEvent({ 'Application-Response': '_none_', variable_choice: '42', variable_digits: '9', variable_read_result: 'success', variable_read_terminator_used: '#' });
+  assert.deepEqual(outcomeOf(2, { application: 'play_and_get_digits', data: '1 2 3 5000 # a.wav b.wav choice \\d+' }, done), {
+    step: '2', last_application: 'play_and_get_digits', last_response: '_none_', digits: '42', read_result: 'success', terminator: '#',
+  });
+  assert.equal(outcomeOf(2, { application: 'read', data: '1 4 a.wav choice 5000 #' }, done)['digits'], '42');
+  const failed = new EslEvent({ 'Application-Response': '_none_', variable_read_result: 'failure', variable_read_terminator_used: '#' });
+  assert.deepEqual(outcomeOf(3, { application: 'play_and_get_digits', data: '1 2 1 2000 # a.wav b.wav digits \\d+' }, failed), {
+    step: '3', last_application: 'play_and_get_digits', last_response: '_none_', digits: '', read_result: 'failure', terminator: '#',
+  });
+  assert.deepEqual(outcomeOf(4, { application: 'playback', data: 'x.wav' }, done), {
+    step: '4', last_application: 'playback', last_response: '_none_', digits: '', read_result: '', terminator: '',
+  });
 });

@@ -60,3 +60,17 @@ test('the document is well-formed XML for any data, and round-trips', () => {
   assert.equal(actions[1]?.attrs['data'], undefined);
   assert.deepEqual(findAll(doc, 'condition')[0]?.attrs, {}, 'a condition without a field always matches');
 });
+
+test('property: any accepted data survives the XML document unchanged', async () => {
+  const fc = (await import('fast-check')).default;
+  fc.assert(
+    fc.property(fc.string({ maxLength: 60, unit: 'binary' }), fc.constantFrom('playback', 'bridge', 'set', 'log'), (data, application) => {
+      const parsed = parseActions([{ application, data }]);
+      if (!parsed.ok) return true;
+      const xml = dialplanDocument('default', parsed.actions);
+      const action = findAll(parseXml(xml), 'action')[0];
+      return action?.attrs['application'] === application && (action.attrs['data'] ?? '') === data;
+    }),
+    { numRuns: 1500 },
+  );
+});

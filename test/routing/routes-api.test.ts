@@ -91,6 +91,7 @@ test('invalid routes are refused with 400 and a reason', async () => {
     [{ context: 'default', url: 'http://127.0.0.1/r', surprise: 1 }, /surprise|unrecognized/i],
     [{ context: 'default', url: 'http://127.0.0.1/r', id: 'other' }, /differs/],
     [{ context: 'default', url: 'http://127.0.0.1/r', fallback: [] }, /fallback|too small|>=1/i],
+    [{ context: 'default', url: 'http://127.0.0.1/r', fallback: [{ application: 'playback', data: 'a\u0001b' }] }, /control characters/],
   ];
   for (const [payload, reason] of cases) {
     const res = await h.app.inject({ method: 'PUT', url: '/api/v1/routes/bad', headers: auth, payload });

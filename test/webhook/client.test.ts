@@ -159,3 +159,19 @@ test('notify does not retry a 4xx and gives up after the attempts', async () => 
   assert.equal(hits, 2);
   assert.match(await registry.metrics(), /freecti_webhook_notifications_dropped_total\{target="[^"]+\/n5",reason="gave_up"\} 1/);
 });
+
+test('close() waits for a pending notification, then refuses new requests', async () => {
+  const own = createWebhookClient();
+  let hits = 0;
+  app.handler = (_req, res) => {
+    hits += 1;
+    setTimeout(() => json(res, {}), 50);
+  };
+  own.notify({ url: `${app.url}/late` });
+  await own.close(1000);
+  assert.equal(hits, 1);
+  assert.equal(own.pendingNotifications(), 0);
+  const error = await failure(own.request({ url: `${app.url}/after` }));
+  assert.equal(error.key, 'WEBHOOK_UNREACHABLE');
+  assert.equal(error.details?.['reason'], 'client closed');
+});
