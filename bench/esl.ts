@@ -5,7 +5,9 @@
  *   npm run bench:esl
  *
  * stdout: one JSON line per case (see docs/performance.md); progress goes to stderr.
- * Env: BENCH_MB (volume per run, default 64), BENCH_ROUNDS (timed rounds, default 5).
+ * Both decoders are run in alternation for several rounds; the figures are medians of
+ * the process CPU time per run (BENCH_CLOCK=wall for elapsed time instead).
+ * Env: BENCH_MB (volume per run, default 64), BENCH_ROUNDS (timed rounds, default 7).
  */
 import { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
@@ -18,7 +20,7 @@ import { alternate, type Clock } from './lib/timing.js';
 
 const CHUNK_BYTES = 64 * 1024;
 const VOLUME_BYTES = Number(process.env['BENCH_MB'] ?? 64) * 1024 * 1024;
-const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 5);
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 7);
 const CLOCK: Clock = process.env['BENCH_CLOCK'] === 'wall' ? 'wall' : 'cpu';
 const SCENARIOS = [
   'register-call-answered-caller-hangup-unregister',

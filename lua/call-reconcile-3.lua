@@ -3,8 +3,8 @@
   as json`), atomically: after an ESL reconnect or a freecti restart.
   KEYS[1] seed calls hash: field -> record JSON
   KEYS[2] set of the live calls of this node: members JSON [field, uuid]
-  ARGV[1] JSON array of live calls: [{"f": field, "u": username, "id": uuid, "n": notify, "x": fields object}]
   KEYS[3] lease of the node (fencing: only its holder writes)
+  ARGV[1] JSON array of live calls: [{"f": field, "u": username, "id": uuid, "n": notify, "x": fields object}]
   ARGV[2] lease token; '' = no fencing (tests, tools)
   Returns: {removed, added}.
   Calls no longer reported are removed from their record (the field goes when empty);

@@ -5,6 +5,7 @@
   KEYS[1] seed calls hash (e.g. `calls`): field -> record JSON
   KEYS[2] set of the live calls of this node: members JSON [field, uuid]
   KEYS[3] seed list or any key name when ARGV[7] is '0'
+  KEYS[4] lease of the node (fencing: only its holder writes)
   ARGV[1] field (extension or extension@domain)
   ARGV[2] username (the extension)
   ARGV[3] uuid
@@ -13,7 +14,6 @@
   ARGV[6] PUBLISH channel ('' = none)
   ARGV[7] '1' = push to KEYS[3]
   ARGV[8] list length bound
-  KEYS[4] lease of the node (fencing: only its holder writes)
   ARGV[9] lease token; '' = no fencing (tests, tools)
   Returns: number of live calls of the field afterwards, or -1 when a hangup found no record.
   The field is deleted when no live call is left; the published/pushed message is the

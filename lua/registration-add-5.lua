@@ -1,18 +1,18 @@
 --[[
   A registration (sofia::register) is stored.
   KEYS[1] seed hash of registrations (e.g. `registrations`): field -> event JSON
-  KEYS[2] contacts hash of this field: call-id -> JSON {n = node, d = domain, x = expires at (ms), e = event JSON}
+  KEYS[2] contacts hash of this field: call-id -> JSON {n = node, d = domain, x = expires at (ms), e = event JSON, k = contact}
   KEYS[3] set of the registrations of this node: members JSON [field, call-id]
   KEYS[4] seed list (LPUSH + LTRIM) or any key name when ARGV[7] is '0'
+  KEYS[5] lease of the node (fencing: only its holder writes)
   ARGV[1] field (extension or extension@domain)
   ARGV[2] call-id
-  ARGV[3] contact value JSON {n, d, x, e}
+  ARGV[3] contact value JSON {n, d, x, e, k}
   ARGV[4] event JSON (seed value, published and pushed as is)
   ARGV[5] now (ms): contacts that expired before it are dropped
   ARGV[6] PUBLISH channel ('' = none)
   ARGV[7] '1' = push to KEYS[4], '0' = no list
   ARGV[8] list length bound (LTRIM 0 n-1)
-  KEYS[5] lease of the node (fencing: only its holder writes)
   ARGV[9] lease token; '' = no fencing (tests, tools)
   Returns: number of live contacts of this field after the change.
 ]]

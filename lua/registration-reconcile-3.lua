@@ -3,10 +3,10 @@
   as json`), atomically: after an ESL reconnect or a freecti restart.
   KEYS[1] seed hash of registrations: field -> event JSON
   KEYS[2] set of the registrations of this node: members JSON [field, call-id]
+  KEYS[3] lease of the node (fencing: only its holder writes)
   ARGV[1] node name
   ARGV[2] prefix of the contacts hashes (the field is appended; all share one hash tag)
   ARGV[3] JSON array of live registrations: [{"f": field, "c": call-id, "v": contact value JSON, "e": event JSON}]
-  KEYS[3] lease of the node (fencing: only its holder writes)
   ARGV[4] lease token; '' = no fencing (tests, tools)
   Returns: {removed, added}.
   Contacts this node no longer reports are removed (only when this node holds them);

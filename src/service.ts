@@ -57,10 +57,12 @@ export async function startService(config: Config, logger: Logger, options: Serv
   const stopTimeoutMs = options.stopTimeoutMs ?? 10_000;
 
   let outbound: OutboundSockets | undefined = undefined;
+  let releaseRoutingControl: (() => Promise<void>) | undefined = undefined;
 
   const shutdown = async (): Promise<void> => {
     await step(logger, 'http server', stopTimeoutMs, () => app.close());
     await step(logger, 'outbound event socket', stopTimeoutMs, async () => outbound?.stop());
+    await step(logger, 'routing control', stopTimeoutMs, async () => releaseRoutingControl?.());
     await step(logger, 'node state consumers', stopTimeoutMs, () => nodeState.stop());
     await step(logger, 'freeswitch pool', stopTimeoutMs, () => pool.close());
     await step(logger, 'redis', stopTimeoutMs, () => closeRedis(redis));
@@ -81,7 +83,7 @@ export async function startService(config: Config, logger: Logger, options: Serv
   // FreeSWITCH's `socket` app connects here: cti_bridge / cti_dial calls (docs/bridge.md).
   outbound = await startOutboundSockets({ config, logger, redis, metrics });
   // Control-mode routes (docs/routing.md) drive their calls on the same outbound socket.
-  attachRoutingControl(outbound.server, { config, redis, logger, registry: metrics.registry });
+  releaseRoutingControl = attachRoutingControl(outbound.server, { config, redis, logger, registry: metrics.registry });
 
   logger.info(
     {

@@ -122,6 +122,10 @@ export async function runBridge(channel: BridgeChannel, deps: BridgeDeps, reques
     log.info({ plan: describePlan(plan), cause: outcome.cause, answered: outcome.answered, attempts: outcome.attempts }, 'cti_bridge call finished');
     return finish(notifier, legs, result, outcome.last);
   } catch (error) {
+    if (abort.signal.aborted) {
+      log.info({ err: (error as Error).message }, 'cti_bridge stopped: the call ended');
+      return finish(notifier, legs, { cause: legs.aHangupCause ?? 'ORIGINATOR_CANCEL', answered: false });
+    }
     log.error({ err: error }, 'cti_bridge failed unexpectedly; hanging up');
     await channel.hangup(BRIDGE_CAUSES.requestFailed).catch(() => undefined);
     return finish(notifier, legs, { cause: BRIDGE_CAUSES.requestFailed, answered: false });

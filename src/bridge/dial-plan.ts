@@ -5,7 +5,7 @@
  * that cannot run (line groups unavailable or refused: BRIDGE_BAD_REPLY, LINEGROUP_*).
  */
 import type { EslEvent } from '../esl/event.js';
-import { FreectiError } from '../errors.js';
+import { FreectiError, isFreectiError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { classify, resultFromEvent, type AttemptResult } from '../linegroups/classify.js';
 import { dialWithFailover } from '../linegroups/failover.js';
@@ -91,8 +91,13 @@ async function bridgeOnce(channel: BridgeChannel, dialString: string, ctx: DialC
     ctx.log.debug({ dialString }, 'bridge');
     complete = await channel.execute('bridge', dialString);
   } catch (error) {
-    ctx.log.info({ err: (error as Error).message }, 'bridge interrupted: the caller is gone');
-    return { cause: ctx.legs.aHangupCause === undefined || ctx.legs.aHangupCause === 'NORMAL_CLEARING' ? 'ORIGINATOR_CANCEL' : ctx.legs.aHangupCause };
+    if (ctx.signal.aborted || isFreectiError(error, 'ESL_DISCONNECTED') || ctx.legs.aHangupCause !== undefined) {
+      ctx.log.info({ err: (error as Error).message }, 'bridge interrupted: the caller is gone');
+      return { cause: 'ORIGINATOR_CANCEL' };
+    }
+    // FreeSWITCH refused or did not acknowledge the sendmsg while the call is up.
+    ctx.log.warn({ err: (error as Error).message, dialString }, 'bridge could not be started');
+    return { cause: 'NORMAL_TEMPORARY_FAILURE' };
   }
   const fromBridge = resultFromEvent(complete);
   const newLegs = ctx.legs.legsAfter(mark);

@@ -98,7 +98,12 @@ export class NodeStateConsumer {
     const fence = { token: this.lease.token };
     const name = event.name;
     let done = false;
-    if (name === 'CUSTOM') done = (await this.registrations.apply(node, event, Date.now(), fence)) !== undefined;
+    if (name === 'CUSTOM') {
+      const applied = await this.registrations.apply(node, event, Date.now(), fence);
+      done = applied !== undefined;
+      // An unregister/expire that matched no contact we know: ask FreeSWITCH what is left.
+      if (applied !== undefined && applied.kind !== 'register' && applied.removed === 0) this.enqueue(() => this.reconcile());
+    }
     else if (name === 'CHANNEL_CREATE' || name === 'CHANNEL_ANSWER' || name === 'CHANNEL_HANGUP_COMPLETE') {
       done = (await this.calls.apply(node, event, fence)) !== undefined;
     }

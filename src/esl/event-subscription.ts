@@ -30,6 +30,12 @@ export class EventSubscription {
   private readonly names = new Set<string>(REQUIRED_EVENTS);
   private readonly subclasses = new Set<string>();
   private readonly filters: EventFilter[] = [];
+  private changes = 0;
+
+  /** Grows on every change, so a handshake can tell that it sent an outdated subscription. */
+  get version(): number {
+    return this.changes;
+  }
 
   /** Validates and adds; returns what was not subscribed before. Throws ESL_INVALID_COMMAND. */
   add(events: readonly string[]): SubscriptionDelta {
@@ -51,6 +57,7 @@ export class EventSubscription {
     }
     for (const name of names) this.names.add(name);
     for (const subclass of subclasses) this.subclasses.add(subclass);
+    if (names.length > 0 || subclasses.length > 0) this.changes++;
     return { names, subclasses };
   }
 
@@ -79,6 +86,7 @@ export class EventSubscription {
     }
     this.filters.push({ header, value });
     lines.push(`filter ${header} ${value}`);
+    this.changes++;
     return lines;
   }
 

@@ -217,10 +217,16 @@ export class InboundClient extends EventEmitter<EslClientEvents> implements FsNo
       const auth = await connection.command(`auth ${this.options.password}`, {}, { timeoutMs });
       if (this.is('closed')) return;
       if (!isOkReply(auth.replyText)) return this.authFailed(connection, auth.replyText);
-      for (const line of this.subscription.commands(this.options.eventFormat)) {
-        const reply = await connection.command(line, {}, { timeoutMs });
-        if (!isOkReply(reply.replyText)) this.log.error({ command: line, reply: reply.replyText }, 'FreeSWITCH refused a subscription command');
-      }
+      // subscribe()/addFilter() during the handshake do not send (not ready yet): send
+      // the whole subscription again until it no longer changed while being sent.
+      let sent: number;
+      do {
+        sent = this.subscription.version;
+        for (const line of this.subscription.commands(this.options.eventFormat)) {
+          const reply = await connection.command(line, {}, { timeoutMs });
+          if (!isOkReply(reply.replyText)) this.log.error({ command: line, reply: reply.replyText }, 'FreeSWITCH refused a subscription command');
+        }
+      } while (sent !== this.subscription.version && this.connection === connection);
     } catch (error) {
       if (this.connection === connection) this.drop(connection, `handshake failed: ${(error as Error).message}`);
       return;

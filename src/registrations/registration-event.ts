@@ -20,6 +20,8 @@ export interface RegistrationChange {
   extension: string;
   domain: string;
   callId: string;
+  /** The `contact` header of the event ('' when absent). */
+  contact: string;
   /** When FreeSWITCH drops the contact unless it is refreshed (ms since epoch); 0 for removals. */
   expiresAt: number;
   /** The event as JSON: the seed's value of the `registrations` field. */
@@ -47,7 +49,7 @@ export function registrationChange(event: EslEvent): RegistrationChange | undefi
     const base = Number.isFinite(atMicros) && atMicros > 0 ? Math.floor(atMicros / 1000) : Date.now();
     expiresAt = base + (Number.isFinite(seconds) ? seconds : 0) * 1000 + REGISTRATION_GRACE_MS;
   }
-  return { kind, extension, domain, callId, expiresAt, json: JSON.stringify(event.toJSON()) };
+  return { kind, extension, domain, callId, contact: event.get('contact') ?? '', expiresAt, json: JSON.stringify(event.toJSON()) };
 }
 
 /** The hash field of an extension: the seed's bare extension, or `<ext>@<domain>`. */

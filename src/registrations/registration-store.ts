@@ -18,11 +18,20 @@ import { parseShowRegistrations, rowToEventJson } from './show-registrations.js'
 export type RegistrationSettings = Config['gui']['registration'];
 
 interface ContactValue {
+  /** node */
   n: string;
+  /** domain */
   d: string;
+  /** expires at (ms) */
   x: number;
+  /** event JSON */
   e: string;
+  /** contact */
+  k: string;
 }
+
+/** What `apply` did: the change, and for a removal how many contacts it removed. */
+export type AppliedRegistration = RegistrationChange & { removed: number };
 
 /** Only the holder of the node's lease may write (src/cluster/node-lease.ts); token '' = no check. */
 export interface Fence {
@@ -49,7 +58,7 @@ export class RegistrationStore {
   }
 
   /** Applies one event; returns the change, or undefined when the event is not a registration event. */
-  async apply(node: string, event: EslEvent, now = Date.now(), fence: Fence = NO_FENCE): Promise<RegistrationChange | undefined> {
+  async apply(node: string, event: EslEvent, now = Date.now(), fence: Fence = NO_FENCE): Promise<AppliedRegistration | undefined> {
     const change = registrationChange(event);
     if (change === undefined) return undefined;
     const field = this.field(change.extension, change.domain);
@@ -58,23 +67,23 @@ export class RegistrationStore {
     const publish = channel === '' ? '' : this.keys.named(channel);
     const base = [this.keys.named(hash), this.keys.registrationContacts(field), this.keys.registrationsOfNode(node), listKey, this.keys.nodeLease(node)];
     if (change.kind === 'register') {
-      const value: ContactValue = { n: node, d: change.domain, x: change.expiresAt, e: change.json };
+      const value: ContactValue = { n: node, d: change.domain, x: change.expiresAt, e: change.json, k: change.contact };
       await runScript(this.redis, 'registration-add', base, [
         field, change.callId, JSON.stringify(value), change.json, now, publish, list === '' ? '0' : '1', listMax, fence.token,
       ]);
-    } else {
-      await runScript(this.redis, 'registration-remove', base, [
-        field, change.callId, node, change.json, publish, list === '' ? '0' : '1', listMax, fence.token,
-      ]);
+      return { ...change, removed: 0 };
     }
-    return change;
+    const removed = await runScript(this.redis, 'registration-remove', base, [
+      field, change.callId, node, change.json, publish, list === '' ? '0' : '1', listMax, fence.token, change.contact, change.domain,
+    ]);
+    return { ...change, removed: Number(removed) };
   }
 
   /** Replaces this node's contacts with the `show registrations as json` output. */
   async reconcile(node: string, listing: string, fence: Fence = NO_FENCE): Promise<{ removed: number; added: number }> {
     const rows = parseShowRegistrations(listing).map((row) => {
       const json = rowToEventJson(row, node);
-      const value: ContactValue = { n: node, d: row.realm, x: Number(row.expires) * 1000, e: json };
+      const value: ContactValue = { n: node, d: row.realm, x: Number(row.expires) * 1000, e: json, k: (JSON.parse(json) as { contact: string }).contact };
       return { f: this.field(row.reg_user, row.realm), c: row.token, v: JSON.stringify(value), e: json };
     });
     const result = (await runScript(

@@ -11,7 +11,7 @@ import type { Config } from '../config/schema.js';
 import type { OutboundServer } from '../esl/outbound-server.js';
 import { Keys } from '../keys.js';
 import type { Logger } from '../logger.js';
-import { sharedWebhookClient } from '../webhook/shared.js';
+import { closeSharedWebhookClient, sharedWebhookClient } from '../webhook/shared.js';
 import type { OutboundSession } from '../esl/outbound-session.js';
 import { ROUTE_VARIABLE } from './control-dialplan.js';
 import { runControlSession, type ControlDeps } from './control-session.js';
@@ -21,9 +21,10 @@ export interface ControlModeDeps extends ControlDeps {
   store: RouteStore;
 }
 
-export function attachControlMode(server: Pick<OutboundServer, 'on'>, deps: ControlModeDeps): void {
+/** Starts taking control-mode sessions; returns a function that stops taking new ones. */
+export function attachControlMode(server: Pick<OutboundServer, 'on' | 'off'>, deps: ControlModeDeps): () => void {
   const log = deps.logger.child({ component: 'routing-control' });
-  server.on('session', (session: OutboundSession) => {
+  const onSession = (session: OutboundSession): void => {
     const id = session.variable(ROUTE_VARIABLE);
     if (id === undefined || id === '') return;
     void (async () => {
@@ -38,19 +39,29 @@ export function attachControlMode(server: Pick<OutboundServer, 'on'>, deps: Cont
       }
       await runControlSession(session, route, deps);
     })().catch((error: unknown) => log.error({ err: error, uuid: session.uuid }, 'control session crashed'));
-  });
+  };
+  server.on('session', onSession);
+  return () => void server.off('session', onSession);
 }
 
 /**
- * The one call service.ts needs once it runs the outbound server:
+ * The one call service.ts needs once it runs the outbound server; the returned function
+ * (called at shutdown) stops taking sessions and gives back the shared webhook client:
  *
- *     attachRoutingControl(outboundServer, { config, redis, logger, registry: metrics.registry });
+ *     const release = attachRoutingControl(outboundServer, { config, redis, logger, registry: metrics.registry });
  */
 export function attachRoutingControl(
-  server: Pick<OutboundServer, 'on'>,
+  server: Pick<OutboundServer, 'on' | 'off'>,
   deps: { config: Config; redis: Redis; logger: Logger; registry: Registry },
-): void {
+): () => Promise<void> {
   const { config, redis, logger, registry } = deps;
   const store = new RouteStore(redis, new Keys(config.redis.keyPrefix), logger.child({ component: 'routing' }), config.routing.cacheMs);
-  attachControlMode(server, { store, webhooks: sharedWebhookClient(registry, logger), logger, publicContext: config.fsConfig.publicContext });
+  const detach = attachControlMode(server, { store, webhooks: sharedWebhookClient(registry, logger), logger, publicContext: config.fsConfig.publicContext });
+  let released = false;
+  return async () => {
+    if (released) return;
+    released = true;
+    detach();
+    await closeSharedWebhookClient(registry);
+  };
 }

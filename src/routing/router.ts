@@ -41,7 +41,7 @@ export interface DialplanRouter {
 
 export function createDialplanRouter(deps: RouterDeps): DialplanRouter {
   const log = deps.logger.child({ component: 'routing' });
-  const outcomes = new Counter({
+  const outcomes = (deps.registry?.getSingleMetric('freecti_routing_requests_total') as Counter | undefined) ?? new Counter({
     name: 'freecti_routing_requests_total',
     help: 'Dialplan requests by outcome: routed (webhook actions), fallback (route fallback actions), not_found (static XML).',
     labelNames: ['outcome'],

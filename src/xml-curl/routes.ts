@@ -48,6 +48,12 @@ export const xmlCurlRoutes: AppPlugin = async (app, deps) => {
   };
   const expected = config.xmlCurl.credentials === undefined ? undefined : digest(`Basic ${Buffer.from(config.xmlCurl.credentials).toString('base64')}`);
 
+  // Whatever goes wrong before the handler (a body over the limit, a broken request),
+  // FreeSWITCH gets a well-formed "not found", never a JSON error or a 500.
+  app.setErrorHandler(async (error, request, reply) => {
+    log.warn({ err: (error as Error).message, ip: request.ip }, 'xml_curl request failed; answered not found');
+    return reply.code(200).header('content-type', XML_TYPE).send(NOT_FOUND_DOCUMENT);
+  });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: MAX_FORM_BYTES }, (_req, body, done) => done(null, body));
 

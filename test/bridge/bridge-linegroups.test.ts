@@ -76,6 +76,19 @@ describe('line groups through cti_bridge', () => {
     assert.deepEqual(fs.hangups, ['NORMAL_TEMPORARY_FAILURE']);
   });
 
+  it('the caller hangs up during the bridge: no failover, the line is not blamed, the slot is free', async () => {
+    reply = { body: linegroupReply };
+    const lines = (await h.resolver.store.get('sales')).lines;
+    const [before] = await h.resolver.slots.status('sales', lines);
+    const { fs, result } = await h.call({ variables: { cti_bridge: `${app.url} 3000 3000 1` }, bridges: ['caller-hangs-up', 'answered'] });
+    assert.equal(fs.bridged.length, 1);
+    assert.deepEqual(fs.hangups, []);
+    assert.equal(result.answered, false);
+    assert.deepEqual(app.actions(fs.aUuid), ['hangup']);
+    const [a] = await h.resolver.slots.status('sales', lines);
+    assert.deepEqual([a?.id, a?.active, a?.failures], ['a', 0, before?.failures]);
+  });
+
   it('a dial string with several legs resolves each linegroup leg in place and frees it afterwards', async () => {
     reply = { body: JSON.stringify({ dial: { type: 'dialstring', dialstring: 'linegroup/tiny/1,user/1000' } }) };
     const { fs } = await h.call({ variables: { cti_bridge: `${app.url} 3000 3000 0` }, bridges: ['busy'] });

@@ -1,6 +1,7 @@
 /** Progress notifications: B-leg events only, each stage at most once and in order, retried. */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { Writable } from 'node:stream';
 import fc from 'fast-check';
 import { ProgressNotifier, stageOfEvent, type Stage } from '../../src/bridge/progress.js';
 import { EslEvent } from '../../src/esl/event.js';
@@ -66,8 +67,12 @@ describe('ProgressNotifier', () => {
   it('an application that stays down: given up with one warn line, later stages still tried', async () => {
     const down = await startAppServer(() => ({ body: '{}' }), { failNotifications: 100 });
     const lines: Record<string, unknown>[] = [];
-    const { Writable } = await import('node:stream');
-    const sink = new Writable({ write(c: Buffer, _e, done) { for (const l of c.toString().split('\n')) if (l !== '') lines.push(JSON.parse(l) as Record<string, unknown>); done(); } });
+    const sink = new Writable({
+      write(chunk: Buffer, _e, done) {
+        for (const line of chunk.toString('utf8').split('\n')) if (line !== '') lines.push(JSON.parse(line) as Record<string, unknown>);
+        done();
+      },
+    });
     const n = new ProgressNotifier({ webhooks, url: down.url, connectTimeoutMs: 500, responseTimeoutMs: 500, call, logger: createLogger('info', sink), retry: { attempts: 2, initialDelayMs: 5 } });
     n.push('ring');
     n.push('hangup');

@@ -10,9 +10,10 @@ import { randomUUID } from 'node:crypto';
 import type { EslEvent, EventHeaders } from '../../src/esl/event.js';
 import { bridgeComplete, recordedEvents } from '../linegroups/recorded.js';
 
-export type BridgeOutcomeName = 'answered' | 'busy' | 'unregistered' | 'congestion';
+/** `caller-hangs-up`: the bridge never completes; the caller hangs up (scripted-call.ts). */
+export type BridgeOutcomeName = 'answered' | 'busy' | 'unregistered' | 'congestion' | 'caller-hangs-up';
 
-const FILES: Record<Exclude<BridgeOutcomeName, 'congestion'>, string> = {
+const FILES: Record<Exclude<BridgeOutcomeName, 'congestion' | 'caller-hangs-up'>, string> = {
   answered: 'esl-events/event-plain-all-register-call-answered-caller-hangup-unregister',
   busy: 'esl-events/event-plain-all-call-rejected-486-busy',
   unregistered: 'esl-events/event-plain-all-call-to-unregistered-user',
@@ -60,6 +61,7 @@ export function legVariables(dialString: string): Record<string, string> {
 export function bridgeScenario(outcome: BridgeOutcomeName, aUuid: string, dialString: string, exec: Readonly<Record<string, string>>): EventHeaders[] {
   const bUuid = randomUUID();
   const legVars = legVariables(dialString);
+  if (outcome === 'caller-hangs-up') return [];
   if (outcome === 'congestion') {
     const b = { 'Unique-ID': bUuid, 'Other-Leg-Unique-ID': aUuid, 'Call-Direction': 'outbound', ...legVars };
     return [

@@ -118,6 +118,7 @@ export function dialScriptedCall(port: number, options: ScriptedCallOptions): Sc
     const outcomes = options.bridges ?? ['answered'];
     const outcome = outcomes[Math.min(bridgeCount++, outcomes.length - 1)] ?? 'answered';
     for (const headers of bridgeScenario(outcome, aUuid, arg, exec)) send(headers);
+    if (outcome === 'caller-hangs-up') setTimeout(() => hangup('NORMAL_CLEARING'), 50);
   };
 
   socket.on('connect', () => socket.setNoDelay(true));

@@ -192,6 +192,21 @@ describe('subscriptions', () => {
     await client.close();
   });
 
+  it('a subscription added while the handshake is sending its own is not lost', async () => {
+    fake.slow(30);
+    const client = clientFor(fake);
+    await reachState(client, 'authenticating');
+    await fake.waitForCommand((c) => c.connection === fake.acceptedCount && c.line.startsWith('event plain'));
+    const added = client.subscribe(['CHANNEL_PARK']);
+    await client.whenReady();
+    await added;
+    fake.slow(0);
+    const parked = nextEvent(client, (e) => e.name === 'CHANNEL_PARK');
+    fake.emitEvent({ 'Event-Name': 'CHANNEL_PARK', 'Unique-ID': 'u9' });
+    assert.equal((await parked).uuid, 'u9');
+    await client.close();
+  });
+
   it('json format: events and bgapi jobs decode the same', async () => {
     const client = clientFor(fake, { eventFormat: 'json' });
     await client.subscribe(['CHANNEL_ANSWER']);

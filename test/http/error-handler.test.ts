@@ -1,6 +1,7 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { z } from 'zod';
 import { loadConfig } from '../../src/config/load.js';
@@ -34,6 +35,13 @@ const routes: AppPlugin = async (app, deps) => {
   app.post('/t/schema', { schema: { body: { type: 'object', required: ['n'], properties: { n: { type: 'integer' } } } } }, async () => ({ ok: true }));
 };
 
+const apps: FastifyInstance[] = [];
+const clients: Redis[] = [];
+after(async () => {
+  await Promise.all(apps.map((app) => app.close()));
+  for (const redis of clients) redis.disconnect();
+});
+
 function setup() {
   const lines: string[] = [];
   const sink = new Writable({
@@ -42,9 +50,13 @@ function setup() {
       done();
     },
   });
-  const redis = new Redis({ lazyConnect: true });
+  // Never connected: port 1 refuses at once should a plugin try.
+  const redis = new Redis({ port: 1, lazyConnect: true, retryStrategy: () => null });
+  redis.on('error', () => undefined);
+  clients.push(redis);
   const metrics = createMetrics({ defaultMetrics: false });
   const app = buildApp({ config: loadConfig({}), logger: createLogger('info', sink), redis, pool, metrics, version: 't' }, [routes]);
+  apps.push(app);
   return { app, lines };
 }
 

@@ -1,6 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { loadConfig } from '../../src/config/load.js';
 import { FreectiError } from '../../src/errors.js';
@@ -28,14 +29,22 @@ function fakePool(statuses: () => NodeStatus[]): FsPool {
   };
 }
 
-function appWith(redis: Redis, statuses: () => NodeStatus[]) {
+const apps: FastifyInstance[] = [];
+// Feature plugins may hold timers or connections until their app is closed.
+after(async () => {
+  await Promise.all(apps.map((app) => app.close()));
+});
+
+function appWith(redis: Redis, statuses: () => NodeStatus[]): FastifyInstance {
   const config = loadConfig({});
   const logger = createLogger('silent');
   const metrics = createMetrics({ defaultMetrics: true, version: '9.9.9-test' });
   const pool = fakePool(statuses);
   metrics.observePool(pool);
   metrics.observeRedis(redis);
-  return buildApp({ config, logger, redis, pool, metrics, version: '9.9.9-test' });
+  const app = buildApp({ config, logger, redis, pool, metrics, version: '9.9.9-test' });
+  apps.push(app);
+  return app;
 }
 
 async function waitFor(check: () => boolean, ms = 10_000): Promise<void> {

@@ -116,4 +116,21 @@ describe('registration state from sofia events', () => {
     assert.equal(await redis.hlen(`${prefix}registrations`), 1);
     assert.throws(() => parseShowRegistrations('{"row_count":2,"rows":[]}'), /row_count 2/);
   });
+  test('an unREGISTER with another Call-ID (recorded: 1000 registers with 1-30547, unregisters with 1-30552) removes the contact with the same contact URI', async () => {
+    const { prefix, s } = store();
+    const recorded = EslDecoder.decodeAll(readEsl('esl-events/event-plain-all-register-call-answered-caller-hangup-unregister'))
+      .flatMap((m) => (m.kind === 'event' && m.event.get('username') === '1000' ? [m.event] : []));
+    const register = recorded.find((e) => e.subclass === 'sofia::register');
+    const unregister = recorded.find((e) => e.subclass === 'sofia::unregister');
+    assert.ok(register && unregister);
+    assert.notEqual(register.get('call-id'), unregister.get('call-id'));
+    const now = Math.floor(Number(register.get('Event-Date-Timestamp')) / 1000);
+    await s.apply('fs1', register, now);
+    const applied = await s.apply('fs1', unregister, now);
+    assert.equal(applied?.removed, 1);
+    assert.equal(await redis.hexists(`${prefix}registrations`, '1000'), 0);
+    // Nothing matches at all: removed 0 (the consumer then reconciles with FreeSWITCH).
+    const again = await s.apply('fs1', unregister, now);
+    assert.equal(again?.removed, 0);
+  });
 });

@@ -168,3 +168,18 @@ test('outcome: digits from the var_name of play_and_get_digits or read; nothing 
     step: '4', last_application: 'playback', last_response: '_none_', digits: '', read_result: '', terminator: '',
   });
 });
+
+test('POST JSON routes get every channel field plus the outcome in the body', async () => {
+  await putRoute({ id: 'post', method: 'POST', body: 'json', url: `${webapp.url}/ivr-post` });
+  webapp.handler = (req, res) => {
+    const body = JSON.parse(req.body) as Record<string, string>;
+    json(res, body['step'] === '1' ? [{ application: 'read', data: '1 1 menu.wav pick 3000 #' }] : [{ application: 'hangup' }]);
+  };
+  const call = await callThroughSocket(port, 'post', (app) => (app === 'read' ? { variables: { pick: '7', read_result: 'success' } } : {}));
+  assert.deepEqual(call.executed.map((e) => e.app), ['unset', 'read', 'hangup']);
+  const second = JSON.parse(webapp.seen[1]?.body ?? '{}') as Record<string, string>;
+  assert.equal(second['Unique-ID'], call.uuid);
+  assert.equal(second['Caller-Destination-Number'], '7000');
+  assert.equal(second['variable_freecti_route'], 'post');
+  assert.deepEqual([second['step'], second['last_application'], second['digits'], second['read_result'], second['terminator']], ['2', 'read', '7', 'success', '']);
+});

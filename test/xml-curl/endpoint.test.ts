@@ -76,6 +76,11 @@ describe('POST /freeswitch/xml (mod_xml_curl endpoint)', () => {
     assert.equal(res.body, NOT_FOUND);
     const empty = await app.inject({ method: 'POST', url: '/freeswitch/xml', headers: { 'content-type': FORM }, payload: '' });
     assert.equal(empty.body, NOT_FOUND);
+    // A body over the limit is still answered 200 "not found" in XML, not a JSON error.
+    const huge = await app.inject({ method: 'POST', url: '/freeswitch/xml', headers: { 'content-type': FORM }, payload: `section=directory&x=${'a'.repeat(300 * 1024)}` });
+    assert.equal(huge.statusCode, 200);
+    assert.equal(huge.headers['content-type'], 'text/xml');
+    assert.equal(huge.body, NOT_FOUND);
     await app.close();
   });
 
