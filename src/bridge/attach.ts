@@ -29,7 +29,7 @@ export async function handleBridgeSession(session: OutboundSession, deps: Bridge
 export function attachBridge(server: OutboundServer, deps: BridgeDeps): () => void {
   const log = deps.logger.child({ component: 'bridge' });
   const onSession = (session: OutboundSession): void => {
-    if (!isBridgeSession(session)) return;
+    if (!isBridgeSession(session) || !session.claim('bridge')) return;
     handleBridgeSession(session, deps).catch((error: unknown) => {
       log.error({ err: error, uuid: session.uuid }, 'cti_bridge session failed unexpectedly');
       void session.close();

@@ -12,16 +12,17 @@
  */
 import type { EslEvent } from '../esl/event.js';
 import type { OutboundSession } from '../esl/outbound-session.js';
+import type { Registry } from 'prom-client';
 import { FreectiError, isFreectiError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { AttemptResult } from '../linegroups/classify.js';
 import { CAUSES, isCauseName } from '../linegroups/hangup-causes.js';
 import { NO_LINE_CAUSE, type LinegroupResolver } from '../linegroups/resolver.js';
 import type { WebhookClient } from '../webhook/index.js';
 import { parseBridgeArgs, type BridgeArgs } from './args.js';
-import { dialPlan, type DialOutcome } from './dial-plan.js';
+import { dialPlan, type DialOutcome, type LegResult } from './dial-plan.js';
 import { planDial, type DialPlan } from './dial-target.js';
 import { LegTracker } from './legs.js';
+import { bridgeCounter, type BridgeCallResult } from './metrics.js';
 import { ProgressNotifier, stageOfEvent } from './progress.js';
 import { parseBridgeReply } from './reply.js';
 import { callInfoOf, requestFields, type CallInfo } from './request.js';
@@ -37,6 +38,8 @@ export interface BridgeDeps {
   defaultProfile?: string;
   /** How long to wait for a B leg's CHANNEL_HANGUP_COMPLETE after its bridge returned (default 2000). */
   legHangupWaitMs?: number;
+  /** The service's metrics registry (`freecti_bridge_calls_total`); none: not counted. */
+  registry?: Registry;
 }
 
 /** Causes freecti ends a call with when cti_bridge itself fails (docs/bridge.md). */
@@ -74,6 +77,11 @@ export async function runBridge(channel: BridgeChannel, deps: BridgeDeps, reques
   const abort = new AbortController();
   void ended.then(() => abort.abort());
   let notifier: ProgressNotifier | undefined;
+  const count = bridgeCounter(deps.registry);
+  const finish = (result: Outcome, kind: BridgeCallResult, last?: LegResult): BridgeResult => {
+    count(kind);
+    return done(notifier, legs, result, last);
+  };
   const onEvent = (event: EslEvent): void => {
     legs.onEvent(event);
     const stage = stageOfEvent(event, channel.uuid);
@@ -90,22 +98,22 @@ export async function runBridge(channel: BridgeChannel, deps: BridgeDeps, reques
       try {
         plan = planDial({ dial: { type: 'dialstring', dialstring: staticDial } });
       } catch (error) {
-        return finish(undefined, legs, await fail(channel, log, error, BRIDGE_CAUSES.invalid));
+        return finish(await fail(channel, log, error, BRIDGE_CAUSES.invalid), 'bad_reply');
       }
     } else {
       let args: BridgeArgs;
       try {
         args = parseBridgeArgs(bridgeArg);
       } catch (error) {
-        return finish(undefined, legs, await fail(channel, log, error, BRIDGE_CAUSES.invalid));
+        return finish(await fail(channel, log, error, BRIDGE_CAUSES.invalid), 'bad_reply');
       }
       if (args.notify) notifier = new ProgressNotifier({ webhooks: deps.webhooks, url: args.url, connectTimeoutMs: args.connectTimeoutMs, responseTimeoutMs: args.responseTimeoutMs, call, logger: log });
       try {
         plan = await requestPlan(channel, deps, args, call, abort.signal);
       } catch (error) {
-        if (abort.signal.aborted) return finish(notifier, legs, { cause: legs.aHangupCause ?? 'ORIGINATOR_CANCEL', answered: false });
-        const cause = isFreectiError(error) && error.key.startsWith('WEBHOOK_') && error.key !== 'WEBHOOK_BAD_REPLY' ? BRIDGE_CAUSES.requestFailed : BRIDGE_CAUSES.invalid;
-        return finish(notifier, legs, await fail(channel, log, error, cause));
+        if (abort.signal.aborted) return finish({ cause: legs.aHangupCause ?? 'ORIGINATOR_CANCEL', answered: false }, 'caller_gone');
+        const failed = isFreectiError(error) && error.key.startsWith('WEBHOOK_') && error.key !== 'WEBHOOK_BAD_REPLY';
+        return finish(await fail(channel, log, error, failed ? BRIDGE_CAUSES.requestFailed : BRIDGE_CAUSES.invalid), failed ? 'request_failed' : 'bad_reply');
       }
       log.info({ url: args.url }, 'cti_bridge reply accepted');
     }
@@ -113,22 +121,23 @@ export async function runBridge(channel: BridgeChannel, deps: BridgeDeps, reques
     try {
       outcome = await dialPlan(channel, plan, { ...deps, legs, log, signal: abort.signal, ended });
     } catch (error) {
-      const cause = isFreectiError(error, 'LINEGROUP_NO_LINE') ? NO_LINE_CAUSE : BRIDGE_CAUSES.invalid;
       if (!isFreectiError(error)) throw error;
-      return finish(notifier, legs, await fail(channel, log, error, cause));
+      const noLine = isFreectiError(error, 'LINEGROUP_NO_LINE');
+      return finish(await fail(channel, log, error, noLine ? NO_LINE_CAUSE : BRIDGE_CAUSES.invalid), noLine ? 'no_line' : 'bad_reply');
     }
     const result = { cause: outcome.cause, answered: outcome.answered };
     if (!abort.signal.aborted) await channel.hangup(toHangupCause(outcome.cause)).catch(() => undefined);
     log.info({ plan: describePlan(plan), cause: outcome.cause, answered: outcome.answered, attempts: outcome.attempts }, 'cti_bridge call finished');
-    return finish(notifier, legs, result, outcome.last);
+    const kind: BridgeCallResult = plan.kind === 'hangup' ? 'hangup_reply' : abort.signal.aborted && !outcome.answered ? 'caller_gone' : outcome.answered ? 'answered' : 'not_answered';
+    return finish(result, kind, outcome.last);
   } catch (error) {
     if (abort.signal.aborted) {
       log.info({ err: (error as Error).message }, 'cti_bridge stopped: the call ended');
-      return finish(notifier, legs, { cause: legs.aHangupCause ?? 'ORIGINATOR_CANCEL', answered: false });
+      return finish({ cause: legs.aHangupCause ?? 'ORIGINATOR_CANCEL', answered: false }, 'caller_gone');
     }
     log.error({ err: error }, 'cti_bridge failed unexpectedly; hanging up');
     await channel.hangup(BRIDGE_CAUSES.requestFailed).catch(() => undefined);
-    return finish(notifier, legs, { cause: BRIDGE_CAUSES.requestFailed, answered: false });
+    return finish({ cause: BRIDGE_CAUSES.requestFailed, answered: false }, 'error');
   } finally {
     channel.off('event', onEvent);
   }
@@ -165,7 +174,8 @@ async function fail(channel: BridgeChannel, log: Logger, error: unknown, cause: 
 
 type Outcome = Omit<BridgeResult, 'notified'>;
 
-function finish(notifier: ProgressNotifier | undefined, legs: LegTracker, result: Outcome, last?: AttemptResult & { bUuid?: string }): BridgeResult {
+/** Sends the `hangup` notification (notify_type 1) and completes the result. */
+function done(notifier: ProgressNotifier | undefined, legs: LegTracker, result: Outcome, last?: LegResult): BridgeResult {
   if (notifier !== undefined) {
     const fields: Record<string, string> = { cause: result.cause };
     const code = isCauseName(result.cause) ? CAUSES[result.cause] : undefined;

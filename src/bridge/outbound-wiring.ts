@@ -32,8 +32,8 @@ export async function startOutboundSockets(deps: { config: Config; logger: Logge
     logger,
   });
   const webhooks = sharedWebhookClient(metrics.registry, logger);
-  const resolver = new LinegroupResolver({ redis, keys: new Keys(config.redis.keyPrefix), logger });
-  const detach = attachBridge(server, { webhooks, logger, resolver });
+  const resolver = new LinegroupResolver({ redis, keys: new Keys(config.redis.keyPrefix), logger, registry: metrics.registry });
+  const detach = attachBridge(server, { webhooks, logger, resolver, registry: metrics.registry });
   let listening = false;
   try {
     await server.listen();

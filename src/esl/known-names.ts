@@ -1,14 +1,12 @@
 /**
- * Header names (and their last values) seen before, to build header objects faster.
+ * Header names seen before, to build header objects faster.
  *
- * FreeSWITCH sends the same names in much the same order event after event, and most
- * values repeat too (about 90% of the header lines of a call's events are the same line
- * as the last one with that name: the channel's names, addresses, variables). So each
- * known name remembers the name that followed it last time and its own last line and
- * value, and the parser checks the text against those guesses before reading it the
- * slow way. A hit saves finding the line end, slicing and decoding the value, slicing
- * the name and V8 interning it as a fresh property key. Purely an optimisation: every
- * guess is verified against the text, and a wrong one is read as usual.
+ * FreeSWITCH sends the same names in much the same order event after event, so each known
+ * name remembers the name that followed it last time, and the parser checks the next
+ * header against that guess. On a hit the header object gets the one string kept here as
+ * its key, which saves slicing the name and V8 interning a fresh property key, for every
+ * header of every event. Purely an optimisation: a wrong guess is detected and the name is
+ * read from the text as usual.
  */
 import { ownCopy } from './url-decode.js';
 
@@ -21,16 +19,10 @@ export interface KnownName {
   readonly last: number;
   /** The name that followed this one last time. */
   next: KnownName | undefined;
-  /** The last whole header seen under this name, as in the text (`Name: raw value` / `"Name":"value"`). */
-  lastText: string | undefined;
-  /** Character code of the last character of `lastText`. */
-  lastTextEnd: number;
-  /** Its value, decoded (for an `ARRAY::` value: the decoded string, to split again). */
-  lastValue: string;
+  /** The last url-encoded value seen under this name and its decoded form (plain events). */
+  lastRaw: string | undefined;
+  lastDecoded: string | undefined;
 }
-
-/** Longest header text remembered as a name's last line (bounds the memory). */
-const MAX_REMEMBERED_TEXT = 1024;
 
 export class NameGuesser {
   /** Stands for the start of a header block. */
@@ -61,19 +53,8 @@ export class NameGuesser {
     return entry;
   }
 
-  /** Records text[from, to) as the last header seen under `known`, with its decoded value. */
-  remember(known: KnownName, text: string, from: number, to: number, value: string): void {
-    if (to - from > MAX_REMEMBERED_TEXT) {
-      known.lastText = undefined;
-      return;
-    }
-    // Own copies: a slice would keep the whole event body it came from alive.
-    known.lastText = ownCopy(text.slice(from, to));
-    known.lastTextEnd = text.charCodeAt(to - 1);
-    known.lastValue = ownCopy(value);
-  }
-
   private entry(text: string): KnownName {
+    // An own copy: a slice would keep the whole event body it came from alive.
     const name = ownCopy(text);
     return {
       name,
@@ -81,9 +62,8 @@ export class NameGuesser {
       first: name.charCodeAt(0),
       last: name.charCodeAt(name.length - 1),
       next: undefined,
-      lastText: undefined,
-      lastTextEnd: Number.NaN,
-      lastValue: '',
+      lastRaw: undefined,
+      lastDecoded: undefined,
     };
   }
 }

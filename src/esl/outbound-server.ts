@@ -147,6 +147,14 @@ export class OutboundServer extends EventEmitter<OutboundServerEvents> {
     } catch (error) {
       log.error({ err: error }, "outbound 'session' listener threw; closing the session");
       void session.close();
+      return;
+    }
+    if (session.claimedBy === undefined) {
+      log.warn(
+        { variables: ['cti_bridge', 'cti_dial', 'freecti_route'] },
+        'outbound session closed: no feature claimed it (the dialplan set none of the variables that select one); FreeSWITCH goes on with the dialplan',
+      );
+      void session.close();
     }
   }
 }

@@ -57,6 +57,7 @@ export class OutboundSession extends EventEmitter<OutboundSessionEvents> impleme
   /** Headers of FreeSWITCH's disconnect-notice (Content-Disposition, Linger-Time), once received. */
   disconnectNotice: FrameHeaders | undefined;
   private ending: SessionEndReason | undefined;
+  private owner: string | undefined;
   private endReason: SessionEndReason | undefined;
   private readonly ended: Promise<SessionEndReason>;
   private resolveEnded!: (reason: SessionEndReason) => void;
@@ -81,6 +82,22 @@ export class OutboundSession extends EventEmitter<OutboundSessionEvents> impleme
   }
 
   /** Why the session ended; undefined while it runs. */
+  /** The feature that took this session (see `claim`), if any. */
+  get claimedBy(): string | undefined {
+    return this.owner;
+  }
+
+  /**
+   * A 'session' listener that handles this call claims it synchronously; the server
+   * closes a session nobody claimed, so an unknown call is never held open. Returns
+   * false when another feature claimed it first.
+   */
+  claim(owner: string): boolean {
+    if (this.owner !== undefined) return false;
+    this.owner = owner;
+    return true;
+  }
+
   get endedBy(): SessionEndReason | undefined {
     return this.endReason;
   }

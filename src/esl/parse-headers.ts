@@ -1,6 +1,6 @@
 import type { EventHeaders } from './event.js';
 import { type KnownName, NameGuesser, SCANNING_CHECKS_PER_BLOCK } from './known-names.js';
-import { UrlDecodeCache, urlDecode } from './url-decode.js';
+import { UrlDecodeCache, ownCopy, urlDecode } from './url-decode.js';
 
 /** Event headers and top-level frame headers follow different sequences: one guesser each. */
 const eventNames = new NameGuesser('', ':');
@@ -8,7 +8,6 @@ const frameNames = new NameGuesser('', ':', 256);
 const decodedValues = new UrlDecodeCache();
 
 const LF = '\n';
-const LF_CODE = 10;
 const COLON = 58;
 const SPACE = 32;
 
@@ -49,32 +48,6 @@ function readHeaderBlock(
   let scans = SCANNING_CHECKS_PER_BLOCK;
   let i = start;
   while (i < end) {
-    let known = previous.next;
-    // Best guess: the same line as the last one under the name expected here.
-    const last = known?.lastText;
-    if (known !== undefined && last !== undefined) {
-      const lastEnd = i + last.length;
-      if (
-        lastEnd <= end &&
-        (lastEnd === end || text.charCodeAt(lastEnd) === LF_CODE) &&
-        text.charCodeAt(i) === known.first &&
-        text.charCodeAt(lastEnd - 1) === known.lastTextEnd
-      ) {
-        let same: boolean;
-        if (scans > 0) {
-          same = text.indexOf(last, i) === i;
-          if (!same) scans--;
-        } else {
-          same = text.slice(i, lastEnd) === last;
-        }
-        if (same) {
-          into[known.name] = decode ? arrayOrValue(known.lastValue) : known.lastValue;
-          previous = known;
-          i = lastEnd + 1;
-          continue;
-        }
-      }
-    }
     let lineEnd = text.indexOf(LF, i);
     if (lineEnd === -1 || lineEnd > end) lineEnd = end;
     if (lineEnd === i) {
@@ -82,10 +55,11 @@ function readHeaderBlock(
       i++;
       continue;
     }
+    let known = previous.next;
     let colon = -1;
     let hit = false;
-    // Next best: the name expected here. It holds when the line starts with that name and
-    // a colon (a name never contains a colon: it is what precedes the first one).
+    // The guess holds when the line starts with that name and a colon (a name never
+    // contains a colon: it is what precedes the first one). Cheap checks first.
     if (known !== undefined) {
       colon = i + known.name.length;
       if (
@@ -116,30 +90,40 @@ function readHeaderBlock(
     }
     previous = known;
     const valueStart = colon + 1 < lineEnd && text.charCodeAt(colon + 1) === SPACE ? colon + 2 : colon + 1;
-    let value = text.slice(valueStart, lineEnd);
-    if (decode) {
+    const raw = text.slice(valueStart, lineEnd);
+    if (!decode) {
+      into[known.name] = raw;
+    } else {
       if (nextPercent < valueStart) {
         nextPercent = text.indexOf('%', valueStart);
         if (nextPercent === -1 || nextPercent > end) nextPercent = end;
       }
-      if (nextPercent < lineEnd) value = decodedValues.decode(value);
-      into[known.name] = arrayOrValue(value);
-    } else {
-      into[known.name] = value;
+      let value = raw;
+      if (nextPercent < lineEnd) {
+        if (known.lastRaw === raw) {
+          value = known.lastDecoded ?? raw;
+        } else {
+          value = decodedValues.decode(raw);
+          known.lastRaw = ownCopy(raw);
+          known.lastDecoded = value;
+        }
+      }
+      into[known.name] = isArrayValue(value) ? value.slice(7).split('|:') : value;
     }
-    names.remember(known, text, i, lineEnd, value);
     i = lineEnd + 1;
   }
   return end;
 }
 
-/** A decoded plain-event value: `ARRAY::a|:b` becomes ['a', 'b']. */
-function arrayOrValue(value: string): string | string[] {
-  return value.charCodeAt(0) === 65 /* A */ && value.startsWith('ARRAY::') ? value.slice(7).split('|:') : value;
+/** Whether a decoded plain-event value is `ARRAY::...` (cheap checks before the exact one). */
+function isArrayValue(value: string): boolean {
+  return value.charCodeAt(6) === COLON && value.charCodeAt(0) === 65 /* A */ && value.slice(0, 7) === 'ARRAY::';
 }
 
 function decodeValue(raw: string): string | string[] {
-  return arrayOrValue(urlDecode(raw));
+  const value = urlDecode(raw);
+  if (isArrayValue(value)) return value.slice(7).split('|:');
+  return value;
 }
 
 /** Top-level frame headers: never decoded. */

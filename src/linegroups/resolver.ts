@@ -11,6 +11,7 @@
  * every line and why it refused. `dialWithFailover` (failover.ts) runs the whole loop.
  */
 import { randomUUID } from 'node:crypto';
+import type { Registry } from 'prom-client';
 import { FreectiError } from '../errors.js';
 import type { Keys } from '../keys.js';
 import type { Logger } from '../logger.js';
@@ -18,6 +19,7 @@ import type { RedisClient } from '../lua-scripts.js';
 import { classify, type AttemptResult, type Classification } from './classify.js';
 import { buildLineDialString, parseLinegroupDialString, type LinegroupTarget } from './dial-string.js';
 import { LineSlots, type LineOutcome, type RefusalReason, type ReleaseResult } from './line-slots.js';
+import { linegroupMetrics, type LinegroupMetrics } from './metrics.js';
 import { LinegroupStore } from './store.js';
 import { orderLines } from './strategy.js';
 
@@ -61,17 +63,21 @@ export interface LinegroupResolverDeps {
   keys: Keys;
   logger: Logger;
   random?: () => number;
+  /** The service's metrics registry (`freecti_linegroup_*`); none: not counted. */
+  registry?: Registry;
 }
 
 export class LinegroupResolver {
   readonly store: LinegroupStore;
   readonly slots: LineSlots;
   private readonly log: Logger;
+  private readonly metrics: LinegroupMetrics;
 
   constructor(private readonly deps: LinegroupResolverDeps) {
     this.store = new LinegroupStore(deps.redis, deps.keys);
     this.slots = new LineSlots(deps.redis, deps.keys);
     this.log = deps.logger.child({ component: 'linegroups' });
+    this.metrics = linegroupMetrics(deps.registry);
   }
 
   /** LINEGROUP_DIAL_STRING when `dialString` is not `[{..}][[..]]linegroup/<group>/<number>`. */
@@ -110,6 +116,7 @@ export class LinegroupResolver {
       return { dialString: buildLineDialString(target, line, leaseId), lease };
     }
     const details = { group: target.group, number: target.number, cause: NO_LINE_CAUSE, refusals };
+    this.metrics.noLine(target.group);
     this.log.warn({ uuid: ctx.callUuid, ...details }, `no line of group '${target.group}' can take the call; it ends with ${NO_LINE_CAUSE}`);
     throw new FreectiError('LINEGROUP_NO_LINE', `no line of group '${target.group}' can take a call to ${target.number} now`, { details });
   }
@@ -123,7 +130,9 @@ export class LinegroupResolver {
     const outcome: LineOutcome = classification.verdict === 'line-failure' ? 'fail' : classification.verdict === 'neutral' ? 'none' : 'ok';
     const release = await this.slots.release(lease.group, lease.quarantine, lease.line, lease.id, outcome);
     const log = { uuid: ctx.callUuid, group: lease.group, line: lease.line, lease: lease.id, cause: classification.cause, verdict: classification.verdict };
+    if (release.released) this.metrics.released(lease.group, lease.line, classification.verdict);
     if (release.quarantinedUntil !== undefined) {
+      this.metrics.quarantined(lease.group, lease.line);
       this.log.warn(
         { ...log, failures: release.failures, quarantineMs: lease.quarantine.periodMs },
         `line '${lease.line}' of group '${lease.group}' quarantined after ${release.failures} failures in a row (last: ${classification.cause})`,

@@ -24,7 +24,7 @@ export const linegroupRoutes: AppPlugin = async (app, deps) => {
   const slots = new LineSlots(redis, keys);
   const groupOf = (params: unknown): string => (params as { group?: string }).group ?? '';
 
-  const resolver = new LinegroupResolver({ redis, keys, logger: deps.logger });
+  const resolver = new LinegroupResolver({ redis, keys, logger: deps.logger, registry: deps.metrics.registry });
   const detach = attachLeaseReaper(deps.pool, resolver, deps.logger);
   app.addHook('onClose', async () => detach());
 

@@ -26,7 +26,7 @@ export function attachControlMode(server: Pick<OutboundServer, 'on' | 'off'>, de
   const log = deps.logger.child({ component: 'routing-control' });
   const onSession = (session: OutboundSession): void => {
     const id = session.variable(ROUTE_VARIABLE);
-    if (id === undefined || id === '') return;
+    if (id === undefined || id === '' || !session.claim('routing-control')) return;
     void (async () => {
       const route = await deps.store.get(id).catch((error: unknown) => {
         log.warn({ uuid: session.uuid, route: id, reason: (error as Error).message }, `call ${session.uuid}: control route '${id}' unreadable; FreeSWITCH runs the fallback actions`);

@@ -38,6 +38,7 @@ export async function startHarness(): Promise<BridgeHarness> {
   const results = new Map<string, Promise<BridgeResult>>();
   const waiting = new Map<string, (r: Promise<BridgeResult>) => void>();
   server.on('session', (session) => {
+    session.claim('bridge');
     const result = handleBridgeSession(session, { webhooks, logger, resolver, legHangupWaitMs: 1000 });
     results.set(session.uuid, result);
     waiting.get(session.uuid)?.(result);

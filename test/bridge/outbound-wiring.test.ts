@@ -38,7 +38,8 @@ it('serves cti_dial sessions on config.eslOutbound', async () => {
   const port = await freePort();
   const config = validateConfig({ redis: { keyPrefix: prefix }, eslOutbound: { host: '127.0.0.1', port } });
   const { logger } = capture();
-  const sockets = await startOutboundSockets({ config, logger, redis, metrics: createMetrics({ defaultMetrics: false }) });
+  const metrics = createMetrics({ defaultMetrics: false });
+  const sockets = await startOutboundSockets({ config, logger, redis, metrics });
   try {
     assert.equal(sockets.listening, true);
     await redis.hset(`${prefix}{freecti}:linegroups`, 'g', JSON.stringify({ lines: [{ id: 'a', gateway: 'gw' }] }));
@@ -47,6 +48,9 @@ it('serves cti_dial sessions on config.eslOutbound', async () => {
     assert.equal(call.bridged.length, 1);
     assert.match(call.bridged[0] ?? '', /sofia\/gateway\/gw\/100$/);
     assert.deepEqual(call.hangups, ['USER_BUSY']);
+    const text = await metrics.registry.metrics();
+    assert.match(text, /freecti_bridge_calls_total\{result="not_answered"\} 1/);
+    assert.match(text, /freecti_linegroup_calls_total\{group="g",line="a",verdict="refused"\} 1/);
   } finally {
     await sockets.stop();
   }

@@ -49,7 +49,12 @@ async function startServer(overrides: Partial<OutboundServerOptions> = {}) {
 }
 
 function nextSession(server: ReturnType<typeof createOutboundServer>): Promise<OutboundSession> {
-  return once(server, 'session').then(([session]) => session as OutboundSession);
+  return new Promise((resolve) => {
+    server.once('session', (session) => {
+      session.claim('test');
+      resolve(session);
+    });
+  });
 }
 
 /** Event names FreeSWITCH sent, in order, from the timeline transcript. */
@@ -217,7 +222,7 @@ describe('outbound ESL server, driven by the recorded FreeSWITCH sessions', () =
     const { server, port, logged } = await startServer({ connectTimeoutMs: 300 });
     try {
       let sessions = 0;
-      server.on('session', () => (sessions += 1));
+      server.on('session', (s) => (sessions += Number(s.claim('test'))));
       const junk = Buffer.concat([Buffer.from([0, 255, 1, 2]), Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n\nnot ESL\n\n')]);
       const first = await dial(port, { mode: 'garbage', bytes: junk }).result;
       assert.equal(first.closedBy, 'client');
@@ -248,7 +253,7 @@ describe('outbound ESL server, driven by the recorded FreeSWITCH sessions', () =
     const { server, port, logged } = await startServer({ connectTimeoutMs: 300 });
     try {
       let sessions = 0;
-      server.on('session', () => (sessions += 1));
+      server.on('session', (s) => (sessions += Number(s.claim('test'))));
       const call = dial(port, { mode: 'silent' });
       await once(call.socket, 'connect');
       const result = await call.result;
@@ -263,13 +268,31 @@ describe('outbound ESL server, driven by the recorded FreeSWITCH sessions', () =
     }
   });
 
+  test('a session no feature claims is closed at once with a log line, never held open', T, async () => {
+    const { server, port, logged } = await startServer();
+    try {
+      const seen: OutboundSession[] = [];
+      server.on('session', (s) => seen.push(s)); // looks, does not claim
+      const call = dial(port, { mode: 'replay', steps: loadOutboundRecording(PLAIN) });
+      const result = await call.result;
+      assert.deepEqual(result.received, ['connect']);
+      assert.equal(result.closedBy, 'client');
+      assert.equal(seen.length, 1);
+      assert.equal(await seen[0]?.whenEnded(), 'closed');
+      assert.equal(logged('no feature claimed it').length, 1);
+      assert.equal(server.activeSessions, 0);
+    } finally {
+      await server.close();
+    }
+  });
+
   test('session.close() and server.close() end sessions and fail their pending commands', T, async () => {
     const { server, port } = await startServer();
     const steps = loadOutboundRecording(PLAIN);
     // hangAt 1: the fake answers connect, then never again (a hung FreeSWITCH).
     const sessionsP = new Promise<OutboundSession[]>((resolve) => {
       const got: OutboundSession[] = [];
-      server.on('session', (s) => got.push(s) === 3 && resolve(got));
+      server.on('session', (s) => s.claim('test') && got.push(s) === 3 && resolve(got));
     });
     const calls = [0, 1, 2].map(() => dial(port, { mode: 'replay', steps, hangAt: 1 }));
     const [byApp, ...byServer] = await sessionsP;
