@@ -5,18 +5,20 @@
  *   npm run bench:esl
  *
  * stdout: one JSON line per case (see docs/performance.md); progress goes to stderr.
- * Both decoders are run in alternation for several rounds; the figures are medians of
- * the process CPU time per run (BENCH_CLOCK=wall for elapsed time instead).
+ * Both decoders are run in alternation for several rounds; events_per_s figures are
+ * medians of the process CPU time per run (BENCH_CLOCK=wall for elapsed time instead),
+ * `ratio` the median of the per-round ratios (the two runs of a round are back to back).
  * Env: BENCH_MB (volume per run, default 64), BENCH_ROUNDS (timed rounds, default 7).
  */
 import { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
+import { loadavg } from 'node:os';
 import { EslDecoder } from '../src/esl/decoder.js';
 import type { EslMessage } from '../src/esl/messages.js';
 import { readEsl, readTimelineFrames } from '../test/helpers/fixtures.js';
 import { chunked, repeatToVolume } from './lib/bytes.js';
 import { printResult, progress, round } from './lib/output.js';
-import { alternate, type Clock } from './lib/timing.js';
+import { alternate, type Clock, pairedSpeedup } from './lib/timing.js';
 
 const CHUNK_BYTES = 64 * 1024;
 const VOLUME_BYTES = Number(process.env['BENCH_MB'] ?? 64) * 1024 * 1024;
@@ -150,6 +152,11 @@ function runCase(c: Case): void {
       if (count !== expected) throw new Error(`${c.name}: ${m.name} decoded ${count} events, expected ${expected}`);
     }
   }
+  progress(
+    `  medians: freecti cpu ${ours.medianCpuMs.toFixed(0)} ms / wall ${ours.medianWallMs.toFixed(0)} ms, ` +
+      `modesl cpu ${peer.medianCpuMs.toFixed(0)} ms / wall ${peer.medianWallMs.toFixed(0)} ms; ` +
+      `ratio of medians ${(peer.medianMs / ours.medianMs).toFixed(2)}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`,
+  );
   const oursPerS = expected / (ours.medianMs / 1000);
   const peerPerS = expected / (peer.medianMs / 1000);
   printResult({
@@ -159,7 +166,7 @@ function runCase(c: Case): void {
     mb_per_s: round(bytes.length / 1e6 / (ours.medianMs / 1000), 1),
     peer: 'modesl',
     peer_events_per_s: round(peerPerS),
-    ratio: round(oursPerS / peerPerS, 2),
+    ratio: round(pairedSpeedup(ours, peer), 2),
   });
 }
 

@@ -28,7 +28,7 @@ export function median(values: readonly number[]): number {
 export type Clock = 'cpu' | 'wall';
 
 /** Milliseconds of one call of `fn` on both clocks, and its result. */
-export function timeOnce<R>(fn: () => R): { ms: number; wallMs: number; cpuMs: number; result: R } {
+export function timeOnce<R>(fn: () => R): { wallMs: number; cpuMs: number; result: R } {
   collectGarbage();
   const cpuStart = process.cpuUsage();
   const wallStart = process.hrtime.bigint();
@@ -36,7 +36,7 @@ export function timeOnce<R>(fn: () => R): { ms: number; wallMs: number; cpuMs: n
   const wallMs = Number(process.hrtime.bigint() - wallStart) / 1e6;
   const cpu = process.cpuUsage(cpuStart);
   const cpuMs = (cpu.user + cpu.system) / 1000;
-  return { ms: wallMs, wallMs, cpuMs, result };
+  return { wallMs, cpuMs, result };
 }
 
 export interface Contender<R> {
@@ -54,6 +54,16 @@ export interface Measured<R> {
   readonly medianCpuMs: number;
   /** Result of every timed run (e.g. an event count to check). */
   readonly results: R[];
+}
+
+/**
+ * How many times faster `ours` is than `peer`: the median over rounds of peer time / our
+ * time, each pair measured back to back in the same round. On a shared machine this is
+ * steadier than a ratio of the two medians, since the pair shares the machine's state.
+ */
+export function pairedSpeedup(ours: Measured<unknown>, peer: Measured<unknown>): number {
+  const ratios = ours.runs.map((ms, r) => (peer.runs[r] ?? Number.NaN) / ms);
+  return median(ratios);
 }
 
 /**

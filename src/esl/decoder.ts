@@ -29,6 +29,8 @@ const HEADER_END = Buffer.from('\n\n', 'latin1');
 const FRAME_STARTS = ['Content-Type: ', 'Content-Length: ', 'Event-Name: '].map((t) => Buffer.from(t, 'latin1'));
 const LONGEST_START = Math.max(...FRAME_STARTS.map((t) => t.length));
 const MAX_LENGTH_DIGITS = 15;
+/** A larger buffer (left by a large frame) is released once it is no longer needed. */
+const KEEP_BUFFER_BYTES = 1024 * 1024;
 
 interface PendingBody {
   headers: FrameHeaders;
@@ -84,6 +86,8 @@ export class EslDecoder {
     if (offset < chunk.length) {
       const consumed = this.decode(chunk, offset, chunk.length, emit);
       this.store(chunk, consumed, chunk.length);
+    } else if (this.start === this.end && this.buf.length > KEEP_BUFFER_BYTES) {
+      this.buf = Buffer.alloc(0); // a large frame is done: do not hold its buffer
     }
   }
 
@@ -107,8 +111,13 @@ export class EslDecoder {
   /** Keeps source[from, to) as the buffered bytes (nothing else is buffered). */
   private store(source: Buffer, from: number, to: number): void {
     const length = to - from;
-    if (length === 0) return;
-    if (this.buf.length < length) this.buf = Buffer.allocUnsafe(Math.max(length, 4096));
+    if (length === 0) {
+      if (this.buf.length > KEEP_BUFFER_BYTES) this.buf = Buffer.alloc(0);
+      return;
+    }
+    if (this.buf.length < length || (this.buf.length > KEEP_BUFFER_BYTES && length <= KEEP_BUFFER_BYTES)) {
+      this.buf = Buffer.allocUnsafe(Math.max(length, 4096));
+    }
     source.copy(this.buf, 0, from, to);
     this.start = 0;
     this.end = length;
@@ -158,8 +167,8 @@ export class EslDecoder {
       const next = idx + 2;
       if (!startsWithFrameToken(data, s, idx)) {
         // Not a frame start: skip to the next plausible one (or past this block).
-        const frameStart = findFrameToken(data, s, idx);
-        const skipTo = frameStart === -1 ? next : frameStart;
+        const tokenAt = findFrameToken(data, s, idx);
+        const skipTo = tokenAt === -1 ? next : tokenAt;
         emit({ kind: 'garbage', reason: 'bytes before a frame start', bytes: skipTo - s });
         s = skipTo;
         continue;
