@@ -200,11 +200,13 @@ async function main(): Promise<void> {
         }
       }
       const sorted = (lat['freecti'] ?? []).sort((a, b) => a - b);
+      const peerSorted = (lat['naive'] ?? []).sort((a, b) => a - b);
       const ours = median(rps['freecti'] ?? []);
       const peer = median(rps['naive'] ?? []);
       printResult({
         case: caseName, rps: round(ours), p50_ms: round(percentile(sorted, 50), 2), p99_ms: round(percentile(sorted, 99), 2),
         peer: 'naive-node-http', peer_rps: round(peer), ratio: round(ours / peer, 2),
+        peer_p50_ms: round(percentile(peerSorted, 50), 2), peer_p99_ms: round(percentile(peerSorted, 99), 2),
         cpu_us_per_req: round((cpu['freecti']?.us ?? 0) / (cpu['freecti']?.requests ?? 1)),
         peer_cpu_us_per_req: round((cpu['naive']?.us ?? 0) / (cpu['naive']?.requests ?? 1)),
       });
