@@ -8,14 +8,10 @@ import { Keys } from '../../src/keys.js';
 import { createLogger } from '../../src/logger.js';
 import { FakeFreeSwitch } from '../fake-freeswitch/index.js';
 import { startRedis, uniquePrefix, type TestRedis } from '../helpers/redis.js';
+import { waitFor as waitUntil } from '../helpers/wait.js';
 
-async function waitFor(check: () => Promise<boolean>, ms = 8000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** Takeover and delivery must happen within 8000 ms. */
+const waitFor = (check: () => boolean | Promise<boolean>, ms = 8000): Promise<void> => waitUntil(check, ms);
 
 describe('recorded FreeSWITCH events over a real event socket end up in Redis', () => {
   let server: TestRedis;

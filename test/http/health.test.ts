@@ -12,6 +12,7 @@ import { createLogger } from '../../src/logger.js';
 import { createMetrics } from '../../src/metrics.js';
 import { closeRedis, createRedis } from '../../src/redis.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
+import { waitFor } from '../helpers/wait.js';
 
 function status(name: string, state: NodeStatus['state'], extra: Partial<NodeStatus> = {}): NodeStatus {
   return { name, host: '127.0.0.1', port: 8021, state, lastError: undefined, since: Date.UTC(2026, 0, 1), reconnects: 0, inFlight: 0, ...extra };
@@ -45,14 +46,6 @@ function appWith(redis: Redis, statuses: () => NodeStatus[]): FastifyInstance {
   const app = buildApp({ config, logger, redis, pool, metrics, version: '9.9.9-test' });
   apps.push(app);
   return app;
-}
-
-async function waitFor(check: () => boolean, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 describe('/health and /metrics with a real Redis', () => {

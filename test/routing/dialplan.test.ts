@@ -15,6 +15,7 @@ import { freePort, startRedis, type TestRedis } from '../helpers/redis.js';
 import { json, startApp, type TestApp } from '../webhook/http-app.js';
 import { makeApp, recordedRequest, sendRaw, withFields, type Harness } from '../xml-curl/harness.js';
 import { findAll, parseXml } from './xml-check.js';
+import { waitFor } from '../helpers/wait.js';
 
 const ADMIN = 'admin-key-0123456789abcdef';
 const UUID = '4bbe7137-63d5-417f-813b-44e1d04df14d';
@@ -25,14 +26,6 @@ let redis: Redis;
 let webapp: TestApp;
 let h: Harness;
 let port: number;
-
-async function waitFor(check: () => boolean | Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 async function putRoute(id: string, route: Record<string, unknown>): Promise<number> {
   const res = await h.app.inject({ method: 'PUT', url: `/api/v1/routes/${id}`, headers: { 'x-api-key': ADMIN }, payload: route });

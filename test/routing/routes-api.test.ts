@@ -10,6 +10,7 @@ import { routeSchema } from '../../src/routing/route-schema.js';
 import { Keys } from '../../src/keys.js';
 import { freePort, startRedis, uniquePrefix, type TestRedis } from '../helpers/redis.js';
 import { makeApp, type Harness } from '../xml-curl/harness.js';
+import { waitFor } from '../helpers/wait.js';
 
 const ADMIN = 'admin-key-0123456789abcdef';
 const auth = { 'x-api-key': ADMIN };
@@ -17,14 +18,6 @@ let server: TestRedis;
 let redis: Redis;
 let h: Harness;
 const prefix = uniquePrefix('api');
-
-async function waitFor(check: () => boolean | Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 before(async () => {
   server = await startRedis();
