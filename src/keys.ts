@@ -82,4 +82,16 @@ export class Keys {
   routes(): string {
     return this.internal('routes');
   }
+
+  // --- HTTP CLI (src/cli-http, docs/cli.md) ---
+
+  /** Calls of one CLI key in one rate window (string counter, PEXPIRE two windows). */
+  cliRate(keyId: string, window: number): string {
+    return this.internal('cli', 'rate', keyId, String(window));
+  }
+
+  /** Audit stream of CLI calls (XADD MAXLEN cli.auditStreamMaxLen). */
+  cliAudit(): string {
+    return this.internal('cli', 'audit');
+  }
 }

@@ -53,6 +53,6 @@ export class AuditLog {
   }
 
   streamKey(): string {
-    return this.keys.internal('cli', 'audit');
+    return this.keys.cliAudit();
   }
 }

@@ -38,7 +38,7 @@ export class RateLimiter {
     let count: number | undefined;
     if (this.redis !== undefined && this.redis.status === 'ready') {
       try {
-        const key = this.keys.internal('cli', 'rate', keyId, String(window));
+        const key = this.keys.cliRate(keyId, window);
         const result = await this.redis.multi().incr(key).pexpire(key, WINDOW_MS * 2).exec();
         const incr = result?.[0];
         if (incr !== undefined && incr[0] === null) count = Number(incr[1]);
