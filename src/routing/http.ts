@@ -40,7 +40,7 @@ export const routingRoutes: AppPlugin = async (app, deps) => {
     const router = createDialplanRouter({ store, webhooks, logger: deps.logger, registry: metrics.registry, publicContext: config.fsConfig.publicContext,
       controlSocket: controlSocketAddress(config.eslOutbound.host, config.eslOutbound.port),
     });
-    deps.xmlCurl.register('dialplan', (req) => router.route(req.fields));
+    deps.xmlCurl.register('dialplan', (req) => router.route(req));
     app.addHook('onClose', async () => closeSharedWebhookClient(metrics.registry));
   }
 

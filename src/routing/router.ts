@@ -19,7 +19,7 @@ import type { Route } from './route-schema.js';
 import { matchRoute, type RouteStore } from './route-store.js';
 import { expandTemplate } from './template.js';
 import { listReachesOutbound } from './toll-fraud.js';
-import { huntTarget, type Fields } from './variables.js';
+import { allFields, huntTarget, type Fields } from './variables.js';
 
 export interface RouterDeps {
   store: RouteStore;
@@ -105,7 +105,7 @@ export function webhookRequest(route: Route, fields: Fields, uuid: string): Webh
     ...(route.secret === undefined ? {} : { secret: route.secret }),
   };
   if (route.method === 'POST') {
-    const all = Object.fromEntries(fields);
+    const all = Object.fromEntries(allFields(fields));
     if (route.body === 'json') request.json = all;
     else request.form = all;
   }

@@ -8,8 +8,24 @@ import { lookupVariable, type Fields } from './variables.js';
 
 const VARIABLE = /\$\{([A-Za-z0-9_.-]{1,128})\}/g;
 
+/** Templates split once into text and variable names (odd indexes); a route table holds few. */
+const compiled = new Map<string, readonly string[]>();
+
+function partsOf(template: string): readonly string[] {
+  let parts = compiled.get(template);
+  if (parts === undefined) {
+    parts = template.split(VARIABLE);
+    if (compiled.size >= 1000) compiled.clear();
+    compiled.set(template, parts);
+  }
+  return parts;
+}
+
 export function expandTemplate(template: string, fields: Fields): string {
-  return template.replace(VARIABLE, (_match, name: string) => encodeURIComponent(lookupVariable(fields, name)));
+  const parts = partsOf(template);
+  let url = parts[0] ?? '';
+  for (let i = 1; i < parts.length; i += 2) url += encodeURIComponent(lookupVariable(fields, parts[i] ?? '')) + (parts[i + 1] ?? '');
+  return url;
 }
 
 /** Why a template is unusable, or undefined. */

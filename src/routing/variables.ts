@@ -9,7 +9,22 @@
  * 3. `variable_<name>` (every channel variable FreeSWITCH sent);
  * 4. otherwise the empty string, as FreeSWITCH itself expands an unknown variable.
  */
-export type Fields = ReadonlyMap<string, string>;
+export type Fields = ReadonlyMap<string, string> | LazyFields;
+
+/**
+ * A request whose fields are decoded one at a time (XmlCurlRequest, src/xml-curl/request.ts):
+ * a dialplan lookup reads a few of ~150 fields, and `fields` decodes them all only for
+ * routes that POST every field.
+ */
+export interface LazyFields {
+  get(name: string): string | undefined;
+  readonly fields: ReadonlyMap<string, string>;
+}
+
+/** Every field, first value wins (decodes the whole form of a lazy request). */
+export function allFields(fields: Fields): ReadonlyMap<string, string> {
+  return 'fields' in fields ? fields.fields : fields;
+}
 
 const ALIASES: Readonly<Record<string, readonly string[]>> = {
   destination_number: ['Hunt-Destination-Number', 'Caller-Destination-Number'],

@@ -5,11 +5,12 @@
  * and exactly four typed failures. `notify` adds background retries (notifier.ts).
  */
 import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
 import { Pool } from 'undici';
 import type { Registry } from 'prom-client';
 import type { FreectiError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { buildUrl, encodeForm, targetOf } from './encode.js';
+import { encodeForm, parseUrl, targetOf, targetOfUrl, withQuery } from './encode.js';
 import { classifyError, outcomeOf, webhookFailure } from './failure.js';
 import { createWebhookMetrics, type WebhookMetrics } from './metrics.js';
 import { createNotifier } from './notifier.js';
@@ -56,10 +57,12 @@ export function createWebhookClient(options: WebhookClientOptions = {}): Webhook
 
   const request = async (req: WebhookRequest): Promise<WebhookResponse> => {
     const started = performance.now();
-    const target = targetOf(req.url);
+    // Parsed once: the metrics target and the request URL come from the same parse.
+    const parsed = parseUrl(req.url);
+    const target = targetOfUrl(parsed);
     const requestId = req.requestId ?? randomUUID();
     try {
-      const response = await exchange(req, target, requestId, started);
+      const response = await exchange(req, parsed, target, requestId, started);
       metrics.observe(target, 'ok', response.durationMs / 1000);
       return response;
     } catch (error) {
@@ -69,9 +72,9 @@ export function createWebhookClient(options: WebhookClientOptions = {}): Webhook
     }
   };
 
-  const exchange = async (req: WebhookRequest, target: string, requestId: string, started: number): Promise<WebhookResponse> => {
+  const exchange = async (req: WebhookRequest, parsed: URL | undefined, target: string, requestId: string, started: number): Promise<WebhookResponse> => {
     if (closed) throw webhookFailure('WEBHOOK_UNREACHABLE', target, 'client closed');
-    const url = buildUrl(req.url, req.query);
+    const url = withQuery(parsed, req.query);
     if (url === undefined) throw webhookFailure('WEBHOOK_UNREACHABLE', target, 'invalid url (absolute http or https, no credentials)');
     const connectTimeoutMs = req.connectTimeoutMs ?? defaults.connectTimeoutMs;
     const responseTimeoutMs = req.responseTimeoutMs ?? defaults.responseTimeoutMs;
@@ -116,20 +119,11 @@ export function createWebhookClient(options: WebhookClientOptions = {}): Webhook
         await res.body.dump({ limit: maxBodyBytes }).catch(() => undefined);
         throw webhookFailure('WEBHOOK_BAD_STATUS', target, `status ${res.statusCode}`, { status: res.statusCode });
       }
-      const chunks: Buffer[] = [];
-      let size = 0;
-      for await (const chunk of res.body) {
-        size += (chunk as Buffer).length;
-        if (size > maxBodyBytes) {
-          res.body.destroy();
-          throw webhookFailure('WEBHOOK_BAD_REPLY', target, `body larger than ${maxBodyBytes} bytes`);
-        }
-        chunks.push(chunk as Buffer);
-      }
+      const text = await readText(res.body, maxBodyBytes, target);
       return {
         status: res.statusCode,
         headers: flattenHeaders(res.headers),
-        body: Buffer.concat(chunks).toString('utf8'),
+        body: text,
         durationMs: performance.now() - started,
         requestId,
       };
@@ -170,6 +164,41 @@ export function createWebhookClient(options: WebhookClientOptions = {}): Webhook
       await Promise.allSettled(all.map((pool) => pool.close()));
     },
   };
+}
+
+/**
+ * The body as UTF-8 text, refusing more than `maxBytes` (plain listeners: cheaper per
+ * request than `for await`). A body that closes before its end fails like `for await`.
+ */
+function readText(body: Readable, maxBytes: number, target: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let settled = false;
+    const fail = (error: unknown): void => {
+      if (settled) return;
+      settled = true;
+      reject(error);
+    };
+    body.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        body.destroy();
+        fail(webhookFailure('WEBHOOK_BAD_REPLY', target, `body larger than ${maxBytes} bytes`));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    body.on('end', () => {
+      if (settled) return;
+      settled = true;
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8'));
+    });
+    body.on('error', fail);
+    body.on('close', () => {
+      if (!settled) fail(Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+    });
+  });
 }
 
 function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {

@@ -10,14 +10,18 @@ export function encodeForm(fields: Readonly<Record<string, string>>): string {
   return out;
 }
 
-/** Parses an absolute http(s) URL and appends `query`; undefined when not usable. */
-export function buildUrl(url: string, query: Readonly<Record<string, string>> | undefined): URL | undefined {
-  let parsed: URL;
+/** `url` parsed, or undefined. */
+export function parseUrl(url: string): URL | undefined {
   try {
-    parsed = new URL(url);
+    return new URL(url);
   } catch {
     return undefined;
   }
+}
+
+/** The request URL from a parsed one (changed in place): http(s) without credentials, `query` appended, no hash; undefined when not usable. */
+export function withQuery(parsed: URL | undefined, query: Readonly<Record<string, string>> | undefined): URL | undefined {
+  if (parsed === undefined) return undefined;
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return undefined;
   if (parsed.username !== '' || parsed.password !== '') return undefined;
   if (query !== undefined && Object.keys(query).length > 0) {
@@ -30,10 +34,10 @@ export function buildUrl(url: string, query: Readonly<Record<string, string>> | 
 
 /** Metrics/log label: origin + path, never the query or credentials. */
 export function targetOf(url: string): string {
-  try {
-    const parsed = new URL(url);
-    return `${parsed.origin}${parsed.pathname}`;
-  } catch {
-    return 'invalid-url';
-  }
+  return targetOfUrl(parseUrl(url));
+}
+
+/** targetOf for an already parsed URL (undefined: not a URL). */
+export function targetOfUrl(parsed: URL | undefined): string {
+  return parsed === undefined ? 'invalid-url' : `${parsed.origin}${parsed.pathname}`;
 }

@@ -29,7 +29,14 @@ const PLAIN_NAME = /^[A-Za-z0-9_.-]+$/;
 export function parseXmlCurlForm(body: string): XmlCurlRequest {
   let params: URLSearchParams | undefined;
   const all = (): URLSearchParams => (params ??= new URLSearchParams(body));
-  const get = (name: string): string | undefined => (PLAIN_NAME.test(name) ? scan(body, name) : (all().get(name) ?? undefined));
+  // A dialplan lookup asks for some names twice (the route match, then the URL template).
+  const seen = new Map<string, string | undefined>();
+  const get = (name: string): string | undefined => {
+    if (seen.has(name)) return seen.get(name);
+    const value = PLAIN_NAME.test(name) ? scan(body, name) : (all().get(name) ?? undefined);
+    seen.set(name, value);
+    return value;
+  };
   return {
     section: get('section') ?? '',
     get fields(): ReadonlyMap<string, string> {

@@ -105,6 +105,26 @@ test('body over the limit and non-JSON body: WEBHOOK_BAD_REPLY', async () => {
   assert.equal((await failure(client.requestJson({ url: `${app.url}/text` }))).key, 'WEBHOOK_BAD_REPLY');
 });
 
+test('a body sent in pieces (a character split between them) arrives whole; a body cut short is a typed failure', async () => {
+  const text = JSON.stringify([{ application: 'playback', data: 'é€/x.wav' }]);
+  const bytes = Buffer.from(text);
+  const cut = bytes.indexOf(Buffer.from('€')) + 1;
+  app.handler = (_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.write(bytes.subarray(0, cut));
+    setTimeout(() => res.end(bytes.subarray(cut)), 20);
+  };
+  const pieces = await client.requestJson({ url: `${app.url}/pieces` });
+  assert.equal(pieces.response.body, text);
+  assert.deepEqual(pieces.data, [{ application: 'playback', data: 'é€/x.wav' }]);
+  app.handler = (_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': 1000 });
+    res.write('[{"application":');
+    setTimeout(() => res.socket?.destroy(), 20);
+  };
+  assert.equal((await failure(client.request({ url: `${app.url}/cut` }))).key, 'WEBHOOK_UNREACHABLE');
+});
+
 test('bad URLs and an aborted caller are typed failures too', async () => {
   assert.equal((await failure(client.request({ url: 'ftp://127.0.0.1/x' }))).key, 'WEBHOOK_UNREACHABLE');
   assert.equal((await failure(client.request({ url: 'http://user:pw@127.0.0.1/x' }))).key, 'WEBHOOK_UNREACHABLE');
