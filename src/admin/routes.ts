@@ -9,7 +9,7 @@ import { extensionSchema, DOMAIN_NAME, EXTENSION_NAME } from '../directory/exten
 import { FreectiError } from '../errors.js';
 import type { AppPlugin } from '../http/app.js';
 import { Keys } from '../keys.js';
-import { apiKeyCheck } from './api-key.js';
+import { adminKeyHook } from '../http/admin-auth.js';
 import { documentExtensionApi } from './openapi-extensions.js';
 import { ExtensionRepo } from './extension-repo.js';
 
@@ -33,10 +33,9 @@ function parse<T>(schema: z.ZodType<T>, input: unknown, where: string): T {
 export const adminExtensionRoutes: AppPlugin = async (app, deps) => {
   documentExtensionApi(deps.openapi);
   const repo = new ExtensionRepo(deps.redis, new Keys(deps.config.redis.keyPrefix));
-  const check = apiKeyCheck(deps.config.admin.keys);
   const log = deps.logger.child({ component: 'admin' });
 
-  app.addHook('onRequest', async (request) => check(request));
+  app.addHook('onRequest', adminKeyHook(deps.config.admin.keys));
 
   app.get('/api/v1/domains/:domain/extensions', async (request) => {
     const { domain } = parse(pathSchema, request.params, 'path');

@@ -10,11 +10,12 @@
  * crypto.timingSafeEqual, without stopping at the first match, so neither the
  * comparison nor the loop tells how much of a key was right.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import { BlockList, isIP } from 'node:net';
 import type { Config } from '../config/schema.js';
 import { FreectiError } from '../errors.js';
 import { CommandPolicy } from './command-policy.js';
+import { secretDigest } from '../secret-digest.js';
 
 export interface KeyEntry {
   readonly id: string;
@@ -30,10 +31,6 @@ export interface KeyEntry {
 interface StoredKey {
   readonly digest: Buffer;
   readonly entry: KeyEntry;
-}
-
-function digest(key: string): Buffer {
-  return createHash('sha256').update(key, 'utf8').digest();
 }
 
 export function buildBlockList(cidrs: readonly string[]): BlockList {
@@ -85,12 +82,12 @@ export class Keyring {
 
   private add(key: string, entry: KeyEntry): void {
     if (this.keys.some((k) => k.entry.id === entry.id)) throw new FreectiError('CONFIG_INVALID', `config cli.keys: id '${entry.id}' is used twice`);
-    this.keys.push({ digest: digest(key), entry });
+    this.keys.push({ digest: secretDigest(key), entry });
   }
 
   /** The entry of a presented key, or undefined. Constant time in the key's content. */
   find(presented: string | undefined): KeyEntry | undefined {
-    const candidate = digest(presented ?? '');
+    const candidate = secretDigest(presented ?? '');
     let match: KeyEntry | undefined;
     for (const stored of this.keys) {
       if (timingSafeEqual(stored.digest, candidate) && presented !== undefined && presented !== '') match ??= stored.entry;

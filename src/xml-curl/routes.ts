@@ -9,13 +9,13 @@
  * `xmlCurl.allowFrom` (default loopback) and, when `xmlCurl.credentials` is set,
  * requests with that HTTP basic auth (`gateway-credentials` in xml_curl.conf.xml).
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AppPlugin } from '../http/app.js';
 import { parseCidrList } from '../directory/cidr.js';
 import { createDirectoryHandler } from '../directory/handler.js';
 import { Keys } from '../keys.js';
 import { MAX_FORM_BYTES, parseXmlCurlForm } from './request.js';
 import { NOT_FOUND_DOCUMENT } from './xml.js';
+import { matchesAnyDigest, secretDigest } from '../secret-digest.js';
 
 const XML_TYPE = 'text/xml';
 
@@ -46,7 +46,7 @@ export const xmlCurlRoutes: AppPlugin = async (app, deps) => {
     }
     return verdict;
   };
-  const expected = config.xmlCurl.credentials === undefined ? undefined : digest(`Basic ${Buffer.from(config.xmlCurl.credentials).toString('base64')}`);
+  const expected = config.xmlCurl.credentials === undefined ? undefined : secretDigest(`Basic ${Buffer.from(config.xmlCurl.credentials).toString('base64')}`);
 
   // Whatever goes wrong before the handler (a body over the limit, a broken request),
   // FreeSWITCH gets a well-formed "not found", never a JSON error or a 500.
@@ -75,7 +75,7 @@ export const xmlCurlRoutes: AppPlugin = async (app, deps) => {
     }
     if (expected !== undefined) {
       const given = request.headers.authorization;
-      if (given === undefined || !timingSafeEqual(digest(given), expected)) {
+      if (given === undefined || !matchesAnyDigest(given, [expected])) {
         log.warn({ ip: request.ip }, 'xml_curl request without the configured credentials refused');
         return reply.code(401).send(NOT_FOUND_DOCUMENT);
       }
@@ -92,7 +92,3 @@ export const xmlCurlRoutes: AppPlugin = async (app, deps) => {
     }
   });
 };
-
-function digest(text: string): Buffer {
-  return createHash('sha256').update(text).digest();
-}
