@@ -4,6 +4,7 @@
  * observations 9, 10, 15, 20, 21).
  */
 import { FreectiError } from '../errors.js';
+import { parseShowJsonRows } from '../esl/show-json.js';
 
 /** Replies that mean "this channel does not exist" (observation 21). */
 const NO_CALL = [/^-ERR No such channel!/, /^-ERR invalid uuid/i, /^-ERR Cannot locate session!/, /^-ERR Invalid uuid/];
@@ -24,20 +25,13 @@ export function expectOk(text: string, what: string, uuid?: string): string {
   throw new FreectiError('CALL_CONTROL_FAILED', `${what}: ${reply.slice(0, 200)}`, { details: { reply } });
 }
 
-/**
- * `show ... as json`: `{"row_count": 0}\n` when empty (note the space), otherwise
- * `{"row_count":N,"rows":[...]}` without a newline (observations 6 and 20).
- */
+/** `show ... as json` rows (src/esl/show-json.ts); an error reply is CALL_CONTROL_FAILED with FreeSWITCH's words. */
 export function parseShowJson(text: string, what: string): Record<string, unknown>[] {
-  let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    return parseShowJsonRows(text, what) as Record<string, unknown>[];
   } catch {
     throw new FreectiError('CALL_CONTROL_FAILED', `${what}: FreeSWITCH answered ${JSON.stringify(replyLine(text).slice(0, 120))}`);
   }
-  if (parsed === null || typeof parsed !== 'object') throw new FreectiError('CALL_CONTROL_FAILED', `${what}: unexpected reply`);
-  const rows = (parsed as { rows?: unknown }).rows;
-  return Array.isArray(rows) ? (rows as Record<string, unknown>[]) : [];
 }
 
 /** `conference [<name>] json_list`: `[]` or an array of conferences (no newline). */

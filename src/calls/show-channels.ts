@@ -5,6 +5,7 @@
  * `{"row_count": 0}\n`. Anything else (an `-ERR` reply) throws.
  */
 import { z } from 'zod';
+import { parseShowJsonRows } from '../esl/show-json.js';
 
 const rowSchema = z.looseObject({
   uuid: z.string().min(1),
@@ -18,21 +19,10 @@ const rowSchema = z.looseObject({
   callee_num: z.string().default(''),
 });
 
-const replySchema = z.looseObject({ row_count: z.number().int().min(0), rows: z.array(rowSchema).optional() });
-
 export type ChannelRow = z.infer<typeof rowSchema>;
 
 export function parseShowChannels(body: string): ChannelRow[] {
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch {
-    throw new Error(`show channels: not JSON: ${body.slice(0, 120).trim()}`);
-  }
-  const reply = replySchema.parse(json);
-  const rows = reply.rows ?? [];
-  if (rows.length !== reply.row_count) throw new Error(`show channels: row_count ${reply.row_count} but ${rows.length} rows`);
-  return rows;
+  return z.array(rowSchema).parse(parseShowJsonRows(body, 'show channels'));
 }
 
 /**

@@ -6,6 +6,7 @@
  * error reply (`-ERR ...`) for "no registrations".
  */
 import { z } from 'zod';
+import { parseShowJsonRows } from '../esl/show-json.js';
 
 const rowSchema = z.looseObject({
   reg_user: z.string().min(1),
@@ -18,24 +19,10 @@ const rowSchema = z.looseObject({
   hostname: z.string().default(''),
 });
 
-const replySchema = z.looseObject({
-  row_count: z.number().int().min(0),
-  rows: z.array(rowSchema).optional(),
-});
-
 export type RegistrationRow = z.infer<typeof rowSchema>;
 
 export function parseShowRegistrations(body: string): RegistrationRow[] {
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch {
-    throw new Error(`show registrations: not JSON: ${body.slice(0, 120).trim()}`);
-  }
-  const reply = replySchema.parse(json);
-  const rows = reply.rows ?? [];
-  if (rows.length !== reply.row_count) throw new Error(`show registrations: row_count ${reply.row_count} but ${rows.length} rows`);
-  return rows;
+  return z.array(rowSchema).parse(parseShowJsonRows(body, 'show registrations'));
 }
 
 /** The event-shaped JSON stored for a registration only known from the listing. */
