@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig, parseFsList, parseListen } from '../src/config/load.js';
+import { loadConfig, parseFsList, parseListen, validateConfig } from '../src/config/load.js';
 import { isFreectiError } from '../src/errors.js';
 import { redactConfig } from '../src/cli.js';
 
@@ -37,7 +37,8 @@ test('defaults: loopback listeners, local Redis, one local node', () => {
   assert.equal(config.redis.url, 'redis://127.0.0.1:6379');
   assert.equal(config.redis.keyPrefix, '');
   assert.deepEqual(config.http, { host: '127.0.0.1', port: 8088 });
-  assert.deepEqual(config.eslOutbound, { host: '127.0.0.1', port: 8084 });
+  assert.deepEqual(config.eslOutbound, { host: '127.0.0.1', port: 8084, allowFrom: ['127.0.0.1/8', '::1/128'], maxSessions: 2000 });
+  assert.deepEqual(config.bridge.allowedUrls, ['http://127.0.0.1', 'http://localhost', 'http://[::1]']);
   assert.deepEqual(config.freeswitch.nodes, [{ name: '127.0.0.1:8021', host: '127.0.0.1', port: 8021, password: 'ClueCon' }]);
   assert.equal(config.freeswitch.eventFormat, 'plain');
   assert.equal(config.freeswitch.commandTimeoutMs, 10_000);
@@ -84,9 +85,39 @@ test('FREECTI_HTTP and FREECTI_ESL_OUTBOUND: host:port, [v6]:port, :port', () =>
   assert.deepEqual(loadConfig({ FREECTI_HTTP: '0.0.0.0:9000' }).http, { host: '0.0.0.0', port: 9000 });
   assert.deepEqual(loadConfig({ FREECTI_HTTP: '[::1]:9001' }).http, { host: '::1', port: 9001 });
   assert.deepEqual(loadConfig({ FREECTI_HTTP: ':9002' }).http, { host: '127.0.0.1', port: 9002 });
-  assert.deepEqual(loadConfig({ FREECTI_ESL_OUTBOUND: '127.0.0.1:9084' }).eslOutbound, { host: '127.0.0.1', port: 9084 });
+  const outbound = loadConfig({ FREECTI_ESL_OUTBOUND: '127.0.0.1:9084' }).eslOutbound;
+  assert.deepEqual([outbound.host, outbound.port], ['127.0.0.1', 9084]);
   assert.deepEqual(parseListen('X', 'localhost:1'), { host: 'localhost', port: 1 });
   assert.match(configError(() => loadConfig({ FREECTI_HTTP: 'nonsense' })), /^config FREECTI_HTTP: 'nonsense' is not host:port$/);
+});
+
+test('http / eslOutbound: a section that sets one field keeps the defaults of the others', () => {
+  assert.deepEqual(validateConfig({ http: { port: 9000 } }).http, { host: '127.0.0.1', port: 9000 });
+  assert.deepEqual(validateConfig({ http: { host: '0.0.0.0' } }).http, { host: '0.0.0.0', port: 8088 });
+  assert.deepEqual(validateConfig({ eslOutbound: { port: 9000 } }).eslOutbound, { host: '127.0.0.1', port: 9000, allowFrom: ['127.0.0.1/8', '::1/128'], maxSessions: 2000 });
+  const outbound = validateConfig({ eslOutbound: { allowFrom: ['10.0.0.5', 'fd00::/8'], maxSessions: 10 } }).eslOutbound;
+  assert.deepEqual(outbound, { host: '127.0.0.1', port: 8084, allowFrom: ['10.0.0.5', 'fd00::/8'], maxSessions: 10 });
+  withFile('c.yaml', 'eslOutbound:\n  port: 9100\nhttp:\n  port: 9101\n', (path) => {
+    const config = loadConfig({ FREECTI_CONFIG: path });
+    assert.deepEqual([config.eslOutbound.host, config.eslOutbound.port, config.http.host, config.http.port], ['127.0.0.1', 9100, '127.0.0.1', 9101]);
+  });
+});
+
+test('eslOutbound.allowFrom and maxSessions: a bad value refuses the start', () => {
+  assert.match(configError(() => validateConfig({ eslOutbound: { allowFrom: ['10.0.0.0/33'] } })), /^config eslOutbound\.allowFrom\[0\]: not an IPv4\/IPv6 address or CIDR$/);
+  assert.match(configError(() => validateConfig({ eslOutbound: { allowFrom: ['freeswitch.local'] } })), /^config eslOutbound\.allowFrom\[0\]: /);
+  assert.match(configError(() => validateConfig({ eslOutbound: { allowFrom: [] } })), /^config eslOutbound\.allowFrom: /);
+  assert.match(configError(() => validateConfig({ eslOutbound: { maxSessions: 0 } })), /^config eslOutbound\.maxSessions: /);
+});
+
+test('bridge.allowedUrls: http(s) prefixes without user info, query or fragment', () => {
+  assert.deepEqual(validateConfig({ bridge: { allowedUrls: ['https://app.example.com:8443/cti/', 'http://10.0.0.7'] } }).bridge.allowedUrls, ['https://app.example.com:8443/cti/', 'http://10.0.0.7']);
+  assert.deepEqual(validateConfig({ bridge: { allowedUrls: [] } }).bridge.allowedUrls, []);
+  assert.match(configError(() => validateConfig({ bridge: { allowedUrls: ['ftp://app.example.com'] } })), /^config bridge\.allowedUrls\[0\]: 'ftp:\/\/app\.example\.com' must be an http: or https: URL$/);
+  assert.match(configError(() => validateConfig({ bridge: { allowedUrls: ['app.example.com'] } })), /^config bridge\.allowedUrls\[0\]: 'app\.example\.com' is not an absolute URL$/);
+  assert.match(configError(() => validateConfig({ bridge: { allowedUrls: ['http://u:p@app.example.com'] } })), /must not carry user info$/);
+  assert.match(configError(() => validateConfig({ bridge: { allowedUrls: ['http://app.example.com/b?x=1'] } })), /must not carry a query or a fragment$/);
+  assert.match(configError(() => validateConfig({ bridge: { allowed: [] } })), /^config bridge: /);
 });
 
 test('REDIS_URL, FREECTI_CLI_KEY, FREECTI_LOG_LEVEL', () => {

@@ -3,6 +3,7 @@
  * 1. subscribe the A leg's and its B legs' events (filters on Unique-ID and
  *    Other-Leg-Unique-ID), `linger`;
  * 2. POST `action=request` to the URL of the `cti_bridge` variable, within its timeouts;
+ *    a URL outside `bridge.allowedUrls` (allowed-urls.ts) is refused before any request;
  * 3. validate the reply and turn it into a dial string or a hangup (dial-target.ts);
  * 4. `bridge` it (a linegroup target line after line with failover), notifying
  *    ring/progress/answer/hangup when notify_type is 1 (progress.ts);
@@ -18,6 +19,7 @@ import type { Logger } from '../logger.js';
 import { CAUSES, isCauseName } from '../linegroups/hangup-causes.js';
 import { NO_LINE_CAUSE, type LinegroupResolver } from '../linegroups/resolver.js';
 import type { WebhookClient } from '../webhook/index.js';
+import { AllowedUrls, redactUrl } from './allowed-urls.js';
 import { parseBridgeArgs, type BridgeArgs } from './args.js';
 import { dialPlan, type DialOutcome, type LegResult } from './dial-plan.js';
 import { planDial, type DialPlan } from './dial-target.js';
@@ -40,7 +42,11 @@ export interface BridgeDeps {
   legHangupWaitMs?: number;
   /** The service's metrics registry (`freecti_bridge_calls_total`); none: not counted. */
   registry?: Registry;
+  /** URLs a cti_bridge may ask (config `bridge.allowedUrls`); none: the loopback defaults. */
+  allowedUrls?: AllowedUrls;
 }
+
+const LOOPBACK_ONLY = new AllowedUrls();
 
 /** Causes freecti ends a call with when cti_bridge itself fails (docs/bridge.md). */
 export const BRIDGE_CAUSES = {
@@ -104,6 +110,7 @@ export async function runBridge(channel: BridgeChannel, deps: BridgeDeps, reques
       let args: BridgeArgs;
       try {
         args = parseBridgeArgs(bridgeArg);
+        assertAllowedUrl(args.url, deps.allowedUrls ?? LOOPBACK_ONLY);
       } catch (error) {
         return finish(await fail(channel, log, error, BRIDGE_CAUSES.invalid), 'bad_reply');
       }
@@ -141,6 +148,12 @@ export async function runBridge(channel: BridgeChannel, deps: BridgeDeps, reques
   } finally {
     channel.off('event', onEvent);
   }
+}
+
+/** Refuses a URL outside `bridge.allowedUrls` before anything is sent to it (no request, no notification). */
+function assertAllowedUrl(url: string, allowed: AllowedUrls): void {
+  const verdict = allowed.check(url);
+  if (!verdict.allowed) throw new FreectiError('BRIDGE_BAD_ARGS', `cti_bridge URL ${redactUrl(url)} refused: ${verdict.reason}`);
 }
 
 async function subscribe(channel: BridgeChannel): Promise<void> {

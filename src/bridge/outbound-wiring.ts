@@ -1,8 +1,9 @@
 /**
  * The service's outbound event socket (config `eslOutbound`, default 127.0.0.1:8084):
- * FreeSWITCH's `socket` application connects here. cti_bridge / cti_dial sessions are
- * handled by this feature (attach.ts); other features attach to `server` themselves
- * (a session they do not recognise is not theirs). A port that cannot be bound is logged
+ * FreeSWITCH's `socket` application connects here; only peers in `eslOutbound.allowFrom`,
+ * at most `eslOutbound.maxSessions` at once. cti_bridge / cti_dial sessions are handled
+ * by this feature (attach.ts), which asks only URLs under `bridge.allowedUrls`; other
+ * features attach to `server` themselves (a session they do not recognise is not theirs). A port that cannot be bound is logged
  * and the service goes on without outbound sockets: HTTP and everything else still work.
  */
 import type { Redis } from 'ioredis';
@@ -13,6 +14,7 @@ import type { Logger } from '../logger.js';
 import { LinegroupResolver } from '../linegroups/resolver.js';
 import type { Metrics } from '../metrics.js';
 import { closeSharedWebhookClient, sharedWebhookClient } from '../webhook/shared.js';
+import { AllowedUrls } from './allowed-urls.js';
 import { attachBridge } from './attach.js';
 
 export interface OutboundSockets {
@@ -29,11 +31,13 @@ export async function startOutboundSockets(deps: { config: Config; logger: Logge
     port: config.eslOutbound.port,
     commandTimeoutMs: config.freeswitch.commandTimeoutMs,
     connectTimeoutMs: config.freeswitch.connectTimeoutMs,
+    allowFrom: config.eslOutbound.allowFrom,
+    maxSessions: config.eslOutbound.maxSessions,
     logger,
   });
   const webhooks = sharedWebhookClient(metrics.registry, logger);
   const resolver = new LinegroupResolver({ redis, keys: new Keys(config.redis.keyPrefix), logger, registry: metrics.registry });
-  const detach = attachBridge(server, { webhooks, logger, resolver, registry: metrics.registry });
+  const detach = attachBridge(server, { webhooks, logger, resolver, registry: metrics.registry, allowedUrls: new AllowedUrls(config.bridge.allowedUrls) });
   let listening = false;
   try {
     await server.listen();

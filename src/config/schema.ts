@@ -6,6 +6,7 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { routingConfigSchema } from '../routing/config-schema.js';
 import { fsConfigSchema } from '../fs-config/config-schema.js';
+import { DEFAULT_ALLOWED_URLS, urlPrefixProblem } from '../bridge/allowed-urls.js';
 
 const port = z.number().int().min(1).max(65535);
 const host = z.string().min(1);
@@ -56,8 +57,33 @@ export const configSchema = z.strictObject({
         .prefault({}),
     })
     .prefault({}),
-  http: listenSchema.prefault({ host: '127.0.0.1', port: 8088 }),
-  eslOutbound: listenSchema.prefault({ host: '127.0.0.1', port: 8084 }),
+  // Each field has its own default: a section that sets only `port` keeps the default host.
+  http: z.strictObject({ host: host.default('127.0.0.1'), port: port.default(8088) }).prefault({}),
+  /** The outbound event socket FreeSWITCH's `socket` app connects to (docs/bridge.md). */
+  eslOutbound: z
+    .strictObject({
+      host: host.default('127.0.0.1'),
+      port: port.default(8084),
+      /** Only these peer addresses (CIDR, IPv4/IPv6) may connect; others get no byte. */
+      allowFrom: z.array(z.string().refine(isCidr, 'not an IPv4/IPv6 address or CIDR')).min(1).default(['127.0.0.1/8', '::1/128']),
+      /** Most sessions + pending connections at once; more are closed at once. */
+      maxSessions: z.number().int().min(1).max(1_000_000).default(2000),
+    })
+    .prefault({}),
+  /** cti_bridge (docs/bridge.md). */
+  bridge: z
+    .strictObject({
+      /** URL prefixes a cti_bridge URL must be under (parsed: scheme, host, port, path). */
+      allowedUrls: z
+        .array(
+          z.string().superRefine((text, ctx) => {
+            const problem = urlPrefixProblem(text);
+            if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+          }),
+        )
+        .default([...DEFAULT_ALLOWED_URLS]),
+    })
+    .prefault({}),
   cli: z
     .strictObject({
       /** The seed's single shared key (`/cli?key=`). Unset: the CLI refuses every call. */

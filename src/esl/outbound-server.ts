@@ -8,9 +8,17 @@
  * `connect` within connectTimeoutMs, or answers something else, is dropped and logged.
  * `close()` stops listening and ends every session. Nothing a peer sends can throw here:
  * bad bytes are skipped by the decoder, and a dead peer only ends its own session.
+ *
+ * Who may connect: a peer whose address is not in `allowFrom` (IPv4-mapped IPv6 peers are
+ * checked as IPv4) is destroyed before freecti writes a single byte, with one warn line.
+ * A connection arriving while `maxSessions` sessions and pending connections are open is
+ * closed the same way. Both are checked before anything else: the reply to `connect` is
+ * trusted (its `cti_bridge` variable names a URL freecti asks), so only FreeSWITCH's
+ * addresses may get that far.
  */
 import { EventEmitter, once } from 'node:events';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { parseCidrList, type CidrList } from '../directory/cidr.js';
 import { isFreectiError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { EslConnection } from './connection.js';
@@ -26,8 +34,19 @@ export interface OutboundServerOptions {
   commandTimeoutMs: number;
   /** How long FreeSWITCH may take to answer `connect` (config freeswitch.connectTimeoutMs). */
   connectTimeoutMs: number;
+  /**
+   * Peer addresses (CIDR, IPv4/IPv6) allowed to connect (config eslOutbound.allowFrom).
+   * Unset: loopback only (DEFAULT_OUTBOUND_ALLOW_FROM), the same as the config's default.
+   */
+  allowFrom?: readonly string[];
+  /** Most sessions + pending connections at once (config eslOutbound.maxSessions); default 2000. */
+  maxSessions?: number;
   logger: Logger;
 }
+
+/** Loopback, IPv4 and IPv6: the default of `allowFrom` here and in the config. */
+export const DEFAULT_OUTBOUND_ALLOW_FROM: readonly string[] = ['127.0.0.1/8', '::1/128'];
+export const DEFAULT_OUTBOUND_MAX_SESSIONS = 2000;
 
 export interface OutboundServerEvents {
   session: [session: OutboundSession];
@@ -38,12 +57,18 @@ export class OutboundServer extends EventEmitter<OutboundServerEvents> {
   private readonly logger: Logger;
   private readonly live = new Set<OutboundSession>();
   private readonly connecting = new Set<EslConnection>();
+  private readonly allowFrom: CidrList;
+  private readonly maxSessions: number;
   private closing: Promise<void> | undefined;
 
+  /** Throws when `allowFrom` holds something that is not an address or a CIDR. */
   constructor(private readonly options: OutboundServerOptions) {
     super();
     this.logger = options.logger.child({ component: 'esl-outbound' });
+    this.allowFrom = parseCidrList((options.allowFrom ?? DEFAULT_OUTBOUND_ALLOW_FROM).join(','));
+    this.maxSessions = options.maxSessions ?? DEFAULT_OUTBOUND_MAX_SESSIONS;
     this.server = createServer((socket) => {
+      if (!this.admit(socket)) return;
       this.accept(socket).catch((error: unknown) => {
         this.logger.error({ err: error }, 'outbound connection handling failed');
         socket.destroy();
@@ -96,6 +121,30 @@ export class OutboundServer extends EventEmitter<OutboundServerEvents> {
     await Promise.all([...this.live].map((session) => session.close('server-closed')));
     await stopped;
     this.logger.info('outbound ESL server closed');
+  }
+
+  /** The peer checks, before a single byte is written; false = the socket was destroyed. */
+  private admit(socket: Socket): boolean {
+    const address = socket.remoteAddress;
+    if (address === undefined || !this.allowFrom.contains(address)) {
+      // Do not answer at all: no `connect`, nothing to fingerprint.
+      socket.destroy();
+      this.logger.warn(
+        { remote: `${address ?? '?'}:${socket.remotePort ?? '?'}`, allowFrom: this.allowFrom.text },
+        `outbound connection refused: peer address ${address ?? '(unknown, already gone)'} is not in eslOutbound.allowFrom`,
+      );
+      return false;
+    }
+    const open = this.live.size + this.connecting.size;
+    if (open >= this.maxSessions) {
+      socket.destroy();
+      this.logger.warn(
+        { remote: `${address}:${socket.remotePort ?? '?'}`, sessions: this.live.size, pending: this.connecting.size },
+        `outbound connection refused: ${open} sessions and pending connections already open (eslOutbound.maxSessions ${this.maxSessions})`,
+      );
+      return false;
+    }
+    return true;
   }
 
   private async accept(socket: Socket): Promise<void> {
