@@ -1,0 +1,31 @@
+/**
+ * What the allow-list policy lets through, as configured (`security` in the config,
+ * docs/security.md). Defaults run every example of the seeds.
+ */
+import { z } from 'zod';
+
+export const securityConfigSchema = z
+  .strictObject({
+    /** `${name}` channel variables a command, reply or variable value may expand. */
+    variables: z
+      .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]{0,127}$/))
+      .default(['uuid', 'caller_id_number', 'caller_id_name', 'destination_number', 'ani', 'context', 'domain_name', 'record_filename', 'dialed_extension']),
+    /** `$${name}` global variables they may expand. */
+    globals: z
+      .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]{0,127}$/))
+      .default(['recordings_dir', 'sounds_dir', 'sound_prefix', 'hold_music', 'domain', 'cn-ring', 'us-ring', 'uk-ring', 'fr-ring', 'rs-ring', 'hk-ring', 'bong-ring']),
+    /** Where `record`, `record_session`, `uuid_record` and `conference record` may write: path prefixes. */
+    recordDirs: z.array(z.string().min(2).max(512)).min(1).default(['$${recordings_dir}/']),
+    /** http(s) URLs FreeSWITCH may fetch media from (`playback`, `uuid_broadcast`...): URL prefixes. */
+    mediaUrlPrefixes: z.array(z.string().regex(/^https?:\/\/[^\s]+$/, 'must be an http:// or https:// URL')).default(['http://127.0.0.1', 'http://localhost', 'http://[::1]']),
+    /**
+     * Applications FreeSWITCH modules of your own provide (mod_cti's `cti_robot`...):
+     * allowed in replies and originate with their arguments checked as plain text.
+     */
+    extraApplications: z.array(z.string().regex(/^[a-z][a-z0-9_]{0,63}$/)).default([]),
+  })
+  .prefault({});
+
+export type SecurityConfig = z.infer<typeof securityConfigSchema>;
+
+export const DEFAULT_SECURITY: SecurityConfig = securityConfigSchema.parse(undefined);

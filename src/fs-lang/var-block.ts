@@ -1,0 +1,54 @@
+/**
+ * Channel variable blocks: the inside of `{...}` (every leg), `[...]` (one leg) and
+ * `<...>` (every thread of an enterprise originate), and the `name=value` of `set`,
+ * `export` and friends. Pure.
+ *
+ * Items are separated by `,`, or by the character after a leading `^^`
+ * (`{^^:a=1:b=2}`), outside single quotes; brackets do not protect a separator
+ * (FreeSWITCH's own splitter). A name may carry `nolocal:` (export to the other leg
+ * only). Surrounding single quotes of a value are FreeSWITCH's, not the value's.
+ */
+import { FsSyntaxError, splitQuoted, unquote } from './scan.js';
+
+export interface ChannelVar {
+  /** The variable name, `nolocal:` removed. */
+  name: string;
+  /** The value with FreeSWITCH's surrounding quotes removed. */
+  value: string;
+  nolocal: boolean;
+}
+
+const NAME = /^[\p{L}\p{N}_][\p{L}\p{N}_.-]{0,127}$/u;
+
+export function parseVarBlock(body: string): ChannelVar[] {
+  let sep = ',';
+  let rest = body;
+  if (body.startsWith('^^')) {
+    sep = body[2] ?? '';
+    if (sep === '' || /[A-Za-z0-9_'\\{}[\]<>=$]/.test(sep)) throw new FsSyntaxError(`'^^${sep}' is not a separator a variable block can use`);
+    rest = body.slice(3);
+  }
+  const vars: ChannelVar[] = [];
+  for (const item of splitQuoted(rest, sep)) {
+    const text = item.text.trim();
+    if (text === '') continue;
+    vars.push(parseAssignment(text));
+  }
+  return vars;
+}
+
+/** `[nolocal:]name=value`; the value may be empty, the name may not. */
+export function parseAssignment(text: string): ChannelVar {
+  const eq = text.indexOf('=');
+  if (eq <= 0) throw new FsSyntaxError(`'${text.slice(0, 60)}' is not name=value`);
+  let name = text.slice(0, eq).trim();
+  const nolocal = name.toLowerCase().startsWith('nolocal:');
+  if (nolocal) name = name.slice('nolocal:'.length);
+  if (!NAME.test(name)) throw new FsSyntaxError(`variable name '${name.slice(0, 60)}' is not a literal name (letters, digits, _ . -)`);
+  return { name, value: unquote(text.slice(eq + 1).trim()), nolocal };
+}
+
+/** True when `name` is a literal variable name. */
+export function isVariableName(name: string): boolean {
+  return NAME.test(name);
+}
