@@ -4,6 +4,7 @@
  * Used by the config (`routing.routes`), the REST API and the Redis store alike.
  */
 import { z } from 'zod';
+import { compileSafeRegex } from '../safe-regex.js';
 import { isXmlSafe } from '../xml-curl/xml.js';
 import { refusal } from './action-policy.js';
 import { checkUrlTemplate } from './template.js';
@@ -30,12 +31,18 @@ export const routeSchema = z.strictObject({
   id: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - only (1-64 chars)'),
   /** The dialplan context (Hunt-Context) this route serves. */
   context: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - only (1-64 chars)'),
-  /** Regular expression on the destination number; default: every number. */
+  /**
+   * Regular expression on the destination number (RE2 syntax, run on the linear-time
+   * engine of src/safe-regex.ts: no back-references or lookaround); default: every number.
+   */
   destination: z
     .string()
     .max(256)
     .default('^.*$')
-    .refine((source) => compiles(source), 'not a valid regular expression'),
+    .superRefine((source, ctx) => {
+      const compiled = compileSafeRegex(source, 256);
+      if (!compiled.ok) ctx.addIssue({ code: 'custom', message: `not a valid regular expression for the linear-time engine (docs/regex.md): ${compiled.reason}` });
+    }),
   /** Lower first; routes of one context are tried in this order, then by id. */
   priority: z.number().int().min(0).max(1_000_000).default(100),
   /** URL template: `${destination_number}`, `${caller_id_number}`, `${uuid}`, any field or `${var}` of a channel variable. */
@@ -70,12 +77,3 @@ export const routeSchema = z.strictObject({
 
 export type Route = z.infer<typeof routeSchema>;
 export type RouteInput = z.input<typeof routeSchema>;
-
-function compiles(source: string): boolean {
-  try {
-    new RegExp(source);
-    return true;
-  } catch {
-    return false;
-  }
-}

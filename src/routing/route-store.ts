@@ -9,11 +9,13 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from '../keys.js';
 import type { Logger } from '../logger.js';
+import { compileSafeRegex } from '../safe-regex.js';
 import { routeSchema, type Route } from './route-schema.js';
 
 export interface CompiledRoute {
   route: Route;
-  destination: RegExp;
+  /** The destination pattern on the linear-time engine (src/safe-regex.ts). */
+  destination: { test(destination: string): boolean };
 }
 
 export class RouteStore {
@@ -81,7 +83,13 @@ export class RouteStore {
   }
 
   private async refresh(): Promise<CompiledRoute[]> {
-    const routes = (await this.list()).map((route) => ({ route, destination: new RegExp(route.destination) }));
+    const routes: CompiledRoute[] = [];
+    for (const route of await this.list()) {
+      // decode() validated the route, so its destination compiles; re-checked all the same.
+      const destination = compileSafeRegex(route.destination);
+      if (destination.ok) routes.push({ route, destination });
+      else this.log.warn({ route: route.id, err: destination.reason }, 'stored route destination refused; ignored');
+    }
     this.cached = { at: Date.now(), routes };
     return routes;
   }

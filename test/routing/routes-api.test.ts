@@ -81,6 +81,8 @@ test('invalid routes are refused with 400 and a reason', async () => {
     [{ context: 'default', url: 'ftp://127.0.0.1/r' }, /absolute http/],
     [{ context: 'default', url: 'http://127.0.0.1/r?x=${system(id)}' }, /only \$\{name\}/],
     [{ context: 'default', url: 'http://127.0.0.1/r', destination: '([' }, /regular expression/],
+    [{ context: 'default', url: 'http://127.0.0.1/r', destination: '^(\\d)\\1$' }, /linear-time engine.*back-references are not supported/],
+    [{ context: 'default', url: 'http://127.0.0.1/r', destination: '^(?!0)\\d+$' }, /lookahead and lookbehind are not supported/],
     [{ context: 'default', url: 'http://127.0.0.1/r', surprise: 1 }, /surprise|unrecognized/i],
     [{ context: 'default', url: 'http://127.0.0.1/r', id: 'other' }, /differs/],
     [{ context: 'default', url: 'http://127.0.0.1/r', fallback: [] }, /fallback|too small|>=1/i],
