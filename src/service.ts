@@ -17,6 +17,7 @@ import { attachRoutingControl } from './routing/control-mode.js';
 import type { Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { closeRedis, createRedis, redactUrl } from './redis.js';
+import { FsPolicy } from './fs-lang/policy.js';
 
 export interface Service {
   readonly app: FastifyInstance;
@@ -53,7 +54,9 @@ export async function startService(config: Config, logger: Logger, options: Serv
   metrics.observePool(pool);
   // Registration and call state (seed 001): one lease-holding consumer per node; started before any await.
   const nodeState = startNodeStateConsumers({ pool, redis, config, logger });
-  const app = buildApp({ config, logger, redis, pool, metrics, version }, options.extraRoutes);
+  // One allow-list policy for everything that reaches FreeSWITCH (docs/security.md).
+  const policy = new FsPolicy(config.security);
+  const app = buildApp({ config, logger, redis, pool, metrics, version, policy }, options.extraRoutes);
   const stopTimeoutMs = options.stopTimeoutMs ?? 10_000;
 
   let outbound: OutboundSockets | undefined = undefined;
@@ -81,9 +84,9 @@ export async function startService(config: Config, logger: Logger, options: Serv
     throw new Error(`cannot listen on ${config.http.host}:${config.http.port} (${reason})`, { cause: error });
   }
   // FreeSWITCH's `socket` app connects here: cti_bridge / cti_dial calls (docs/bridge.md).
-  outbound = await startOutboundSockets({ config, logger, redis, metrics });
+  outbound = await startOutboundSockets({ config, logger, redis, metrics, policy });
   // Control-mode routes (docs/routing.md) drive their calls on the same outbound socket.
-  releaseRoutingControl = attachRoutingControl(outbound.server, { config, redis, logger, registry: metrics.registry });
+  releaseRoutingControl = attachRoutingControl(outbound.server, { config, redis, logger, registry: metrics.registry, policy });
 
   logger.info(
     {

@@ -22,7 +22,8 @@ import type { WebhookClient } from '../webhook/index.js';
 import { AllowedUrls, redactUrl } from './allowed-urls.js';
 import { parseBridgeArgs, type BridgeArgs } from './args.js';
 import { dialPlan, type DialOutcome, type LegResult } from './dial-plan.js';
-import { planDial, type DialPlan } from './dial-target.js';
+import { planDial, type DialOptions, type DialPlan } from './dial-target.js';
+import type { FsPolicy } from '../fs-lang/policy.js';
 import { LegTracker } from './legs.js';
 import { bridgeCounter, type BridgeCallResult } from './metrics.js';
 import { ProgressNotifier, stageOfEvent } from './progress.js';
@@ -44,9 +45,15 @@ export interface BridgeDeps {
   registry?: Registry;
   /** URLs a cti_bridge may ask (config `bridge.allowedUrls`); none: the loopback defaults. */
   allowedUrls?: AllowedUrls;
+  /** What a reply may make FreeSWITCH dial (config `security`); none: the defaults. */
+  policy?: FsPolicy;
 }
 
 const LOOPBACK_ONLY = new AllowedUrls();
+
+function dialOptions(deps: BridgeDeps): DialOptions {
+  return { ...(deps.defaultProfile === undefined ? {} : { defaultProfile: deps.defaultProfile }), ...(deps.policy === undefined ? {} : { policy: deps.policy }) };
+}
 
 /** Causes freecti ends a call with when cti_bridge itself fails (docs/bridge.md). */
 export const BRIDGE_CAUSES = {
@@ -102,7 +109,7 @@ export async function runBridge(channel: BridgeChannel, deps: BridgeDeps, reques
     if (bridgeArg === undefined && staticDial !== undefined) {
       // `cti_dial`: a fixed dial string (e.g. a routing reply's `bridge linegroup/...`), no HTTP.
       try {
-        plan = planDial({ dial: { type: 'dialstring', dialstring: staticDial } });
+        plan = planDial({ dial: { type: 'dialstring', dialstring: staticDial } }, dialOptions(deps));
       } catch (error) {
         return finish(await fail(channel, log, error, BRIDGE_CAUSES.invalid), 'bad_reply');
       }
@@ -173,7 +180,7 @@ async function requestPlan(channel: BridgeChannel, deps: BridgeDeps, args: Bridg
     requestId: call.uuid,
     signal,
   });
-  return planDial(parseBridgeReply(data), deps.defaultProfile === undefined ? {} : { defaultProfile: deps.defaultProfile });
+  return planDial(parseBridgeReply(data), dialOptions(deps));
 }
 
 /** Ends the call for a cti_bridge failure: `cti_bridge_error=<code>`, hangup, one log line. */

@@ -4,18 +4,18 @@
  * - numbers and users are plain numbers (src/dial-string assertPlainNumber);
  * - gateway, profile and domain names are letters, digits and `_ . @ -`;
  * - `ip` is an IPv4 address, a host name or a bracketed IPv6 address, with an optional port;
- * - `variables` become the `{k=v,...}` block (channel-vars.ts: `,` `'` `\` escaped;
- *   brackets, `${` and control characters refused);
- * - `dialstring` is trusted for its structure (`,` one after another, `|` at once, its
- *   own blocks) but refuses `${`/`$${` expansion, control characters, and endpoints other
- *   than sofia, user, linegroup, group, error, verto, freetdm and loopback (without `app=`).
+ * - `variables` pass the one policy (src/fs-lang/policy.ts: literal names, hook
+ *   variables only with allowed applications, allowed expansions only) and become the
+ *   `{k=v,...}` block (channel-vars.ts: `,` `'` `\` escaped; brackets refused);
+ * - `dialstring` is parsed by the one dial-string parser and checked by the policy
+ *   (known endpoints with literal bodies, `loopback/app=` refused, variables as above).
  */
 import { assertPlainNumber } from '../dial-string/index.js';
 import { FreectiError, isFreectiError } from '../errors.js';
-import { channelValueProblem, formatVarBlock } from '../linegroups/channel-vars.js';
+import { formatVarBlock } from '../linegroups/channel-vars.js';
 import { parseLinegroupDialString, type LinegroupTarget } from '../linegroups/dial-string.js';
 import { causeName, isCauseName, sipCodeToCause, type CauseName } from '../linegroups/hangup-causes.js';
-import { leadingBlocksLength, splitTopLevel } from '../originate/scan.js';
+import { FsPolicy, PolicyRefusal, type Scope } from '../fs-lang/policy.js';
 import type { BridgeReply } from './reply.js';
 
 export type DialPlan =
@@ -29,11 +29,26 @@ export type DialPlan =
 export interface DialOptions {
   /** Sofia profile of `ip` dials without `sofia` (default `external`). */
   defaultProfile?: string;
+  /** The allow-list policy (default: config defaults). */
+  policy?: FsPolicy;
+}
+
+const DEFAULT_POLICY = new FsPolicy();
+/** cti_bridge exists to dial out: its replies may reach gateways and line groups. */
+const BRIDGE_SCOPE: Scope = { outbound: true };
+
+/** Runs a policy check; a refusal becomes BRIDGE_BAD_REPLY naming `field`. */
+function checked<T>(field: string, run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    if (error instanceof PolicyRefusal) bad(error.message, field);
+    throw error;
+  }
 }
 
 const NAME = /^[A-Za-z0-9_.@-]{1,128}$/;
 const HOST = /^(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9A-Fa-f:.]{2,45}\]|[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}))*)(?::\d{1,5})?$/;
-const ENDPOINTS = new Set(['sofia', 'user', 'linegroup', 'group', 'error', 'verto', 'freetdm', 'loopback']);
 
 function bad(message: string, field: string): never {
   throw new FreectiError('BRIDGE_BAD_REPLY', message, { details: { field } });
@@ -59,6 +74,10 @@ export function withVariables(block: string, dialString: string): string {
 export function planDial(reply: BridgeReply, options: DialOptions = {}): DialPlan {
   const dial = reply.dial;
   if (dial.type === 'hangup') return planHangup(dial.cause, dial.sipcode);
+  const policy = options.policy ?? DEFAULT_POLICY;
+  for (const [name, value] of Object.entries(reply.variables ?? {})) {
+    checked(`variables.${name}`, () => policy.variable({ name, value, nolocal: false }, BRIDGE_SCOPE, `variables.${name}`));
+  }
   const vars = formatVarBlock(reply.variables ?? {}, '{', 'BRIDGE_BAD_REPLY');
   switch (dial.type) {
     case 'gateway':
@@ -79,7 +98,7 @@ export function planDial(reply: BridgeReply, options: DialOptions = {}): DialPla
     case 'linegroup':
       return planLinegroup(withVariables(vars, `linegroup/${dial.group}/${number(dial.number, 'dial.number')}`));
     case 'dialstring':
-      return planDialString(withVariables(vars, dial.dialstring));
+      return planDialString(withVariables(vars, dial.dialstring), policy);
   }
 }
 
@@ -106,25 +125,9 @@ function planLinegroup(dialString: string): DialPlan {
   }
 }
 
-function planDialString(dialString: string): DialPlan {
-  // Brackets are the dial string's own structure here; `${` and control characters are not.
-  const problem = dialString.includes('${') ? 'contains ${ (variable expansion)' : channelValueProblem(dialString.replace(/[{}[\]]/g, ''));
-  if (problem !== undefined) bad(`dial.dialstring ${problem}`, 'dial.dialstring');
-  const legs = splitTopLevel(dialString, [',', '|', ':_:']).map((l) => l.text.trim());
-  let linegroups = 0;
-  for (const leg of legs) {
-    let body: string;
-    try {
-      body = leg.slice(leadingBlocksLength(leg));
-    } catch {
-      bad(`dial.dialstring: unbalanced block in '${leg.slice(0, 80)}'`, 'dial.dialstring');
-    }
-    const endpoint = body.split('/', 1)[0] ?? '';
-    if (!ENDPOINTS.has(endpoint) || (endpoint === 'loopback' && body.includes('app='))) {
-      bad(`dial.dialstring: endpoint '${endpoint.slice(0, 40)}' is not allowed (sofia, user, linegroup, group, error, verto, freetdm, loopback)`, 'dial.dialstring');
-    }
-    if (endpoint === 'linegroup') linegroups++;
-  }
-  if (legs.length === 1 && linegroups === 1) return planLinegroup(dialString);
+function planDialString(dialString: string, policy: FsPolicy): DialPlan {
+  const parsed = checked('dial.dialstring', () => policy.dialString(dialString, BRIDGE_SCOPE, 'dial.dialstring'));
+  const linegroups = parsed.legs.filter((leg) => leg.endpoint.kind === 'linegroup').length;
+  if (parsed.legs.length === 1 && linegroups === 1) return planLinegroup(dialString);
   return { kind: 'dial', dialString, linegroups: linegroups > 0 };
 }

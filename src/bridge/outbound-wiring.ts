@@ -16,6 +16,7 @@ import type { Metrics } from '../metrics.js';
 import { closeSharedWebhookClient, sharedWebhookClient } from '../webhook/shared.js';
 import { AllowedUrls } from './allowed-urls.js';
 import { attachBridge } from './attach.js';
+import { FsPolicy } from '../fs-lang/policy.js';
 
 export interface OutboundSockets {
   readonly server: OutboundServer;
@@ -24,8 +25,9 @@ export interface OutboundSockets {
   stop(): Promise<void>;
 }
 
-export async function startOutboundSockets(deps: { config: Config; logger: Logger; redis: Redis; metrics: Metrics }): Promise<OutboundSockets> {
+export async function startOutboundSockets(deps: { config: Config; logger: Logger; redis: Redis; metrics: Metrics; policy?: FsPolicy }): Promise<OutboundSockets> {
   const { config, logger, redis, metrics } = deps;
+  const policy = deps.policy ?? new FsPolicy(config.security);
   const server = new OutboundServer({
     host: config.eslOutbound.host,
     port: config.eslOutbound.port,
@@ -37,7 +39,7 @@ export async function startOutboundSockets(deps: { config: Config; logger: Logge
   });
   const webhooks = sharedWebhookClient(metrics.registry, logger);
   const resolver = new LinegroupResolver({ redis, keys: new Keys(config.redis.keyPrefix), logger, registry: metrics.registry });
-  const detach = attachBridge(server, { webhooks, logger, resolver, registry: metrics.registry, allowedUrls: new AllowedUrls(config.bridge.allowedUrls) });
+  const detach = attachBridge(server, { webhooks, logger, resolver, registry: metrics.registry, allowedUrls: new AllowedUrls(config.bridge.allowedUrls), policy });
   let listening = false;
   try {
     await server.listen();

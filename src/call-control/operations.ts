@@ -4,6 +4,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FsNode } from '../esl/types.js';
+
+/** What an operation needs of a node: its name and the api commands (checked by the caller's policy, routes.ts). */
+export type CommandNode = Pick<FsNode, 'name' | 'api' | 'bgapi'>;
 import { FreectiError } from '../errors.js';
 import type { LinegroupDialer } from '../originate/translate.js';
 import { expectOk, parseConferenceList, parseShowJson } from './replies.js';
@@ -34,7 +37,7 @@ export interface Started {
 }
 
 /** click-to-call: agent first, then the customer (seed 003 example 2), as bgapi originate. */
-export async function clickToCall(node: FsNode, input: ClickToCall, dialLinegroup: LinegroupDialer): Promise<Started> {
+export async function clickToCall(node: CommandNode, input: ClickToCall, dialLinegroup: LinegroupDialer): Promise<Started> {
   assertNumber(input.agent, 'agent');
   assertNumber(input.customer, 'customer');
   const agentCid = input.agentCallerId ?? input.customer;
@@ -57,7 +60,7 @@ export async function clickToCall(node: FsNode, input: ClickToCall, dialLinegrou
   } else {
     customerLeg = `user/${input.customer}`;
   }
-  const recording = input.record === true ? `\${recordings_dir}/${uuid}.wav` : undefined;
+  const recording = input.record === true ? `$\${recordings_dir}/${uuid}.wav` : undefined;
   const customerVars = [`origination_caller_id_number=${customerCid}`];
   if (recording !== undefined) customerVars.push(`execute_on_answer='record_session ${recording}'`);
   const agentVars = [`origination_uuid=${uuid}`, `origination_caller_id_number=${agentCid}`, 'ignore_early_media=true', `originate_timeout=${timeout}`];
@@ -78,7 +81,7 @@ export async function clickToCall(node: FsNode, input: ClickToCall, dialLinegrou
   }
 }
 
-export async function hangup(node: FsNode, uuid: string, cause = 'NORMAL_CLEARING'): Promise<string> {
+export async function hangup(node: CommandNode, uuid: string, cause = 'NORMAL_CLEARING'): Promise<string> {
   assertUuid(uuid);
   assertCause(cause);
   return expectOk(await node.api('uuid_kill', `${uuid} ${cause}`), 'hangup', uuid);
@@ -86,7 +89,7 @@ export async function hangup(node: FsNode, uuid: string, cause = 'NORMAL_CLEARIN
 
 export type TransferLeg = 'aleg' | 'bleg' | 'both';
 
-export async function transfer(node: FsNode, uuid: string, destination: string, context = 'default', leg: TransferLeg = 'aleg'): Promise<string> {
+export async function transfer(node: CommandNode, uuid: string, destination: string, context = 'default', leg: TransferLeg = 'aleg'): Promise<string> {
   assertUuid(uuid);
   assertNumber(destination, 'destination');
   assertName(context, 'context');
@@ -95,20 +98,20 @@ export async function transfer(node: FsNode, uuid: string, destination: string, 
 }
 
 /** `uuid_hold` answers +OK even for an unknown uuid (observation 21): check it exists first. */
-async function assertExists(node: FsNode, uuid: string): Promise<void> {
+async function assertExists(node: CommandNode, uuid: string): Promise<void> {
   assertUuid(uuid);
   const exists = await node.api('uuid_exists', uuid);
   if (exists.trim() !== 'true') throw new FreectiError('CALL_NOT_FOUND', `no call ${uuid}`);
 }
 
-export async function hold(node: FsNode, uuid: string, on: boolean): Promise<string> {
+export async function hold(node: CommandNode, uuid: string, on: boolean): Promise<string> {
   await assertExists(node, uuid);
   return expectOk(await node.api('uuid_hold', on ? uuid : `off ${uuid}`), on ? 'hold' : 'unhold', uuid);
 }
 
 export type BroadcastLeg = 'aleg' | 'bleg' | 'holdb' | 'both';
 
-export async function broadcast(node: FsNode, uuid: string, file: string, leg: BroadcastLeg): Promise<string> {
+export async function broadcast(node: CommandNode, uuid: string, file: string, leg: BroadcastLeg): Promise<string> {
   assertUuid(uuid);
   assertFile(file);
   return expectOk(await node.api('uuid_broadcast', `${uuid} ${file} ${leg}`), 'broadcast', uuid);
@@ -122,7 +125,7 @@ export type EavesdropMode = 'listen' | 'whisper' | 'barge';
  * `whisperTo: 'partner'` the other party (`eavesdrop_whisper_aleg`), `barge` both.
  */
 export async function eavesdrop(
-  node: FsNode,
+  node: CommandNode,
   uuid: string,
   input: { supervisor: string; mode: EavesdropMode; whisperTo?: 'self' | 'partner' | undefined; callerId?: string | undefined },
 ): Promise<Started> {
@@ -138,15 +141,15 @@ export async function eavesdrop(
   return { uuid: supervisorUuid, jobUuid: job.jobUuid, node: node.name };
 }
 
-export async function listCalls(node: FsNode): Promise<Record<string, unknown>[]> {
+export async function listCalls(node: CommandNode): Promise<Record<string, unknown>[]> {
   return parseShowJson(await node.api('show', 'channels as json'), 'list calls');
 }
 
-export async function listRegistrations(node: FsNode): Promise<Record<string, unknown>[]> {
+export async function listRegistrations(node: CommandNode): Promise<Record<string, unknown>[]> {
   return parseShowJson(await node.api('show', 'registrations as json'), 'list registrations');
 }
 
-export async function listConferences(node: FsNode, name?: string): Promise<Record<string, unknown>[]> {
+export async function listConferences(node: CommandNode, name?: string): Promise<Record<string, unknown>[]> {
   if (name === undefined) return parseConferenceList(await node.api('conference', 'json_list'), 'list conferences');
   assertName(name, 'conference');
   return parseConferenceList(await node.api('conference', `${name} json_list`), `conference ${name}`);
@@ -154,14 +157,14 @@ export async function listConferences(node: FsNode, name?: string): Promise<Reco
 
 export type MemberAction = 'mute' | 'unmute' | 'kick' | 'hup';
 
-export async function memberAction(node: FsNode, name: string, member: string, action: MemberAction): Promise<string> {
+export async function memberAction(node: CommandNode, name: string, member: string, action: MemberAction): Promise<string> {
   assertName(name, 'conference');
   assertMember(member);
   return expectOk(await node.api('conference', `${name} ${action} ${member}`), `conference ${action}`);
 }
 
 /** Plays to one member, or to the whole conference (`async`, everybody hears it). */
-export async function conferencePlay(node: FsNode, name: string, file: string, member?: string): Promise<string> {
+export async function conferencePlay(node: CommandNode, name: string, file: string, member?: string): Promise<string> {
   assertName(name, 'conference');
   assertFile(file);
   if (member !== undefined) assertMember(member);

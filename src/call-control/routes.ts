@@ -16,6 +16,7 @@ import { FreectiError } from '../errors.js';
 import type { AppPlugin } from '../http/app.js';
 import { callControlOpenApi } from './openapi.js';
 import * as ops from './operations.js';
+import type { CommandNode } from './operations.js';
 
 const nodeQuery = z.object({ node: z.string().min(1).max(64).optional(), key: z.string().optional() });
 const uuidParams = z.strictObject({ uuid: z.string() });
@@ -41,7 +42,29 @@ const eavesdropBody = z.strictObject({
 const memberParams = z.strictObject({ name: z.string(), member: z.string(), action: z.enum(['mute', 'unmute', 'kick', 'hup']) });
 const playBody = z.strictObject({ file: z.string(), member: z.string().optional() });
 
-type Op<T> = (node: FsNode, caller: Caller) => Promise<T>;
+type Op<T> = (node: CommandNode, caller: Caller) => Promise<T>;
+
+/**
+ * The node as an operation sees it: every command it builds passes the same parser and
+ * allow-list policy as /cli, with the caller's grants, before it is sent (a refusal is
+ * 403 CLI_COMMAND_FORBIDDEN); names used only by an exact grant are collected for the audit.
+ */
+function checkedNode(node: FsNode, caller: Caller, exactUsed: string[]): CommandNode {
+  const check = (command: string, args: string | undefined): void => {
+    exactUsed.push(...AccessGate.require(caller, caller.entry.grants.check(command, args ?? '')).exactUsed);
+  };
+  return {
+    name: node.name,
+    api: async (command, args, options) => {
+      check(command, args);
+      return node.api(command, args, options);
+    },
+    bgapi: async (command, args, options) => {
+      check(command, args);
+      return node.bgapi(command, args, options);
+    },
+  };
+}
 
 export const callControlRoutes: AppPlugin = async (app, deps) => {
   const ctx = cliContext(deps);
@@ -54,17 +77,19 @@ export const callControlRoutes: AppPlugin = async (app, deps) => {
     const query = nodeQuery.parse(request.query);
     let caller: Caller | undefined;
     let nodeName = query.node;
+    const exactGrants: string[] = [];
     try {
       caller = await ctx.gate.admit(presentedKey(request, query.key), request.ip, { cli: false });
       AccessGate.requireNames(caller, needs);
       const node = ctx.node(query.node);
       nodeName = node.name;
-      const result = await op(node, caller);
-      ctx.record(caller, { via, cmd: needs[0] ?? via, arg: summary, node: nodeName, status: 200, result: '+OK', startedAt });
+      const result = await op(checkedNode(node, caller, exactGrants), caller);
+      ctx.record(caller, { via, cmd: needs[0] ?? via, arg: summary, node: nodeName, status: 200, result: '+OK', startedAt, exactGrants });
       return result;
     } catch (error) {
       const e = error instanceof FreectiError ? error : undefined;
-      ctx.record(caller ?? { ip: request.ip, keyId: '-' }, { via, cmd: needs[0] ?? via, arg: summary, node: nodeName, status: e?.status ?? 500, result: e?.code ?? 'FREECTI_ERR_INTERNAL', startedAt });
+      const reason = typeof e?.details?.['reason'] === 'string' ? e.details['reason'] : undefined;
+      ctx.record(caller ?? { ip: request.ip, keyId: '-' }, { via, cmd: needs[0] ?? via, arg: summary, node: nodeName, status: e?.status ?? 500, result: e?.code ?? 'FREECTI_ERR_INTERNAL', startedAt, exactGrants, reason });
       throw error;
     }
   }

@@ -11,7 +11,8 @@
  */
 import type { FastifyRequest } from 'fastify';
 import { FreectiError } from '../errors.js';
-import type { PolicyDecision } from './command-policy.js';
+import type { CheckedCommand } from '../fs-lang/commands.js';
+import type { CommandDecision } from './key-grants.js';
 import { sourceAllowed, type KeyEntry, type Keyring } from './keyring.js';
 import type { RateLimiter } from './rate-limit.js';
 
@@ -56,17 +57,20 @@ export class AccessGate {
     return { entry, ip };
   }
 
-  /** Throws CLI_COMMAND_FORBIDDEN unless the decision allows. */
-  static require(caller: Caller, decision: PolicyDecision): void {
-    if (decision.allowed) return;
-    throw new FreectiError('CLI_COMMAND_FORBIDDEN', `key '${caller.entry.id}' may not run: ${decision.missing.join(', ')}`, {
-      details: { keyId: caller.entry.id, missing: decision.missing },
+  /** The checked command, or CLI_COMMAND_FORBIDDEN with the policy's reason. */
+  static require(caller: Caller, decision: CommandDecision): CheckedCommand {
+    if (decision.allowed) return decision.command;
+    throw new FreectiError('CLI_COMMAND_FORBIDDEN', `key '${caller.entry.id}' may not run this: ${decision.reason}`, {
+      details: { keyId: caller.entry.id, reason: decision.reason },
     });
   }
 
   /** Throws unless the key grants every one of `names` (typed operations). */
   static requireNames(caller: Caller, names: readonly string[]): void {
-    const missing = names.filter((n) => !caller.entry.policy.grants(n));
-    AccessGate.require(caller, { allowed: missing.length === 0, needs: [...names], missing });
+    const missing = names.filter((n) => !caller.entry.grants.grants(n));
+    if (missing.length === 0) return;
+    throw new FreectiError('CLI_COMMAND_FORBIDDEN', `key '${caller.entry.id}' may not run: ${missing.join(', ')}`, {
+      details: { keyId: caller.entry.id, missing, reason: `not granted: ${missing.join(', ')}` },
+    });
   }
 }

@@ -22,6 +22,10 @@ export interface AuditRecord {
   /** FREECTI_ERR_* when refused or failed; `-ERR` when FreeSWITCH answered an error in-band. */
   result: string;
   durationMs: number;
+  /** Names the call used only because the key lists them exactly (sched_api, system, sofia-control...); absent when none. */
+  exactGrants?: string[] | undefined;
+  /** Why the policy refused the call, when it did. */
+  reason?: string | undefined;
 }
 
 const MAX_ARG_IN_LOG = 2048;
@@ -40,12 +44,14 @@ export class AuditLog {
 
   write(record: AuditRecord): void {
     const arg = record.arg.length > MAX_ARG_IN_LOG ? `${record.arg.slice(0, MAX_ARG_IN_LOG)}...` : record.arg;
-    this.log.info({ ...record, arg }, 'cli call');
+    this.log.info({ ...record, arg }, record.exactGrants === undefined ? 'cli call' : `cli call using exact grants: ${record.exactGrants.join(', ')}`);
     if (this.streamMaxLen <= 0 || this.redis === undefined || this.redis.status !== 'ready') return;
     const fields = [
       'keyId', record.keyId, 'ip', record.ip, 'via', record.via, 'cmd', record.cmd, 'arg', arg,
       'node', record.node ?? '', 'status', String(record.status), 'result', record.result,
       'durationMs', String(record.durationMs), 'at', new Date().toISOString(),
+      ...(record.exactGrants === undefined ? [] : ['exactGrants', record.exactGrants.join(',')]),
+      ...(record.reason === undefined ? [] : ['reason', record.reason]),
     ];
     this.redis
       .xadd(this.streamKey(), 'MAXLEN', String(this.streamMaxLen), '*', ...fields)

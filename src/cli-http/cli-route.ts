@@ -9,8 +9,9 @@
  * - `node=<name>` picks a FreeSWITCH node, default the first connected one.
  * An in-band FreeSWITCH error (`-ERR ...`, `-USAGE: ...`) is still HTTP 200 (seed
  * clients read the text); the header `X-Freecti-Result: err` marks it. freecti's own
- * refusals are JSON errors: 401 key, 403 command/source, 429 rate, 400 input,
- * 503 FreeSWITCH down, 504 no answer in time.
+ * refusals are JSON errors: 401 key, 403 command/source (the command line is parsed and
+ * checked against the key's allow-list by src/fs-lang/, docs/security.md), 429 rate,
+ * 400 input, 503 FreeSWITCH down, 504 no answer in time.
  */
 import type { AppPlugin } from '../http/app.js';
 import { FreectiError } from '../errors.js';
@@ -103,13 +104,15 @@ export const cliRoutes: AppPlugin = async (app, deps) => {
     const ip = request.ip;
     let caller: Caller | undefined;
     let call: CliCall = { cmd: query.cmd ?? '', arg: query.arg ?? '', node: query.node };
+    let exactGrants: string[] | undefined;
     try {
       caller = await ctx.gate.admit(presentedKey(request, query.key), ip, { cli: true });
       call = validateCall(query, deps.config.cli.maxCommandLength);
-      AccessGate.require(caller, caller.entry.policy.check(call.cmd, call.arg));
+      const checked = AccessGate.require(caller, caller.entry.grants.check(call.cmd, call.arg));
+      exactGrants = checked.exactUsed;
       const { text, node } = await runCliCall(ctx, call);
       const failed = isFsError(text);
-      ctx.record(caller, { via: 'cli', ...call, node, status: 200, result: failed ? '-ERR' : '+OK', startedAt });
+      ctx.record(caller, { via: 'cli', ...call, node, status: 200, result: failed ? '-ERR' : '+OK', startedAt, exactGrants });
       return reply
         .header('x-freecti-node', node)
         .header('x-freecti-result', failed ? 'err' : 'ok')
@@ -118,7 +121,8 @@ export const cliRoutes: AppPlugin = async (app, deps) => {
     } catch (error) {
       const status = error instanceof FreectiError ? error.status : 500;
       const result = error instanceof FreectiError ? error.code : 'FREECTI_ERR_INTERNAL';
-      ctx.record(caller ?? { ip, keyId: '-' }, { via: 'cli', ...call, status, result, startedAt });
+      const reason = error instanceof FreectiError && typeof error.details?.['reason'] === 'string' ? error.details['reason'] : undefined;
+      ctx.record(caller ?? { ip, keyId: '-' }, { via: 'cli', ...call, status, result, startedAt, exactGrants, reason });
       throw error;
     }
   });

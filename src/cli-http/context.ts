@@ -15,6 +15,18 @@ import { AuditLog } from './audit.js';
 import { Keyring } from './keyring.js';
 import { RateLimiter } from './rate-limit.js';
 
+export interface AuditEntry {
+  via: string;
+  cmd: string;
+  arg: string;
+  node: string | undefined;
+  status: number;
+  result: string;
+  startedAt: number;
+  exactGrants?: string[] | undefined;
+  reason?: string | undefined;
+}
+
 export interface CliContext {
   readonly keyring: Keyring;
   readonly gate: AccessGate;
@@ -23,7 +35,7 @@ export interface CliContext {
   /** The named node, or the first ready one (NODE_UNKNOWN 404 / ESL_NOT_CONNECTED 503). */
   node(name: string | undefined): FsNode;
   /** Audits one finished or refused call. */
-  record(caller: Caller | { ip: string; keyId: string }, entry: { via: string; cmd: string; arg: string; node: string | undefined; status: number; result: string; startedAt: number }): void;
+  record(caller: Caller | { ip: string; keyId: string }, entry: AuditEntry): void;
 }
 
 const contexts = new WeakMap<object, CliContext>();
@@ -32,7 +44,7 @@ export function cliContext(deps: RouteDeps): CliContext {
   const existing = contexts.get(deps);
   if (existing !== undefined) return existing;
   const keys = new Keys(deps.config.redis.keyPrefix);
-  const keyring = new Keyring(deps.config);
+  const keyring = new Keyring(deps.config, deps.policy);
   const limiter = new RateLimiter(deps.redis, keys, deps.logger.child({ component: 'cli' }));
   const audit = new AuditLog(deps.logger, deps.redis, keys, deps.config.cli.auditStreamMaxLen);
   const resolver = new LinegroupResolver({ redis: deps.redis, keys, logger: deps.logger });
@@ -65,6 +77,8 @@ export function cliContext(deps: RouteDeps): CliContext {
         status: entry.status,
         result: entry.result,
         durationMs: Math.round(performance.now() - entry.startedAt),
+        ...(entry.exactGrants === undefined || entry.exactGrants.length === 0 ? {} : { exactGrants: entry.exactGrants }),
+        ...(entry.reason === undefined ? {} : { reason: entry.reason }),
       });
     },
   };

@@ -2,10 +2,10 @@
  * The keys that may use the HTTP CLI, the typed call-control API and the event stream.
  *
  * - `cli.key` (env FREECTI_CLI_KEY), the seed's single key, becomes the entry `default`
- *   allowed everything except the dangerous commands (`allow: ['*']`);
+ *   allowed `cli.keyAllow` (default `['*']`: every command of the allow-list);
  * - each `cli.keys[]` entry has its own commands, source CIDRs and rate;
  * - `admin.keys` may use the typed API and the event stream (`allow: ['*']`), never
- *   a dangerous command.
+ *   the raw CLI.
  * A presented key is hashed (SHA-256) and compared with every entry's digest with
  * crypto.timingSafeEqual, without stopping at the first match, so neither the
  * comparison nor the loop tells how much of a key was right.
@@ -14,12 +14,13 @@ import { timingSafeEqual } from 'node:crypto';
 import { BlockList, isIP } from 'node:net';
 import type { Config } from '../config/schema.js';
 import { FreectiError } from '../errors.js';
-import { CommandPolicy } from './command-policy.js';
+import type { FsPolicy } from '../fs-lang/policy.js';
+import { KeyGrants } from './key-grants.js';
 import { secretDigest } from '../secret-digest.js';
 
 export interface KeyEntry {
   readonly id: string;
-  readonly policy: CommandPolicy;
+  readonly grants: KeyGrants;
   /** Requests per minute, 0 = unlimited. */
   readonly ratePerMinute: number;
   /** Undefined = any source address. */
@@ -61,18 +62,18 @@ export function sourceAllowed(list: BlockList, ip: string): boolean {
 export class Keyring {
   private readonly keys: StoredKey[];
 
-  constructor(config: Pick<Config, 'cli'> & { admin?: { keys: readonly string[] } }) {
+  constructor(config: Pick<Config, 'cli'> & { admin?: { keys: readonly string[] } }, policy: FsPolicy) {
     this.keys = [];
     const { cli } = config;
     if (cli.key !== undefined) {
-      this.add(cli.key, { id: 'default', policy: new CommandPolicy(['*']), ratePerMinute: cli.keyRatePerMinute, sources: undefined, cli: true });
+      this.add(cli.key, { id: 'default', grants: new KeyGrants(cli.keyAllow, policy), ratePerMinute: cli.keyRatePerMinute, sources: undefined, cli: true });
     }
     for (const k of cli.keys) {
       const sources = k.sourceCidrs === undefined ? undefined : buildBlockList(k.sourceCidrs);
-      this.add(k.key, { id: k.id, policy: new CommandPolicy(k.allow), ratePerMinute: k.ratePerMinute, sources, cli: true });
+      this.add(k.key, { id: k.id, grants: new KeyGrants(k.allow, policy), ratePerMinute: k.ratePerMinute, sources, cli: true });
     }
     (config.admin?.keys ?? []).forEach((key, i) => {
-      this.add(key, { id: `admin-${i + 1}`, policy: new CommandPolicy(['*']), ratePerMinute: 0, sources: undefined, cli: false });
+      this.add(key, { id: `admin-${i + 1}`, grants: new KeyGrants(['*'], policy), ratePerMinute: 0, sources: undefined, cli: false });
     });
   }
 

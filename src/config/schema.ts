@@ -6,6 +6,7 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { routingConfigSchema } from '../routing/config-schema.js';
 import { fsConfigSchema } from '../fs-config/config-schema.js';
+import { securityConfigSchema } from '../fs-lang/policy-options.js';
 import { DEFAULT_ALLOWED_URLS, urlPrefixProblem } from '../bridge/allowed-urls.js';
 
 const port = z.number().int().min(1).max(65535);
@@ -88,6 +89,8 @@ export const configSchema = z.strictObject({
     .strictObject({
       /** The seed's single shared key (`/cli?key=`). Unset: the CLI refuses every call. */
       key: z.string().min(8, 'must be at least 8 characters').optional(),
+      /** What the single `key` may run: command names or globs; `*` = every command of the allow-list (docs/security.md). */
+      keyAllow: z.array(z.string().regex(/^[A-Za-z0-9_*:-]{1,64}$/)).min(1).default(['*']),
       /** Rate limit of the single `key` (requests per minute, 0 = none). */
       keyRatePerMinute: z.number().int().min(0).max(1_000_000).default(600),
       /** Several keys, each with its own commands, source addresses and rate (docs/cli.md). */
@@ -96,7 +99,7 @@ export const configSchema = z.strictObject({
           z.strictObject({
             id: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - only (1-64 chars)'),
             key: z.string().min(16, 'must be at least 16 characters'),
-            /** Command names or globs (`uuid_*`, `*`); dangerous commands only by exact name. */
+            /** Command names or globs (`uuid_*`, `*`): globs match commands of the allow-list only; anything else by exact name. */
             allow: z.array(z.string().regex(/^[A-Za-z0-9_*:-]{1,64}$/)).min(1),
             /** Only these source addresses (CIDR) may use the key; unset = any. */
             sourceCidrs: z.array(z.string().refine(isCidr, 'not an IPv4/IPv6 address or CIDR')).min(1).optional(),
@@ -178,6 +181,8 @@ export const configSchema = z.strictObject({
     .prefault({}),
   /** HTTP call routing (seed 000, docs/routing.md). */
   routing: routingConfigSchema,
+  /** What may reach FreeSWITCH from keys, replies and originate strings (docs/security.md). */
+  security: securityConfigSchema,
   /** Inputs of `freecti fs-config` (docs/routing.md, "FreeSWITCH configuration"). */
   fsConfig: fsConfigSchema,
   log: z

@@ -10,7 +10,8 @@ import { FreectiError } from '../errors.js';
 import { aclXml, sofiaInboundXml } from './acl.js';
 import { internalContextNote, publicContextXml } from './dialplan.js';
 import { eventSocketXml } from './event-socket.js';
-import { listReachesOutbound } from '../routing/toll-fraud.js';
+import { fallbackRefusal } from '../routing/router.js';
+import { FsPolicy } from '../fs-lang/policy.js';
 import { xmlCurlXml } from './xml-curl.js';
 
 export interface FsConfigFile {
@@ -21,9 +22,9 @@ export interface FsConfigFile {
 }
 
 export function generateFsConfig(config: Config): FsConfigFile[] {
+  const policy = new FsPolicy(config.security);
   for (const route of config.routing.routes) {
-    if (route.context !== config.fsConfig.publicContext) continue;
-    const why = listReachesOutbound(route.fallback, route.context);
+    const why = fallbackRefusal(route, config.fsConfig.publicContext, policy);
     if (why !== undefined) throw new FreectiError('CONFIG_INVALID', `config routing.routes '${route.id}': fallback ${why}`);
   }
   const nodes = config.freeswitch.nodes;

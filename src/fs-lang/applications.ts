@@ -129,8 +129,8 @@ export const APPLICATIONS: ReadonlyMap<string, Check> = new Map<string, Check>([
 export const UUID = /^[0-9A-Za-z][0-9A-Za-z-]{7,63}$/;
 
 export function checkApplication(policy: FsPolicy, name: string, data: string, scope: Scope, where: string): void {
-  const lower = name.toLowerCase();
-  if (!/^[a-z][a-z0-9_]{0,63}$/.test(lower)) throw new PolicyRefusal(`${where}: application name '${name.slice(0, 64)}' is not a plain name`);
+  if (!/^[a-z][a-z0-9_]{0,63}$/.test(name)) throw new PolicyRefusal(`${where}: application name '${name.slice(0, 64)}' is not a plain name (lower case letters, digits, _)`);
+  const lower = name;
   const check = APPLICATIONS.get(lower);
   if (check !== undefined) return check(policy, data, scope, where);
   if (policy.extraApplications.has(lower)) return policy.text(data, where);

@@ -61,7 +61,7 @@ const SHOW = ['channels', 'calls', 'registrations', 'detailed_calls', 'bridged_c
 const CONFERENCE = ['list', 'json_list', 'xml_list', 'count', 'mute', 'unmute', 'tmute', 'deaf', 'undeaf', 'kick', 'hup', 'play', 'stop', 'lock', 'unlock', 'record', 'norecord', 'pause', 'resume', 'volume_in', 'volume_out', 'energy', 'dial', 'bgdial', 'transfer', 'relate', 'floor', 'vid-floor'];
 
 export const COMMANDS: ReadonlyMap<string, Check> = new Map<string, Check>([
-  ['status', plain], ['version', plain], ['uptime', plain], ['hostname', plain], ['strftime', plain], ['strepoch', plain],
+  ['status', plain], ['echo', plain], ['version', plain], ['uptime', plain], ['hostname', plain], ['strftime', plain], ['strepoch', plain],
   ['show', (policy, w, args, scope, where) => {
     oneOf(w[0], SHOW, where);
     plain(policy, w.slice(1), args, scope, where);

@@ -36,6 +36,9 @@ export interface DialLeg {
   endpoint: Endpoint;
   /** The endpoint text (`user/1000`). */
   body: string;
+  /** The whole leg as written (`[a=1]user/1000`) and where it starts in the dial string. */
+  text: string;
+  start: number;
 }
 
 export interface DialString {
@@ -54,38 +57,49 @@ const SIP_PARAMS = /^(?:;[A-Za-z0-9_.=-]{1,64}){0,8}$/;
 const CAUSE = /^(?:[A-Z_]{3,40}|\d{1,3})$/;
 
 export function parseDialString(text: string): DialString {
-  let rest = text.trim();
-  if (rest === '') throw new FsSyntaxError('empty dial string');
+  if (text.trim() === '') throw new FsSyntaxError('empty dial string');
   const vars: ChannelVar[] = [];
-  const headStart = rest;
-  rest = takeBlocks(rest, '<', vars);
   const legs: DialLeg[] = [];
+  let at = skipSpaces(text, 0);
+  at = takeBlocks(text, at, '<', vars);
   let head = '';
-  for (const [index, thread] of rest.split(':_:').entries()) {
-    const threadVars: ChannelVar[] = [];
-    const body = takeBlocks(thread.trim(), '{', threadVars);
-    vars.push(...threadVars);
-    if (index === 0) head = headStart.slice(0, headStart.length - rest.length) + thread.trim().slice(0, thread.trim().length - body.length);
+  const threads = text.slice(at).split(':_:');
+  for (const [index, thread] of threads.entries()) {
+    const threadStart = at;
+    at += thread.length + 3;
+    const bodyStart = takeBlocks(text.slice(0, threadStart + thread.length), skipSpaces(text, threadStart), '{', vars);
+    if (index === 0) head = text.slice(skipSpaces(text, 0), bodyStart);
+    const body = text.slice(bodyStart, threadStart + thread.length);
     for (const group of splitQuoted(body, '|')) {
-      for (const leg of splitLegs(group.text)) legs.push(parseLeg(leg.text.trim()));
+      for (const leg of splitLegs(group.text)) {
+        const start = skipSpaces(text, bodyStart + group.start + leg.start);
+        const end = bodyStart + group.start + leg.start + leg.text.trimEnd().length;
+        legs.push(parseLeg(text.slice(start, end), start));
+      }
     }
   }
   return { vars, head, legs };
 }
 
-/** Removes leading `open` blocks, collecting their variables. */
-function takeBlocks(text: string, open: '<' | '{' | '[', into: ChannelVar[], raw?: string[]): string {
-  let rest = text;
-  while (rest.startsWith(open)) {
-    const end = blockEnd(rest, 0);
-    if (end < 0) throw new FsSyntaxError(`unbalanced '${open}' in '${rest.slice(0, 60)}'`);
-    const inside = rest.slice(1, end);
+function skipSpaces(text: string, from: number): number {
+  let i = from;
+  while (text[i] === ' ' || text[i] === '\t') i++;
+  return i;
+}
+
+/** Reads the `open` blocks at `from` (collecting their variables); returns where they end. */
+function takeBlocks(text: string, from: number, open: '<' | '{' | '[', into: ChannelVar[], raw?: string[]): number {
+  let at = from;
+  while (text[at] === open) {
+    const end = blockEnd(text, at);
+    if (end < 0) throw new FsSyntaxError(`unbalanced '${open}' in '${text.slice(at, at + 60)}'`);
+    const inside = text.slice(at + 1, end);
     if (inside.includes(':_:')) throw new FsSyntaxError("':_:' inside a variable block");
     into.push(...parseVarBlock(inside));
     raw?.push(inside);
-    rest = rest.slice(end + 1).trimStart();
+    at = skipSpaces(text, end + 1);
   }
-  return rest;
+  return at;
 }
 
 /** Splits a group at `,` outside quotes and outside `[...]` blocks. */
@@ -110,12 +124,13 @@ function splitLegs(text: string): Part[] {
   return parts;
 }
 
-function parseLeg(text: string): DialLeg {
+function parseLeg(text: string, start: number): DialLeg {
   const vars: ChannelVar[] = [];
   const legBlocks: string[] = [];
-  const body = takeBlocks(text, '[', vars, legBlocks);
+  const bodyStart = takeBlocks(text, 0, '[', vars, legBlocks);
+  const body = text.slice(bodyStart);
   if (body === '') throw new FsSyntaxError('a leg has no endpoint');
-  return { vars, legBlocks, endpoint: parseEndpoint(body), body };
+  return { vars, legBlocks, endpoint: parseEndpoint(body), body, text, start };
 }
 
 export function parseEndpoint(body: string): Endpoint {
@@ -178,9 +193,4 @@ export function parseEndpoint(body: string): Endpoint {
     default:
       return { kind: 'other', type, body: rest };
   }
-}
-
-/** True when the dial string (one leg) is `[...]linegroup/...` after its blocks. */
-export function isLinegroupLeg(leg: DialLeg): boolean {
-  return leg.endpoint.kind === 'linegroup';
 }

@@ -8,7 +8,7 @@
  * - `api_on_*`, `api_*_hook`, `*_hook`, `api_before_bridge`, `api_after_bridge`: the
  *   value is `<command> <args>` and must pass as a command the origin may run (routing
  *   and bridge replies may run none);
- * - `session_in_hangup_hook`: true or false;
+ * - `session_in_hangup_hook`: true or false, and only where api hooks may be;
  * - any other name with a word that means "run something" (exec, execute, hook, api,
  *   app, application, outcall, socket, system, spawn) is refused: FreeSWITCH has more
  *   such variables than we parse (`exec_after_bridge_app`, `bridge_pre_execute_bleg_app`,
@@ -28,6 +28,7 @@ const API_HOOK = /^(?:api_on_[a-z0-9_]+|api_[a-z0-9_]*hook|[a-z0-9_]+_hook|api_b
 export function checkVariable(policy: FsPolicy, v: ChannelVar, scope: Scope, where: string): void {
   const name = v.name.toLowerCase();
   if (name === 'session_in_hangup_hook') {
+    if (scope.command === undefined) throw new PolicyRefusal(`${where}: hangup hooks are not allowed here`);
     if (!/^(?:true|false)$/i.test(v.value)) throw new PolicyRefusal(`${where}: must be true or false`);
     return;
   }

@@ -23,6 +23,7 @@ import { cliRoutes } from '../cli-http/cli-route.js';
 import { callControlRoutes } from '../call-control/routes.js';
 import { eventStreamRoutes } from '../event-stream/routes.js';
 import { linegroupRoutes } from '../linegroups/routes.js';
+import { FsPolicy } from '../fs-lang/policy.js';
 
 export interface AppDeps {
   config: Config;
@@ -35,6 +36,8 @@ export interface AppDeps {
   version: string;
   /** mod_xml_curl sections; buildApp makes one when absent (src/xml-curl/sections.ts). */
   xmlCurl?: XmlCurlSections;
+  /** What may reach FreeSWITCH (src/fs-lang/policy.ts); buildApp makes one from config.security when absent. */
+  policy?: FsPolicy;
 }
 
 /** What every route plugin receives as its options. */
@@ -43,6 +46,7 @@ export interface RouteDeps extends AppDeps {
   openapi: OpenApi;
   /** The mod_xml_curl section dispatcher: `deps.xmlCurl.register('dialplan', handler)` (src/xml-curl/sections.ts). */
   xmlCurl: XmlCurlSections;
+  policy: FsPolicy;
 }
 
 export type AppPlugin = FastifyPluginAsync<RouteDeps>;
@@ -66,7 +70,12 @@ export function buildApp(deps: AppDeps, extraRoutes: readonly AppPlugin[] = []):
     deps.metrics.httpDuration.observe({ method: request.method, route, status_code: String(reply.statusCode) }, seconds);
     request.log.debug({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });
-  const routeDeps: RouteDeps = { ...deps, openapi: createOpenApi(deps.version), xmlCurl: deps.xmlCurl ?? new XmlCurlSections() };
+  const routeDeps: RouteDeps = {
+    ...deps,
+    openapi: createOpenApi(deps.version),
+    xmlCurl: deps.xmlCurl ?? new XmlCurlSections(),
+    policy: deps.policy ?? new FsPolicy(deps.config.security),
+  };
   for (const plugin of [...routes, ...extraRoutes]) void app.register(plugin, routeDeps);
   return app;
 }

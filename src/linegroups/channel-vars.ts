@@ -14,8 +14,13 @@ const VAR_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
 
 /** Why a value cannot go into a block, or undefined when it can. */
 export function channelValueProblem(value: string): string | undefined {
-  if (value.includes('${') || value.includes('$${')) return 'contains ${ (variable expansion)';
-  if (/[{}[\]]/.test(value)) return 'contains a bracket { } [ ]';
+  if (/[[\]]/.test(value)) return 'contains a bracket [ ]';
+  let depth = 0;
+  for (const ch of value) {
+    if (ch === '{') depth++;
+    else if (ch === '}' && --depth < 0) break;
+  }
+  if (depth !== 0) return 'contains an unbalanced { }';
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(value)) return 'contains a control character';
   return undefined;

@@ -5,6 +5,9 @@
  * `{...}[<leg vars>,freecti_linegroup=..,freecti_line=..,freecti_lease=..,<line vars>]sofia/gateway/<gw>/<number>`.
  */
 import { FreectiError } from '../errors.js';
+import { parseDialString, type DialString } from '../fs-lang/dial-string.js';
+import { FsSyntaxError } from '../fs-lang/scan.js';
+import { parseExpansions } from '../fs-lang/expansion.js';
 import { formatVarBlock } from './channel-vars.js';
 import { NAME, type Line } from './schema.js';
 
@@ -17,51 +20,29 @@ export interface LinegroupTarget {
   number: string;
 }
 
-/** A number as dialed: digits, optionally after +, 1-32 of them (also `*` and `#` inside). */
-const NUMBER = /^\+?[0-9][0-9*#]{0,31}$|^[*#][0-9*#]{0,31}$/;
-
-export function isLinegroupDialString(dialString: string): boolean {
-  return /^(?:\{[^]*\})?(?:\[[^]*\])?linegroup\//.test(dialString.trim());
-}
-
-/** The parts of a linegroup dial string; undefined when it is not one; LINEGROUP_DIAL_STRING when malformed. */
+/**
+ * The parts of a linegroup dial string (one leg: `{..}[..]linegroup/<group>/<number>`);
+ * undefined when it is not one; LINEGROUP_DIAL_STRING when it is one but malformed.
+ * Read by the one dial-string parser (src/fs-lang/dial-string.ts).
+ */
 export function parseLinegroupDialString(dialString: string): LinegroupTarget | undefined {
-  let rest = dialString.trim();
+  let parsed: DialString;
+  try {
+    parsed = parseDialString(dialString);
+  } catch (error) {
+    if (!(error instanceof FsSyntaxError)) throw error;
+    if (!/linegroup\//i.test(dialString)) return undefined;
+    throw new FreectiError('LINEGROUP_DIAL_STRING', `'${dialString.slice(0, 200)}': ${error.message}`);
+  }
+  const [leg, ...others] = parsed.legs;
+  if (leg === undefined || leg.endpoint.kind !== 'linegroup') return undefined;
   const fail = (why: string): never => {
     throw new FreectiError('LINEGROUP_DIAL_STRING', `'${dialString.slice(0, 200)}': ${why}`);
   };
-  let head = '';
-  let legVars = '';
-  if (rest.startsWith('{')) {
-    const end = blockEnd(rest, '{', '}');
-    if (end < 0) return isLinegroupDialString(rest) ? fail('unbalanced {') : undefined;
-    head = rest.slice(0, end + 1);
-    rest = rest.slice(end + 1);
-  }
-  if (rest.startsWith('[')) {
-    const end = blockEnd(rest, '[', ']');
-    if (end < 0) return undefined;
-    legVars = rest.slice(1, end);
-    rest = rest.slice(end + 1);
-  }
-  if (!rest.startsWith('linegroup/')) return undefined;
-  if (dialString.includes('${')) fail('contains ${ (variable expansion)');
-  const parts = rest.slice('linegroup/'.length).split('/');
-  if (parts.length !== 2) fail('expected linegroup/<group>/<number>');
-  const [group = '', number = ''] = parts;
-  if (!NAME.test(group)) fail(`group '${group.slice(0, 64)}' is not a valid name`);
-  if (!NUMBER.test(number)) fail(`'${number.slice(0, 64)}' is not a plain number`);
-  return { head, legVars, group, number };
-}
-
-/** Index of the bracket closing the block that opens at 0, or -1. */
-function blockEnd(text: string, open: string, close: string): number {
-  let depth = 0;
-  for (let i = 0; i < text.length; i++) {
-    if (text[i] === open) depth++;
-    else if (text[i] === close && --depth === 0) return i;
-  }
-  return -1;
+  if (others.length > 0) fail('a linegroup dial string has one leg');
+  if (!NAME.test(leg.endpoint.group)) fail(`group '${leg.endpoint.group.slice(0, 64)}' is not a valid name`);
+  if (parseExpansions(dialString).some((piece) => piece.kind !== 'text')) fail('contains a ${...} expansion');
+  return { head: parsed.head, legVars: leg.legBlocks.join(','), group: leg.endpoint.group, number: leg.endpoint.number };
 }
 
 /** The number the line dials: `stripDigits` removed, `addPrefix` put in front. */

@@ -1,14 +1,16 @@
 /**
- * cti_originate → FreeSWITCH originate: every `linegroup/<group>/<number>` dial string
- * (the called leg, and each leg of a `bridge` app or inline `bridge:`) is replaced by
- * the line the resolver picked; everything else is passed on unchanged.
+ * cti_originate → FreeSWITCH originate: every `linegroup/<group>/<number>` leg (of the
+ * called URL, and of a `bridge` app or inline `bridge:`) is replaced by the line the
+ * resolver picked; everything else is passed on unchanged. The text is read by the one
+ * originate and dial-string parser (src/fs-lang/); the policy has checked it before.
  *
  * The resolver is a seam: production uses src/linegroups/ (LinegroupResolver); a
  * deployment without line groups gets BAD_REQUEST naming the dial string.
  */
 import { FreectiError } from '../errors.js';
-import { formatOriginate, parseCtiOriginate, type CtiOriginate, type InlineApp } from './cti-originate.js';
-import { blockEnd, leadingBlocksLength, splitTopLevel } from './scan.js';
+import { parseDialString } from '../fs-lang/dial-string.js';
+import { formatOriginate, parseOriginate, type InlineApp, type Originate, type OriginateTarget } from '../fs-lang/originate.js';
+import { FsSyntaxError } from '../fs-lang/scan.js';
 
 export interface ResolvedLinegroup {
   dialString: string;
@@ -16,7 +18,7 @@ export interface ResolvedLinegroup {
   release?: (cause: string) => Promise<void>;
 }
 
-/** Turns `linegroup/<group>/<number>` (with its `{..}`/`[..]` blocks) into a real dial string. */
+/** Turns `[..]linegroup/<group>/<number>` (one leg) into a real dial string. */
 export type LinegroupDialer = (dialString: string) => Promise<ResolvedLinegroup>;
 
 export const noLinegroups: LinegroupDialer = async (dialString) => {
@@ -24,68 +26,56 @@ export const noLinegroups: LinegroupDialer = async (dialString) => {
 };
 
 export interface TranslatedOriginate {
-  parsed: CtiOriginate;
+  parsed: Originate;
   /** The `originate` arguments to send. */
   args: string;
   /** Releases every line taken (call when originate failed). */
   releaseAll(cause: string): Promise<void>;
 }
 
-const LEG_SEPARATORS = [':_:', ',', '|'] as const;
-
-/** True when one leg (after its `{..}`/`[..]`/`<..>` blocks) is a linegroup dial string. */
-function isLinegroupLeg(leg: string): boolean {
-  return leg.slice(leadingBlocksLength(leg)).startsWith('linegroup/');
-}
-
-/** Replaces each linegroup leg of a dial string list (`a,b|c:_:d`). */
+/** Replaces each linegroup leg of a dial string (legs resolved in order, text kept around them). */
 export async function mapLegs(text: string, dial: LinegroupDialer, taken: ResolvedLinegroup[]): Promise<string> {
-  const legs = splitTopLevel(text, LEG_SEPARATORS);
-  if (!legs.some((l) => isLinegroupLeg(l.text.trim()))) return text;
-  let out = '';
-  let cursor = 0;
+  const legs = parseDialString(text).legs.filter((leg) => leg.endpoint.kind === 'linegroup');
+  const resolved: { start: number; end: number; dialString: string }[] = [];
   for (const leg of legs) {
-    const trimmed = leg.text.trim();
-    out += text.slice(cursor, leg.start);
-    if (isLinegroupLeg(trimmed)) {
-      // The `{...}` block (all legs) stays ours; the resolver sees `[..]linegroup/...`.
-      const headEnd = trimmed.startsWith('{') ? blockEnd(trimmed, 0, '{', '}') + 1 : 0;
-      const resolved = await dial(trimmed.slice(headEnd));
-      taken.push(resolved);
-      out += leg.text.replace(trimmed, trimmed.slice(0, headEnd) + resolved.dialString);
-    } else {
-      out += leg.text;
-    }
-    cursor = leg.start + leg.text.length;
+    const line = await dial(leg.text);
+    taken.push(line);
+    resolved.push({ start: leg.start, end: leg.start + leg.text.length, dialString: line.dialString });
   }
-  return out + text.slice(cursor);
+  let out = text;
+  for (const r of resolved.reverse()) out = out.slice(0, r.start) + r.dialString + out.slice(r.end);
+  return out;
 }
 
 export async function translateCtiOriginate(input: string, dial: LinegroupDialer): Promise<TranslatedOriginate> {
-  const parsed = parseCtiOriginate(input);
+  let parsed: Originate;
+  try {
+    parsed = parseOriginate(input);
+  } catch (error) {
+    if (error instanceof FsSyntaxError) throw new FreectiError('BAD_REQUEST', `cti_originate: ${error.message}`);
+    throw error;
+  }
   const taken: ResolvedLinegroup[] = [];
   const releaseAll = async (cause: string): Promise<void> => {
     await Promise.allSettled(taken.map((t) => t.release?.(cause)));
   };
   try {
-    const resolved: CtiOriginate = { ...parsed };
-    const url = parsed.varsText === undefined ? parsed.dialString : `{${parsed.varsText}}${parsed.dialString}`;
-    resolved.varsText = undefined;
-    resolved.dialString = await mapLegs(url, dial, taken);
-    const target = parsed.target;
+    const url = await mapLegs(parsed.url, dial, taken);
+    let target: OriginateTarget = parsed.target;
     if (target.kind === 'app' && target.name.toLowerCase() === 'bridge') {
-      resolved.target = { ...target, args: await mapLegs(target.args, dial, taken) };
+      target = { ...target, args: await mapLegs(target.args, dial, taken) };
     } else if (target.kind === 'inline') {
       const apps: InlineApp[] = [];
       for (const app of target.apps) {
         const bridge = app.name.toLowerCase() === 'bridge' && app.args !== undefined;
         apps.push(bridge ? { name: app.name, args: await mapLegs(app.args ?? '', dial, taken) } : app);
       }
-      resolved.target = { ...target, apps };
+      target = { ...target, apps };
     }
-    return { parsed, args: formatOriginate(resolved), releaseAll };
+    return { parsed, args: formatOriginate(url, target, parsed.extra), releaseAll };
   } catch (error) {
     await releaseAll('ORIGINATOR_CANCEL');
+    if (error instanceof FsSyntaxError) throw new FreectiError('BAD_REQUEST', `cti_originate: ${error.message}`);
     throw error;
   }
 }

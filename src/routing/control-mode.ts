@@ -16,6 +16,7 @@ import type { OutboundSession } from '../esl/outbound-session.js';
 import { ROUTE_VARIABLE } from './control-dialplan.js';
 import { runControlSession, type ControlDeps } from './control-session.js';
 import { RouteStore } from './route-store.js';
+import type { FsPolicy } from '../fs-lang/policy.js';
 
 export interface ControlModeDeps extends ControlDeps {
   store: RouteStore;
@@ -52,11 +53,11 @@ export function attachControlMode(server: Pick<OutboundServer, 'on' | 'off'>, de
  */
 export function attachRoutingControl(
   server: Pick<OutboundServer, 'on' | 'off'>,
-  deps: { config: Config; redis: Redis; logger: Logger; registry: Registry },
+  deps: { config: Config; redis: Redis; logger: Logger; registry: Registry; policy: FsPolicy },
 ): () => Promise<void> {
-  const { config, redis, logger, registry } = deps;
+  const { config, redis, logger, registry, policy } = deps;
   const store = new RouteStore(redis, new Keys(config.redis.keyPrefix), logger.child({ component: 'routing' }), config.routing.cacheMs);
-  const detach = attachControlMode(server, { store, webhooks: sharedWebhookClient(registry, logger), logger, publicContext: config.fsConfig.publicContext });
+  const detach = attachControlMode(server, { store, webhooks: sharedWebhookClient(registry, logger), logger, publicContext: config.fsConfig.publicContext, policy });
   let released = false;
   return async () => {
     if (released) return;

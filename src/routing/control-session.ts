@@ -17,8 +17,8 @@ import type { Logger } from '../logger.js';
 import type { WebhookClient, WebhookRequest } from '../webhook/types.js';
 import { parseActions } from './reply.js';
 import type { DialplanAction, Route } from './route-schema.js';
-import { webhookRequest } from './router.js';
-import { listReachesOutbound } from './toll-fraud.js';
+import { replyScope, webhookRequest } from './router.js';
+import { FsPolicy } from '../fs-lang/policy.js';
 import { lookupVariable, type Fields } from './variables.js';
 
 /** What the session needs from an outbound socket session. */
@@ -30,7 +30,11 @@ export interface ControlDeps {
   webhooks: WebhookClient;
   logger: Logger;
   publicContext?: string;
+  /** What a reply may make FreeSWITCH run (config `security`); none: the defaults. */
+  policy?: FsPolicy;
 }
+
+const DEFAULT_POLICY = new FsPolicy();
 
 /** The channel's headers as request fields (first value of multi-valued variables). */
 export function channelFields(event: EslEvent): Map<string, string> {
@@ -91,10 +95,8 @@ export async function runControlSession(session: ControlChannel, route: Route, d
         const failure = error as FreectiError;
         return await giveBack(String(failure.details?.['reason'] ?? failure.message), failure.code);
       }
-      const parsed = parseActions(data);
+      const parsed = parseActions(data, deps.policy ?? DEFAULT_POLICY, replyScope(route, context ?? deps.publicContext ?? '', deps.publicContext));
       if (!parsed.ok) return await giveBack(parsed.reason, 'FREECTI_ERR_WEBHOOK_BAD_REPLY');
-      const outbound = context === deps.publicContext && !route.allowOutbound ? listReachesOutbound(parsed.actions, context) : undefined;
-      if (outbound !== undefined) return await giveBack(`refused ${outbound}`, 'FREECTI_ERR_WEBHOOK_BAD_REPLY');
       for (const action of parsed.actions) {
         if (session.endedBy !== undefined) return;
         // FreeSWITCH never clears read_terminator_used (esl-control obs. 1): clear it so the outcome is this read's.

@@ -14,8 +14,7 @@ import { closeSharedWebhookClient, sharedWebhookClient } from '../webhook/shared
 import { documentRoutesApi } from './openapi.js';
 import { routeSchema, type Route } from './route-schema.js';
 import { controlSocketAddress } from './control-dialplan.js';
-import { createDialplanRouter } from './router.js';
-import { listReachesOutbound } from './toll-fraud.js';
+import { createDialplanRouter, fallbackRefusal } from './router.js';
 import { RouteStore } from './route-store.js';
 
 export function publicRoute(route: Route): Omit<Route, 'secret'> & { hasSecret: boolean } {
@@ -29,7 +28,7 @@ export const routingRoutes: AppPlugin = async (app, deps) => {
   /** The toll-fraud rule: a public route's fallback never reaches outbound lines. */
   const checkPublic = (route: Route, where: string): void => {
     if (route.context !== config.fsConfig.publicContext) return;
-    const why = listReachesOutbound(route.fallback, route.context);
+    const why = fallbackRefusal(route, config.fsConfig.publicContext, deps.policy);
     if (why !== undefined) throw new FreectiError(where === 'config' ? 'CONFIG_INVALID' : 'BAD_REQUEST', `${where === 'config' ? `config routing.routes '${route.id}': ` : ''}fallback ${why}`);
   };
   for (const route of config.routing.routes) checkPublic(route, 'config');
@@ -37,7 +36,7 @@ export const routingRoutes: AppPlugin = async (app, deps) => {
 
   if (config.routing.enabled) {
     const webhooks = sharedWebhookClient(metrics.registry, deps.logger);
-    const router = createDialplanRouter({ store, webhooks, logger: deps.logger, registry: metrics.registry, publicContext: config.fsConfig.publicContext,
+    const router = createDialplanRouter({ store, webhooks, logger: deps.logger, registry: metrics.registry, publicContext: config.fsConfig.publicContext, policy: deps.policy,
       controlSocket: controlSocketAddress(config.eslOutbound.host, config.eslOutbound.port),
     });
     deps.xmlCurl.register('dialplan', (req) => router.route(req));

@@ -1,7 +1,7 @@
 /** OpenAPI description of the routes API (`/api/v1/routes`). */
 import { ADMIN_SECURITY_SCHEME } from '../http/admin-auth.js';
 import { errorResponse, type OpenApi } from '../http/openapi.js';
-import { ALLOWED_APPLICATIONS } from './action-policy.js';
+import { APPLICATIONS } from '../fs-lang/applications.js';
 
 export function documentRoutesApi(openapi: OpenApi): void {
   openapi.addTag('routing', 'HTTP call routing: which URL decides the dialplan of a call (docs/routing.md)');
@@ -10,7 +10,7 @@ export function documentRoutesApi(openapi: OpenApi): void {
     type: 'object',
     required: ['application'],
     additionalProperties: false,
-    properties: { application: { type: 'string', enum: [...ALLOWED_APPLICATIONS].sort() }, data: { type: 'string', maxLength: 4096 } },
+    properties: { application: { type: 'string', enum: [...APPLICATIONS.keys()].sort() }, data: { type: 'string', maxLength: 4096 } },
   });
   const fields = {
     id: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$' },

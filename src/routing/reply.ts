@@ -3,9 +3,12 @@
  * order; a single object is accepted as a one-action list. `data` may be left out
  * (empty) or be a number (written as text). Anything else is refused with a reason;
  * line breaks and tabs too (XML parsers turn them into spaces inside attributes).
+ * Every action passes the one allow-list policy (src/fs-lang/policy.ts) in the scope
+ * of the call: in the public context, without `allowOutbound`, nothing may dial
+ * anything but `user/<extension>` or leave the context.
  */
 import { isXmlSafe } from '../xml-curl/xml.js';
-import { refusal } from './action-policy.js';
+import { PolicyRefusal, type FsPolicy, type Scope } from '../fs-lang/policy.js';
 import type { DialplanAction } from './route-schema.js';
 
 export const MAX_ACTIONS = 64;
@@ -13,21 +16,21 @@ const MAX_DATA = 4096;
 
 export type ParsedReply = { ok: true; actions: DialplanAction[] } | { ok: false; reason: string };
 
-export function parseActions(reply: unknown): ParsedReply {
+export function parseActions(reply: unknown, policy: FsPolicy, scope: Scope): ParsedReply {
   const list = Array.isArray(reply) ? reply : reply !== null && typeof reply === 'object' ? [reply] : undefined;
   if (list === undefined) return { ok: false, reason: 'reply is not a JSON array or object' };
   if (list.length === 0) return { ok: false, reason: 'reply is an empty action list' };
   if (list.length > MAX_ACTIONS) return { ok: false, reason: `reply has more than ${MAX_ACTIONS} actions` };
   const actions: DialplanAction[] = [];
   for (const [index, item] of list.entries()) {
-    const action = parseAction(item);
+    const action = parseAction(item, policy, scope);
     if (typeof action === 'string') return { ok: false, reason: `action ${index}: ${action}` };
     actions.push(action);
   }
   return { ok: true, actions };
 }
 
-function parseAction(item: unknown): DialplanAction | string {
+function parseAction(item: unknown, policy: FsPolicy, scope: Scope): DialplanAction | string {
   if (item === null || typeof item !== 'object' || Array.isArray(item)) return 'not an object';
   const { application, data } = item as { application?: unknown; data?: unknown };
   if (typeof application !== 'string') return '"application" is missing or not a string';
@@ -38,7 +41,18 @@ function parseAction(item: unknown): DialplanAction | string {
   else return `"data" of '${application.slice(0, 64)}' is not a string`;
   if (text.length > MAX_DATA) return `"data" of '${application.slice(0, 64)}' is longer than ${MAX_DATA} characters`;
   if (!isXmlSafe(text) || /[\r\n\t]/.test(text)) return `"data" of '${application.slice(0, 64)}' holds control characters`;
-  const why = refusal(application, text);
+  const why = actionRefusal(policy, scope, application, text);
   if (why !== undefined) return why;
   return { application, data: text };
+}
+
+/** Why the policy refuses one action in this scope, or undefined. */
+export function actionRefusal(policy: FsPolicy, scope: Scope, application: string, data: string): string | undefined {
+  try {
+    policy.application(application, data, scope, `'${application.slice(0, 64)}'`);
+    return undefined;
+  } catch (error) {
+    if (error instanceof PolicyRefusal) return error.message;
+    throw error;
+  }
 }

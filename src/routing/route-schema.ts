@@ -6,8 +6,12 @@
 import { z } from 'zod';
 import { compileSafeRegex } from '../safe-regex.js';
 import { isXmlSafe } from '../xml-curl/xml.js';
-import { refusal } from './action-policy.js';
+import { FsPolicy } from '../fs-lang/policy.js';
+import { actionRefusal } from './reply.js';
 import { checkUrlTemplate } from './template.js';
+
+/** Fallback actions come from the operator: checked against the default allow-lists, outbound allowed (fs-config refuses public ones that dial out). */
+const CONFIG_POLICY = new FsPolicy();
 
 export const actionSchema = z
   .strictObject({
@@ -15,7 +19,7 @@ export const actionSchema = z
     data: z.string().max(4096).default(''),
   })
   .superRefine((action, ctx) => {
-    const why = refusal(action.application, action.data);
+    const why = actionRefusal(CONFIG_POLICY, { outbound: true }, action.application, action.data);
     if (why !== undefined) ctx.addIssue({ code: 'custom', message: why });
     if (!isXmlSafe(action.data) || /[\r\n\t]/.test(action.data)) ctx.addIssue({ code: 'custom', message: 'data holds control characters' });
   });

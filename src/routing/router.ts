@@ -4,7 +4,8 @@
  *
  * - no route for the hunted context and number: "not found" (FreeSWITCH uses its static XML);
  * - route found: ask its URL; a valid action list becomes the document;
- * - any failure (timeout, refused, non-2xx, not JSON, empty list, refused application):
+ * - any failure (timeout, refused, non-2xx, not JSON, empty list, an action the
+ *   allow-list policy refuses, src/fs-lang/policy.ts):
  *   the route's fallback actions, and one log line with the call uuid and the reason.
  */
 import { Counter, type Registry } from 'prom-client';
@@ -14,11 +15,11 @@ import type { WebhookClient, WebhookRequest } from '../webhook/types.js';
 import { NOT_FOUND_DOCUMENT } from '../xml-curl/xml.js';
 import { controlActions } from './control-dialplan.js';
 import { dialplanDocument } from './dialplan-xml.js';
-import { parseActions } from './reply.js';
+import { actionRefusal, parseActions } from './reply.js';
 import type { Route } from './route-schema.js';
 import { matchRoute, type RouteStore } from './route-store.js';
 import { expandTemplate } from './template.js';
-import { listReachesOutbound } from './toll-fraud.js';
+import { FsPolicy, type Scope } from '../fs-lang/policy.js';
 import { allFields, huntTarget, type Fields } from './variables.js';
 
 export interface RouterDeps {
@@ -30,6 +31,26 @@ export interface RouterDeps {
   publicContext?: string;
   /** `host:port` of freecti's outbound event socket, for `mode: control` routes. */
   controlSocket?: string;
+  /** What a reply may make FreeSWITCH run (config `security`); none: the defaults. */
+  policy?: FsPolicy;
+}
+
+/**
+ * The toll-fraud rule for a route's own fallback: in the public context it never leaves
+ * the context, whatever `allowOutbound` says. The reason, or undefined.
+ */
+export function fallbackRefusal(route: Route, publicContext: string | undefined, policy: FsPolicy): string | undefined {
+  if (route.context !== publicContext) return undefined;
+  for (const action of route.fallback) {
+    const why = actionRefusal(policy, { outbound: false, context: route.context }, action.application, action.data);
+    if (why !== undefined) return why;
+  }
+  return undefined;
+}
+
+/** The policy scope of a reply for a call in `context`: the public context stays internal unless the route allows outbound. */
+export function replyScope(route: Route, context: string, publicContext: string | undefined): Scope {
+  return { outbound: context !== publicContext || route.allowOutbound, context };
 }
 
 export type RoutingOutcome = 'routed' | 'fallback' | 'not_found';
@@ -41,6 +62,7 @@ export interface DialplanRouter {
 
 export function createDialplanRouter(deps: RouterDeps): DialplanRouter {
   const log = deps.logger.child({ component: 'routing' });
+  const policy = deps.policy ?? new FsPolicy();
   const outcomes = (deps.registry?.getSingleMetric('freecti_routing_requests_total') as Counter | undefined) ?? new Counter({
     name: 'freecti_routing_requests_total',
     help: 'Dialplan requests by outcome: routed (webhook actions), fallback (route fallback actions), not_found (static XML).',
@@ -82,12 +104,8 @@ export function createDialplanRouter(deps: RouterDeps): DialplanRouter {
         const failure = error as FreectiError;
         return fallback(route, context, uuid, String(failure.details?.['reason'] ?? failure.message), failure.code);
       }
-      const parsed = parseActions(data);
+      const parsed = parseActions(data, policy, replyScope(route, context, deps.publicContext));
       if (!parsed.ok) return fallback(route, context, uuid, parsed.reason, 'FREECTI_ERR_WEBHOOK_BAD_REPLY');
-      if (context === deps.publicContext && !route.allowOutbound) {
-        const outbound = listReachesOutbound(parsed.actions, context);
-        if (outbound !== undefined) return fallback(route, context, uuid, `refused ${outbound}`, 'FREECTI_ERR_WEBHOOK_BAD_REPLY');
-      }
       outcomes.inc({ outcome: 'routed' });
       return dialplanDocument(context, parsed.actions);
     },

@@ -81,11 +81,13 @@ describe('bad replies', () => {
     refused({ dial: { type: 'hangup', cause: 999 } }, /not a cause/);
     refused({ dial: { type: 'hangup', sipcode: 200 } }, /sipcode/);
     refused({ variables: { 'bad name': 'x' }, dial: { type: 'user', user: '1000' } }, /variable name/);
-    refused({ variables: { x: 'a}b' }, dial: { type: 'user', user: '1000' } }, /bracket/);
+    refused({ variables: { x: 'a}b' }, dial: { type: 'user', user: '1000' } }, /'\}' only inside an allowed expansion/);
     refused({ variables: { x: '${system(id)}' }, dial: { type: 'user', user: '1000' } }, /\$\{/);
     refused({ dial: { type: 'dialstring', dialstring: 'sofia/gateway/gw/${destination_number}' } }, /\$\{/);
-    refused({ dial: { type: 'dialstring', dialstring: 'loopback/app=system:id' } }, /endpoint 'loopback'/);
-    refused({ dial: { type: 'dialstring', dialstring: 'sofia/gw/1,&system(id)' } }, /endpoint/);
+    refused({ dial: { type: 'dialstring', dialstring: 'loopback/app=system:id' } }, /expected loopback\/<extension>/);
+    refused({ dial: { type: 'dialstring', dialstring: 'sofia/gw/1,&system(id)' } }, /expected sofia\/<profile>/);
+    refused({ dial: { type: 'dialstring', dialstring: 'user/1000,&system(id)' } }, /'&system\(id\)' is not endpoint\/target/);
+    refused({ dial: { type: 'dialstring', dialstring: 'socket/127.0.0.1:8084' } }, /endpoint 'socket' is not allowed/);
     refused({ dial: { type: 'dialstring', dialstring: 'linegroup/a/1;x' } }, /plain number/);
   });
 

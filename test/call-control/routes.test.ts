@@ -58,9 +58,9 @@ test('click-to-call: agent leg first with our origination_uuid, customer bridged
   assert.equal(
     sent.args,
     `{origination_uuid=${body.uuid},origination_caller_id_number=13800000000,ignore_early_media=true,originate_timeout=20}user/1001 ` +
-      `&bridge({origination_caller_id_number=1001,execute_on_answer='record_session \${recordings_dir}/${body.uuid}.wav'}sofia/gateway/gw1/13800000000)`,
+      `&bridge({origination_caller_id_number=1001,execute_on_answer='record_session $\${recordings_dir}/${body.uuid}.wav'}sofia/gateway/gw1/13800000000)`,
   );
-  assert.equal(body.recording, `\${recordings_dir}/${body.uuid}.wav`);
+  assert.equal(body.recording, `$\${recordings_dir}/${body.uuid}.wav`);
 });
 
 test('click-to-call refuses dial-string injection in numbers', async () => {
@@ -157,7 +157,7 @@ test('capabilities: a key limited to show + uuid_kill cannot originate; admin ke
   const { call, logs, fs1 } = setup();
   const denied = await call('POST', '/api/v1/calls', { agent: '1001', customer: '1002' }, LIMITED);
   assert.equal(denied.statusCode, 403);
-  assert.deepEqual(denied.json().error.details.missing, ['originate']);
+  assert.deepEqual(denied.json().error.details.missing, ['originate'], 'the typed API names the commands a key lacks');
   assert.equal((await call('GET', '/api/v1/calls', undefined, LIMITED)).statusCode, 200);
   assert.equal((await call('POST', '/api/v1/calls', { agent: '1001', customer: '1002' }, ADMIN)).statusCode, 202);
   assert.equal((await call('GET', '/api/v1/calls', undefined, 'wrong-key')).statusCode, 401);

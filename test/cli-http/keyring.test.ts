@@ -2,14 +2,22 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfig, validateConfig } from '../../src/config/load.js';
 import { FreectiError } from '../../src/errors.js';
-import { Keyring, buildBlockList, sourceAllowed } from '../../src/cli-http/keyring.js';
+import { Keyring as Ring, buildBlockList, sourceAllowed } from '../../src/cli-http/keyring.js';
+import { FsPolicy } from '../../src/fs-lang/policy.js';
 
-test('FREECTI_CLI_KEY is the single key "default": everything except the dangerous commands', () => {
+class Keyring extends Ring {
+  constructor(config: ConstructorParameters<typeof Ring>[0]) {
+    super(config, new FsPolicy());
+  }
+}
+
+test('FREECTI_CLI_KEY is the single key "default": every command of the allow-list, nothing beyond it', () => {
   const ring = new Keyring(loadConfig({ FREECTI_CLI_KEY: 'env-key-123456' }));
   const entry = ring.find('env-key-123456');
   assert.equal(entry?.id, 'default');
-  assert.equal(entry?.policy.grants('uuid_kill'), true);
-  assert.equal(entry?.policy.grants('system'), false);
+  assert.equal(entry?.grants.grants('uuid_kill'), true);
+  assert.equal(entry?.grants.grants('system'), false);
+  assert.equal(entry?.grants.grants('reloadxml'), false);
   assert.equal(entry?.ratePerMinute, 600);
   assert.equal(ring.find('env-key-12345'), undefined);
   assert.equal(ring.find('env-key-1234567'), undefined);

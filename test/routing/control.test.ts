@@ -128,7 +128,7 @@ test('refused replies and endless loops give the call back too', async () => {
   webapp.handler = (_req, res) => json(res, [{ application: 'system', data: 'id' }]);
   const evil = await callThroughSocket(port, 'evil', () => ({}));
   assert.deepEqual(evil.executed, []);
-  assert.match(String(logs.find((l) => l['uuid'] === evil.uuid && l['component'] === 'routing-control')?.['reason']), /shell command/);
+  assert.match(String(logs.find((l) => l['uuid'] === evil.uuid && l['component'] === 'routing-control')?.['reason']), /'system' is not in the allow-list/);
   await putRoute({ id: 'loop', maxSteps: 3 });
   webapp.handler = (_req, res) => json(res, [{ application: 'playback', data: 'again.wav' }]);
   const loop = await callThroughSocket(port, 'loop', () => ({ response: 'FILE PLAYED' }));
