@@ -3,6 +3,7 @@
  * field = group name) and accepted by PUT /api/v1/linegroups/:group. docs/linegroups.md.
  */
 import { z } from 'zod';
+import { parseExpansions } from '../fs-lang/expansion.js';
 
 /** Group and line names: they become parts of Redis keys and channel variables. */
 export const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -15,7 +16,7 @@ const prefixCps = z.record(prefix, z.number().int().min(1).max(100_000)).default
 const variables = z
   .record(
     z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/, 'variable names: letters, digits, _ . -'),
-    z.string().max(1024).refine((v) => !v.includes('${') && !/[\r\n]/.test(v), 'must not contain ${ or line breaks'),
+    z.string().max(1024).refine((v) => parseExpansions(v).every((piece) => piece.kind === 'text') && !/[\r\n]/.test(v), 'must not contain a ${...} expansion or line breaks'),
   )
   .default({});
 
