@@ -11,7 +11,7 @@
  * events freecti consumes), and `eavesdrop`/`intercept`/`three_way`/`userspy` (other calls).
  */
 import { parseAssignment, parseVarBlock } from './var-block.js';
-import { splitWords } from './scan.js';
+import { cleanWord, splitWords } from './scan.js';
 import type { FsPolicy } from './policy.js';
 import { PolicyRefusal, type Scope } from './refusal.js';
 
@@ -41,8 +41,9 @@ const mediaFirst: Check = (policy, data, _scope, where) => {
   for (const word of rest) policy.text(word, where);
 };
 
+/** The words of data an application splits itself (switch_separate_string: each word cleaned). */
 function words(policy: FsPolicy, data: string, where: string): string[] {
-  return policy.parse(where, () => splitWords(data)).map((w) => w.text);
+  return policy.parse(where, () => splitWords(data)).map((w) => cleanWord(w.text));
 }
 
 /** Only a call allowed to go outbound may be sent elsewhere by SIP (302, REFER). */
@@ -68,7 +69,7 @@ export const APPLICATIONS: ReadonlyMap<string, Check> = new Map<string, Check>([
   }],
   ['park', text], ['valet_park', text], ['callcenter', text], ['fifo', text], ['voicemail', text],
   ['conference', (policy, data, scope, where) => {
-    const bridged = /^bridge:([^:]+):([^]*)$/.exec(data.trim());
+    const bridged = /^bridge:([^:]+):([^]*)$/i.exec(data.trim());
     if (bridged === null) return policy.text(data, where);
     policy.text(bridged[1] as string, where);
     policy.dialString(bridged[2] as string, scope, where);

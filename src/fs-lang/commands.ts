@@ -11,7 +11,7 @@
  * reconfiguring a profile needs the exact grant `sofia-control`.
  */
 import { parseCommandLine, type CommandLine } from './command-line.js';
-import { splitWords } from './scan.js';
+import { cleanWord, splitWords } from './scan.js';
 import { parseAssignment } from './var-block.js';
 import { UUID } from './applications.js';
 import type { FsPolicy } from './policy.js';
@@ -51,7 +51,7 @@ function broadcast(policy: FsPolicy, w: string[], scope: Scope, where: string): 
   uuidAt(w, 0, where);
   const what = w[1] ?? '';
   const app = /^([A-Za-z0-9_]{1,64})::([^]*)$/.exec(what);
-  if (app !== null) policy.application(app[1] as string, (app[2] as string).replace(/^'|'$/g, ''), scope, `${where} ${app[1] ?? ''}`);
+  if (app !== null) policy.application(app[1] as string, app[2] as string, scope, `${where} ${app[1] ?? ''}`);
   else policy.media(what, where);
   if (w[2] !== undefined) oneOf(w[2], ['aleg', 'bleg', 'holdb', 'both'], where);
   if (w.length > 3) throw new PolicyRefusal(`${where}: too many arguments`);
@@ -175,7 +175,8 @@ export function checkCommand(policy: FsPolicy, command: string, args: string, sc
   const check = COMMANDS.get(line.command);
   if (check !== undefined) {
     if (scope.command?.(line.command) !== true) throw new PolicyRefusal(`'${line.command}' is not allowed for this key`);
-    const w = policy.parse(where, () => splitWords(line.args)).map((x) => x.text);
+    // Api commands split their arguments with switch_separate_string: each word cleaned.
+    const w = policy.parse(where, () => splitWords(line.args)).map((x) => cleanWord(x.text));
     check(policy, w, line.args, inner, where);
   } else {
     if (scope.exact?.(line.command) !== true) throw new PolicyRefusal(`'${line.command}' is not in the command allow-list`);

@@ -32,6 +32,7 @@ export function checkMedia(policy: FsPolicy, text: string, where: string): void 
     if (!urlAllowed(url, policy.options.mediaUrlPrefixes)) throw new PolicyRefusal(`${where}: '${url.slice(0, 80)}' is not under security.mediaUrlPrefixes`);
     return;
   }
+  if (/^[{[<]/.test(file)) throw new PolicyRefusal(`${where}: file parameters ({...} before a file) are not allowed`);
   if (/^[A-Za-z][A-Za-z0-9+._-]*:\/\//.test(file)) throw new PolicyRefusal(`${where}: '${file.slice(0, 40)}' uses a scheme that is not allowed`);
   if (hasDotDot(file)) throw new PolicyRefusal(`${where}: '..' in a file path`);
 }

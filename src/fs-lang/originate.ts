@@ -11,7 +11,7 @@
  * `,` outside quotes (brackets do not protect a comma there, for FreeSWITCH either).
  */
 import { parseDialString, type DialString } from './dial-string.js';
-import { assertNoControl, FsSyntaxError, splitQuoted, splitWords, unquote } from './scan.js';
+import { assertNoControl, cleanWord, FsSyntaxError, splitQuoted, splitWords, unquote } from './scan.js';
 
 export interface InlineApp {
   name: string;
@@ -27,9 +27,13 @@ export type OriginateTarget =
 export interface Originate {
   /** The call URL as written. */
   url: string;
+  /** The call URL as FreeSWITCH reads it (the word cleaned), parsed. */
   call: DialString;
+  /** The target as FreeSWITCH reads it (the word cleaned: quotes dropped). */
   target: OriginateTarget;
-  /** Words after the target: [dialplan] [context] [cid_name] [cid_num] [timeout] ('inline' included). */
+  /** The target word as written. */
+  targetText: string;
+  /** Words after the target, cleaned: [dialplan] [context] [cid_name] [cid_num] [timeout] ('inline' included). */
   extra: string[];
 }
 
@@ -40,15 +44,18 @@ const EXTENSION = /^[A-Za-z0-9_.+*#-]{1,64}$/;
 export function parseOriginate(input: string): Originate {
   if (input.length > MAX_ORIGINATE_LENGTH) throw new FsSyntaxError(`longer than ${MAX_ORIGINATE_LENGTH} characters`);
   assertNoControl(input, 'originate');
+  // mod_commands splits at spaces outside quotes and cleans every word (quotes dropped).
   const words = splitWords(input).map((w) => w.text);
-  const [url, targetText, ...extra] = words;
+  const [url, targetText, ...rest] = words;
   if (url === undefined) throw new FsSyntaxError('empty; expected <dial string> <&app(args) | \'app:args,...\' inline | extension>');
   if (targetText === undefined) throw new FsSyntaxError('missing the application: &app(args), \'app:args,...\' inline or an extension');
-  if (extra.length > 5) throw new FsSyntaxError(`too many arguments (${words.length}); spaces inside &app(...) or {...} must be in single quotes`);
-  return { url, call: parseDialString(url), target: parseTarget(targetText, extra[0]), extra };
+  if (rest.length > 5) throw new FsSyntaxError(`too many arguments (${words.length}); spaces inside &app(...) or {...} must be in single quotes`);
+  const extra = rest.map((w) => cleanWord(w));
+  return { url, call: parseDialString(cleanWord(url)), target: parseTarget(cleanWord(targetText), extra[0]), targetText, extra };
 }
 
-function parseTarget(text: string, next: string | undefined): OriginateTarget {
+/** The target of an originate (`&app(args)`, an inline list with `next` = 'inline', an extension). */
+export function parseTarget(text: string, next: string | undefined): OriginateTarget {
   if (text.startsWith('&')) {
     const match = /^&([A-Za-z0-9_]{1,64})(?:\(([^)]*)\))?$/.exec(text);
     if (match === null) throw new FsSyntaxError(`'${text.slice(0, 60)}' is not &app or &app(args) (args end at the first ')'; spaces must be in single quotes)`);
@@ -62,11 +69,11 @@ function parseTarget(text: string, next: string | undefined): OriginateTarget {
   return { kind: 'extension', extension: text };
 }
 
-/** `app:args,app,app:args`, as the inline dialplan splits it. */
+/** `app:args,app,app:args`, as the inline dialplan splits and cleans it. */
 export function parseInlineApps(list: string): InlineApp[] {
   if (list.trim() === '') throw new FsSyntaxError('empty inline application list');
   return splitQuoted(list, ',').map(({ text }) => {
-    const item = text.trim();
+    const item = cleanWord(text, ',');
     const colon = item.indexOf(':');
     const name = colon < 0 ? item : item.slice(0, colon);
     if (!APP_NAME.test(name)) throw new FsSyntaxError(`inline application '${item.slice(0, 60)}' is not app or app:args`);

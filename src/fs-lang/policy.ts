@@ -68,8 +68,8 @@ export class FsPolicy {
       if (piece.kind === 'text') continue;
       if (piece.kind === 'invalid') throw new PolicyRefusal(`${where}: ${piece.why} ${piece.raw.slice(0, 60)} is not allowed`);
       const next = pieces[i + 1];
-      if (next !== undefined && (next.kind !== 'text' || next.text.startsWith('{'))) {
-        throw new PolicyRefusal(`${where}: ${piece.raw.slice(0, 60)} is glued to ${next.kind === 'text' ? "'{'" : 'another expansion'}`);
+      if (next !== undefined && (next.kind !== 'text' || next.text.startsWith('{') || next.text.startsWith('$'))) {
+        throw new PolicyRefusal(`${where}: ${piece.raw.slice(0, 60)} is glued to ${next.kind === 'text' ? `'${next.text[0] ?? ''}'` : 'another expansion'}`);
       }
       if (piece.kind === 'call') {
         if (piece.fn !== 'strftime' || !STRFTIME_FORMAT.test(piece.args)) {
@@ -105,13 +105,14 @@ export class FsPolicy {
     this.variablesOf(dial.vars, scope, where);
     for (const leg of dial.legs) {
       this.variablesOf(leg.vars, scope, where);
-      const kind = leg.endpoint.kind === 'other' ? leg.endpoint.type : leg.endpoint.kind;
+      if (leg.endpoint.kind === 'other') throw new PolicyRefusal(`${where}: endpoint '${leg.endpoint.type.slice(0, 40)}' is not allowed (user, sofia, linegroup, group, error, verto.rtc, loopback, freetdm)`);
+      const kind = leg.endpoint.kind;
       const internalSofia = leg.endpoint.kind === 'sofia' && !leg.endpoint.external;
       const allowed = scope.outbound ? ENDPOINTS_OUTBOUND : ENDPOINTS_INTERNAL;
       if (!allowed.has(kind) && !(internalSofia && !scope.outbound)) {
         throw new PolicyRefusal(
           scope.outbound
-            ? `${where}: endpoint '${kind}' is not allowed (user, sofia, linegroup, group, error, verto, loopback, freetdm)`
+            ? `${where}: endpoint '${kind}' is not allowed`
             : `${where}: '${leg.body.slice(0, 60)}' would leave ${scope.context === undefined ? 'this context' : `context '${scope.context}'`} (only user/<extension> may be dialled here)`,
         );
       }

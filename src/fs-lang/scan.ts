@@ -146,3 +146,35 @@ export function splitQuoted(text: string, sep: string): Part[] {
   parts.push({ text: text.slice(start), start });
   return parts;
 }
+
+const UNESCAPE: Readonly<Record<string, string>> = { n: '\n', r: '\r', t: '\t', s: ' ' };
+
+/**
+ * One piece as FreeSWITCH hands it on after splitting (cleanup_separated_string): single
+ * quotes dropped wherever they are, `\'` `\"` `\<sep>` `\n` `\r` `\t` `\s` unescaped,
+ * other backslashes kept, leading spaces and trailing unquoted spaces trimmed.
+ * `sys'tem::'ls` is `system::ls`.
+ */
+export function cleanWord(text: string, sep = ''): string {
+  let out = '';
+  let end = 0;
+  let quoted = false;
+  let i = 0;
+  while (text[i] === ' ') i++;
+  for (; i < text.length; i++) {
+    const ch = text[i] as string;
+    const next = text[i + 1];
+    if (ch === '\\' && next !== undefined && (next === "'" || next === '"' || (sep !== '' && next === sep) || UNESCAPE[next] !== undefined)) {
+      out += UNESCAPE[next] ?? next;
+      end = out.length;
+      i++;
+    } else if (ch === "'") {
+      quoted = !quoted;
+      if (quoted) end = out.length;
+    } else {
+      out += ch;
+      if (ch !== ' ' || quoted) end = out.length;
+    }
+  }
+  return out.slice(0, end);
+}

@@ -5,10 +5,12 @@
  *
  * Items are separated by `,`, or by the character after a leading `^^`
  * (`{^^:a=1:b=2}`), outside single quotes; brackets do not protect a separator
- * (FreeSWITCH's own splitter). A name may carry `nolocal:` (export to the other leg
- * only). Surrounding single quotes of a value are FreeSWITCH's, not the value's.
+ * (FreeSWITCH's own splitter), and each item is cleaned as FreeSWITCH cleans it
+ * (quotes dropped, escapes resolved: scan.ts cleanWord); an item without `=` is
+ * ignored, as FreeSWITCH ignores it. A name may carry `nolocal:` (export to the other
+ * leg only).
  */
-import { FsSyntaxError, splitQuoted, unquote } from './scan.js';
+import { cleanWord, FsSyntaxError, splitQuoted } from './scan.js';
 
 export interface ChannelVar {
   /** The variable name, `nolocal:` removed. */
@@ -30,8 +32,9 @@ export function parseVarBlock(body: string): ChannelVar[] {
   }
   const vars: ChannelVar[] = [];
   for (const item of splitQuoted(rest, sep)) {
-    const text = item.text.trim();
-    if (text === '') continue;
+    const text = cleanWord(item.text, sep);
+    // switch_event_create_brackets ignores an item without '=' (`export_vars='a,b'` after the quotes went).
+    if (text === '' || !text.includes('=')) continue;
     vars.push(parseAssignment(text));
   }
   return vars;
@@ -45,7 +48,7 @@ export function parseAssignment(text: string): ChannelVar {
   const nolocal = name.toLowerCase().startsWith('nolocal:');
   if (nolocal) name = name.slice('nolocal:'.length);
   if (!NAME.test(name)) throw new FsSyntaxError(`variable name '${name.slice(0, 60)}' is not a literal name (letters, digits, _ . -)`);
-  return { name, value: unquote(text.slice(eq + 1).trim()), nolocal };
+  return { name, value: text.slice(eq + 1).trim(), nolocal };
 }
 
 /** True when `name` is a literal variable name. */

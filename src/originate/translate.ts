@@ -9,7 +9,8 @@
  */
 import { FreectiError } from '../errors.js';
 import { parseDialString } from '../fs-lang/dial-string.js';
-import { formatOriginate, parseOriginate, type InlineApp, type Originate, type OriginateTarget } from '../fs-lang/originate.js';
+import { formatTarget, parseOriginate, parseTarget, type InlineApp, type Originate, type OriginateTarget } from '../fs-lang/originate.js';
+import { splitWords } from '../fs-lang/scan.js';
 import { FsSyntaxError } from '../fs-lang/scan.js';
 
 export interface ResolvedLinegroup {
@@ -47,6 +48,11 @@ export async function mapLegs(text: string, dial: LinegroupDialer, taken: Resolv
   return out;
 }
 
+/** The words after the target, as written. */
+function rawExtra(input: string): string[] {
+  return splitWords(input).slice(2).map((w) => w.text);
+}
+
 export async function translateCtiOriginate(input: string, dial: LinegroupDialer): Promise<TranslatedOriginate> {
   let parsed: Originate;
   try {
@@ -61,18 +67,22 @@ export async function translateCtiOriginate(input: string, dial: LinegroupDialer
   };
   try {
     const url = await mapLegs(parsed.url, dial, taken);
-    let target: OriginateTarget = parsed.target;
-    if (target.kind === 'app' && target.name.toLowerCase() === 'bridge') {
-      target = { ...target, args: await mapLegs(target.args, dial, taken) };
-    } else if (target.kind === 'inline') {
+    // The target as written (quotes kept): only its bridge legs are replaced.
+    const written = parseTarget(parsed.targetText, parsed.extra[0]);
+    const before = taken.length;
+    let target: OriginateTarget = written;
+    if (written.kind === 'app' && written.name.toLowerCase() === 'bridge') {
+      target = { ...written, args: await mapLegs(written.args, dial, taken) };
+    } else if (written.kind === 'inline') {
       const apps: InlineApp[] = [];
-      for (const app of target.apps) {
+      for (const app of written.apps) {
         const bridge = app.name.toLowerCase() === 'bridge' && app.args !== undefined;
         apps.push(bridge ? { name: app.name, args: await mapLegs(app.args ?? '', dial, taken) } : app);
       }
-      target = { ...target, apps };
+      target = { ...written, apps };
     }
-    return { parsed, args: formatOriginate(url, target, parsed.extra), releaseAll };
+    const targetText = taken.length === before ? parsed.targetText : formatTarget(target);
+    return { parsed, args: [url, targetText, ...rawExtra(input)].join(' '), releaseAll };
   } catch (error) {
     await releaseAll('ORIGINATOR_CANCEL');
     if (error instanceof FsSyntaxError) throw new FreectiError('BAD_REQUEST', `cti_originate: ${error.message}`);

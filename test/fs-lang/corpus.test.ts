@@ -1,12 +1,11 @@
 /**
  * The adversarial corpus (corpus.ts): every entry, sent directly and wrapped, is refused
  * by FsPolicy with a PolicyRefusal; every seed 003 example passes with the key scope.
- * Entries marked `hole` are FsPolicy defects kept as `todo` (see corpus.ts).
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { PolicyRefusal } from '../../src/fs-lang/policy.js';
-import { CORPUS, WRAPPED, SEED_003_EXAMPLES, SEED_HOLES, deliver, describeAttack, keyScope, seedPolicy, type Attack, type AttackClass } from './corpus.js';
+import { CORPUS, WRAPPED, SEED_003_EXAMPLES, deliver, describeAttack, keyScope, seedPolicy, type Attack, type AttackClass } from './corpus.js';
 
 const policy = seedPolicy();
 
@@ -42,13 +41,13 @@ test('the corpus holds at least 300 direct entries covering every class, each wr
   assert.ok(WRAPPED.length >= 3 * CORPUS.length, `only ${WRAPPED.length} wrapped forms`);
   const direct = new Set(CORPUS.map(describeAttack));
   assert.equal(direct.size, CORPUS.length, 'duplicate corpus entries');
-  console.log(`corpus: ${CORPUS.length} direct, ${WRAPPED.length} wrapped, ${CORPUS.filter((a) => a.hole !== undefined).length} known holes`);
+  console.log(`corpus: ${CORPUS.length} direct, ${WRAPPED.length} wrapped`);
 });
 
 for (const klass of CLASSES) {
   describe(`refused directly: ${klass}`, () => {
     for (const a of CORPUS.filter((x) => x.class === klass)) {
-      test(describeAttack(a), a.hole === undefined ? {} : { todo: a.hole }, () => assertRefused(a));
+      test(describeAttack(a), () => assertRefused(a));
     }
   });
 }
@@ -56,18 +55,16 @@ for (const klass of CLASSES) {
 for (const klass of CLASSES) {
   describe(`refused wrapped: ${klass}`, () => {
     for (const a of WRAPPED.filter((x) => x.class === klass)) {
-      test(describeAttack(a), a.hole === undefined ? {} : { todo: a.hole }, () => assertRefused(a));
+      test(describeAttack(a), () => assertRefused(a));
     }
   });
 }
 
 describe('seed 003 examples pass with the key scope', () => {
   for (const example of SEED_003_EXAMPLES) {
-    const todo = SEED_HOLES[example.what];
-    test(`${example.what}: ${example.cmd} ${example.arg.slice(0, 80)}`, todo === undefined ? {} : { todo }, () => {
-      const scope = keyScope();
-      const checked = policy.command(example.cmd, example.arg, scope);
-      assert.deepEqual(checked.exactUsed, [], 'a seed example needs no exact grant');
+    test(`${example.what}: ${example.cmd} ${example.arg.slice(0, 80)}`, () => {
+      const checked = policy.command(example.cmd, example.arg, keyScope(example.grant));
+      assert.deepEqual(checked.exactUsed, [...(example.grant ?? [])], 'only mod_cti\'s own commands need an exact grant');
     });
   }
 });

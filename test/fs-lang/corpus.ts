@@ -9,8 +9,6 @@
  * `&app(...)`, an inline list, an `execute_on_answer` or api hook value, a `{...}` /
  * `[...]` block of a dial string, an inline transfer, `app::args` of uuid_broadcast...).
  *
- * `hole` marks an entry FsPolicy accepts although FreeSWITCH would run the attack: the
- * tests keep it as `{ todo }` until src/fs-lang is fixed.
  */
 import { FsPolicy, type Scope } from '../../src/fs-lang/policy.js';
 import { DEFAULT_SECURITY, type SecurityConfig } from '../../src/fs-lang/policy-options.js';
@@ -32,8 +30,6 @@ interface Base {
   scope: 'key' | 'public';
   /** Names the key grants exactly (a wrapper such as sched_api), never the attack itself. */
   grant?: readonly string[];
-  /** Set when FsPolicy wrongly accepts it: why FreeSWITCH would still run the attack. */
-  hole?: string;
   /** How the entry was delivered when it is a wrapped form. */
   via?: string;
 }
@@ -123,6 +119,8 @@ export function describeAttack(a: Attack): string {
 export interface CliExample {
   cmd: string;
   arg: string;
+  /** Names the key must list exactly (mod_cti's own commands). */
+  grant?: readonly string[];
   /** Where in seed 003 it comes from. */
   what: string;
 }
@@ -175,8 +173,9 @@ export const SEED_003_EXAMPLES: readonly CliExample[] = [
     arg: "cti_originate {ignore_early_media=true,origination_caller_id_number=1390000000}user/123 'playback:file_string://http://127.0.0.1:9989/tts?text=这个测试是放音文字转语音测试' inline",
   },
   { what: 'uuid_broadcast to both legs', cmd: 'uuid_broadcast', arg: `${UUID} http://127.0.0.1:9989/tts?text=这个测试是放音文字转语音测试 both` },
-  { what: 'uuid_cti_background (mfr)', cmd: 'uuid_cti_background', arg: `${UUID} /fs/sounds/music.wav mfr` },
-  { what: 'uuid_cti_background (mfw)', cmd: 'uuid_cti_background', arg: `${UUID} http://127.0.0.1:9989/tts?text=背景音 mfw` },
+  // mod_cti's own command (FreeSWITCH has none such): an operator running that module names it exactly (cli.keyAllow).
+  { what: 'uuid_cti_background (mfr)', cmd: 'uuid_cti_background', arg: `${UUID} /fs/sounds/music.wav mfr`, grant: ['uuid_cti_background'] },
+  { what: 'uuid_cti_background (mfw)', cmd: 'uuid_cti_background', arg: `${UUID} http://127.0.0.1:9989/tts?text=背景音 mfw`, grant: ['uuid_cti_background'] },
   { what: 'conference json_list', cmd: 'conference', arg: '会议名 json_list' },
   { what: 'conference xml_list', cmd: 'conference', arg: '会议名 xml_list' },
   { what: 'conference mute', cmd: 'conference', arg: '会议名 mute 5' },
@@ -200,14 +199,6 @@ export const SEED_003_EXAMPLES: readonly CliExample[] = [
   },
 ];
 
-/** Seed examples the policy refuses today (src/fs-lang hole: a seed example must run). */
-export const SEED_HOLES: Readonly<Record<string, string>> = {
-  'uuid_cti_background (mfr)':
-    "mod_cti's uuid_cti_background is not in commands.ts, so the default key ('*' = every table command, no exact grant) cannot run this seed 003 example",
-  'uuid_cti_background (mfw)':
-    "mod_cti's uuid_cti_background is not in commands.ts, so the default key ('*' = every table command, no exact grant) cannot run this seed 003 example",
-};
-
 // ---------------------------------------------------------------------------------
 // The corpus.
 
@@ -215,19 +206,6 @@ const cmd = (klass: AttackClass, command: string, arg: string, extra: Partial<Ba
 const app = (klass: AttackClass, scope: Base['scope'], application: string, data: string, extra: Partial<Base> = {}): Attack => ({ class: klass, scope, kind: 'application', application, data, ...extra });
 const dial = (klass: AttackClass, scope: Base['scope'], text: string, extra: Partial<Base> = {}): Attack => ({ class: klass, scope, kind: 'dialstring', text, ...extra });
 const variable = (klass: AttackClass, scope: Base['scope'], name: string, value: string, extra: Partial<Base> = {}): Attack => ({ class: klass, scope, kind: 'variable', name, value, ...extra });
-
-// -- holes found (see the report in the commit message) -----------------------------
-const HOLE_OTHER_ENDPOINT =
-  "an endpoint type parsed as 'other' whose type is 'verto' (public) or 'gateway' (outbound) is allowed with its body unchecked, so `${system(..)}` in it reaches FreeSWITCH (bridge data is expanded)";
-const HOLE_QUOTED =
-  "FreeSWITCH removes single quotes inside every word it splits (cleanup_separated_string: api arguments, originate words, inline lists); media/record checks read the quoted text, so 'system::ls', 'http://…' and .'.' slip through";
-const HOLE_FILE_PARAMS = "a file name may start with {params} (switch_core_file_open); media.ts reads '{x=1}http://…' or '{x=1}shell_stream://…' as a relative path";
-const HOLE_MEDIA_VARIABLE = 'variables FreeSWITCH plays from (ringback, transfer_ringback, hold_music, temp_hold_music, sound_prefix) are plain values: any http URL passes';
-const HOLE_CONTEXT_VARIABLE =
-  'variables that move the call to another context or dialplan (force_transfer_context, force_transfer_dialplan, transfer_after_bridge) and set_profile_var context are plain values: a public call leaves its context';
-const HOLE_HOOK_CONTROL =
-  "an api hook value is split at \\s+ before checkCommand, so a line break or other control character in it is never refused (every other text is checked by assertNoControl)";
-const HOLE_CONFERENCE_BRIDGE = "mod_conference matches 'bridge:' with strncasecmp; applications.ts only parses lower-case 'bridge:', so 'Bridge:room:<dial string>' is not checked as a dial string";
 
 function buildCorpus(): Attack[] {
   const out: Attack[] = [];
@@ -267,9 +245,9 @@ function buildCorpus(): Attack[] {
     app(A, 'key', 'set', 'x=${system(ls)}'),
     app(A, 'key', 'playback', '/tmp/${system(ls)}.wav'),
     app(A, 'key', 'bridge', 'user/${system(ls)}'),
-    dial(A, 'public', 'verto/${system(id)}', { hole: HOLE_OTHER_ENDPOINT }),
-    dial(A, 'key', 'gateway/${system(id)}', { hole: HOLE_OTHER_ENDPOINT }),
-    app(A, 'public', 'bridge', 'verto/${url_decode(x)}', { hole: HOLE_OTHER_ENDPOINT }),
+    dial(A, 'public', 'verto/${system(id)}'),
+    dial(A, 'key', 'gateway/${system(id)}'),
+    app(A, 'public', 'bridge', 'verto/${url_decode(x)}'),
   );
 
   // 2. Hook and execution variables.
@@ -286,8 +264,8 @@ function buildCorpus(): Attack[] {
   }
   for (const value of ['system ls', 'yes', '1', 'true api_hangup_hook=system ls', 'true,api_hangup_hook=system ls']) push(variable(H, 'key', 'session_in_hangup_hook', value));
   push(
-    variable(H, 'key', 'api_hangup_hook', 'status\nexecute-app-name: system', { hole: HOLE_HOOK_CONTROL }),
-    variable(H, 'key', 'api_on_answer', 'status x\r\nsystem ls', { hole: HOLE_HOOK_CONTROL }),
+    variable(H, 'key', 'api_hangup_hook', 'status\nexecute-app-name: system'),
+    variable(H, 'key', 'api_on_answer', 'status x\r\nsystem ls'),
   );
   push(
     cmd(H, 'originate', "{api_on_answer='system ls'}user/1000 &echo"),
@@ -427,15 +405,15 @@ function buildCorpus(): Attack[] {
     cmd(N, 'originate', 'user/1000 &playback(${user_data(1000@x param password)})'),
     cmd(N, 'originate', 'user/1000 &playback(http://169.254.169.254/latest)'),
     cmd(N, 'originate', 'user/1000 &curl(http://x)'),
-    // holes
-    app(N, 'key', 'playback', '{x=1}http://169.254.169.254/latest', { hole: HOLE_FILE_PARAMS }),
-    app(N, 'key', 'playback', '{x=1}shell_stream://id', { hole: HOLE_FILE_PARAMS }),
-    app(N, 'key', 'playback', 'file_string://{a=b}shell_stream://id', { hole: HOLE_FILE_PARAMS }),
-    variable(N, 'key', 'ringback', 'http://169.254.169.254/x.wav', { hole: HOLE_MEDIA_VARIABLE }),
-    variable(N, 'key', 'transfer_ringback', 'http://169.254.169.254/x.wav', { hole: HOLE_MEDIA_VARIABLE }),
-    variable(N, 'key', 'hold_music', 'http://169.254.169.254/x.wav', { hole: HOLE_MEDIA_VARIABLE }),
-    variable(N, 'key', 'temp_hold_music', 'http://169.254.169.254/x.wav', { hole: HOLE_MEDIA_VARIABLE }),
-    variable(N, 'key', 'sound_prefix', 'http://169.254.169.254/', { hole: HOLE_MEDIA_VARIABLE }),
+    // once holes: file parameters, variables FreeSWITCH plays from
+    app(N, 'key', 'playback', '{x=1}http://169.254.169.254/latest'),
+    app(N, 'key', 'playback', '{x=1}shell_stream://id'),
+    app(N, 'key', 'playback', 'file_string://{a=b}shell_stream://id'),
+    variable(N, 'key', 'ringback', 'http://169.254.169.254/x.wav'),
+    variable(N, 'key', 'transfer_ringback', 'http://169.254.169.254/x.wav'),
+    variable(N, 'key', 'hold_music', 'http://169.254.169.254/x.wav'),
+    variable(N, 'key', 'temp_hold_music', 'http://169.254.169.254/x.wav'),
+    variable(N, 'key', 'sound_prefix', 'http://169.254.169.254/'),
   );
 
   // 6. Wrappers.
@@ -497,20 +475,19 @@ function buildCorpus(): Attack[] {
     cmd(Q, 'originate', "user/1000 'so''cket:1.2.3.4' inline"),
     cmd(Q, 'originate', "{a='}',api_on_answer='system ls'}user/1000 &echo"),
     cmd(Q, 'uuid_transfer', `${UUID} 1000 'inline'`),
-    cmd(Q, 'uuid_transfer', `${UUID} 1000 XML 'default'`),
     cmd(Q, 'uuid_setvar', `${UUID} 'api_hangup_hook' system ls`),
     cmd(Q, 'uuid_setvar', `${UUID} api_hangup_hook 'system' ls`),
-    // holes: FreeSWITCH removes the quotes after our check
-    cmd(Q, 'uuid_broadcast', `${UUID} 'system::ls' both`, { hole: HOLE_QUOTED }),
-    cmd(Q, 'uuid_broadcast', `${UUID} sys'tem::'ls both`, { hole: HOLE_QUOTED }),
-    cmd(Q, 'uuid_broadcast', `${UUID} 'http://169.254.169.254/x' both`, { hole: HOLE_QUOTED }),
-    cmd(Q, 'conference', "room play 'http://169.254.169.254/x' async", { hole: HOLE_QUOTED }),
-    cmd(Q, 'uuid_displace', `${UUID} start 'http://169.254.169.254/x'`, { hole: HOLE_QUOTED }),
-    cmd(Q, 'originate', "user/1000 &playback('http://169.254.169.254/x')", { hole: HOLE_QUOTED }),
-    cmd(Q, 'originate', "user/1000 playback:'http://169.254.169.254/x' inline", { hole: HOLE_QUOTED }),
-    cmd(Q, 'originate', "user/1000 &displace_session('http://169.254.169.254/x')", { hole: HOLE_QUOTED }),
-    cmd(Q, 'uuid_record', `${UUID} start /fs/recording/.'.'/.'.'/etc/cron.d/x`, { hole: HOLE_QUOTED }),
-    cmd(Q, 'originate', "user/1000 &record_session(/fs/recording/.'.'/.'.'/etc/cron.d/x)", { hole: HOLE_QUOTED }),
+    // once holes: FreeSWITCH removes the quotes inside every word it splits
+    cmd(Q, 'uuid_broadcast', `${UUID} 'system::ls' both`),
+    cmd(Q, 'uuid_broadcast', `${UUID} sys'tem::'ls both`),
+    cmd(Q, 'uuid_broadcast', `${UUID} 'http://169.254.169.254/x' both`),
+    cmd(Q, 'conference', "room play 'http://169.254.169.254/x' async"),
+    cmd(Q, 'uuid_displace', `${UUID} start 'http://169.254.169.254/x'`),
+    cmd(Q, 'originate', "user/1000 &playback('http://169.254.169.254/x')"),
+    cmd(Q, 'originate', "user/1000 playback:'http://169.254.169.254/x' inline"),
+    cmd(Q, 'originate', "user/1000 &displace_session('http://169.254.169.254/x')"),
+    cmd(Q, 'uuid_record', `${UUID} start /fs/recording/.'.'/.'.'/etc/cron.d/x`),
+    cmd(Q, 'originate', "user/1000 &record_session(/fs/recording/.'.'/.'.'/etc/cron.d/x)"),
   );
 
   // 8. Toll fraud from the public context.
@@ -542,13 +519,13 @@ function buildCorpus(): Attack[] {
     variable(T, 'public', 'execute_on_answer', 'transfer 1000 XML default'),
     variable(T, 'public', 'api_on_answer', 'originate sofia/gateway/gw/1 &echo'),
     app(T, 'public', 'set', 'execute_on_answer=bridge linegroup/default/138'),
-    // holes
-    app(T, 'public', 'conference', 'Bridge:room:sofia/gateway/gw/1', { hole: HOLE_CONFERENCE_BRIDGE }),
-    app(T, 'public', 'conference', 'BRIDGE:room:sofia/external/1@1.2.3.4', { hole: HOLE_CONFERENCE_BRIDGE }),
-    variable(T, 'public', 'force_transfer_context', 'default', { hole: HOLE_CONTEXT_VARIABLE }),
-    variable(T, 'public', 'force_transfer_dialplan', 'inline', { hole: HOLE_CONTEXT_VARIABLE }),
-    variable(T, 'public', 'transfer_after_bridge', '1000:XML:default', { hole: HOLE_CONTEXT_VARIABLE }),
-    app(T, 'public', 'set_profile_var', 'context=default', { hole: HOLE_CONTEXT_VARIABLE }),
+    // once holes: conference Bridge: in any case, variables that move the call to another context
+    app(T, 'public', 'conference', 'Bridge:room:sofia/gateway/gw/1'),
+    app(T, 'public', 'conference', 'BRIDGE:room:sofia/external/1@1.2.3.4'),
+    variable(T, 'public', 'force_transfer_context', 'default'),
+    variable(T, 'public', 'force_transfer_dialplan', 'inline'),
+    variable(T, 'public', 'transfer_after_bridge', '1000:XML:default'),
+    app(T, 'public', 'set_profile_var', 'context=default'),
   );
   return out;
 }
@@ -575,7 +552,7 @@ const quoteValue = (v: string): string => (hasQuote(v) ? v : `'${v}'`);
 
 /** The attack in every other delivery that can carry it unchanged (for FreeSWITCH). */
 export function wrap(a: Attack): Attack[] {
-  const base: Base = { class: a.class, scope: a.scope, ...(a.hole === undefined ? {} : { hole: a.hole }), ...(a.grant === undefined ? {} : { grant: a.grant }) };
+  const base: Base = { class: a.class, scope: a.scope, ...(a.grant === undefined ? {} : { grant: a.grant }) };
   const out: Attack[] = [];
   const c = (via: string, command: string, arg: string, grant?: readonly string[]): void => {
     out.push({ ...base, via, kind: 'command', cmd: command, arg, ...(grant === undefined ? {} : { grant: [...(a.grant ?? []), ...grant] }) });
@@ -597,9 +574,7 @@ export function wrap(a: Attack): Attack[] {
       c('bgapi bgapi', 'bgapi', `bgapi ${line}`);
       c('sched_api (granted)', 'sched_api', `+1 none ${line}`, ['sched_api']);
       c('expand (granted)', 'expand', line, ['expand']);
-      // eslint-disable-next-line no-control-regex
-      if (/[\x00-\x08\x0a-\x1f\x7f]/.test(line) && a.hole === undefined) out.push({ ...base, hole: HOLE_HOOK_CONTROL, via: 'api_hangup_hook value', kind: 'variable', name: 'api_hangup_hook', value: line });
-      else v('api_hangup_hook value', 'api_hangup_hook', line);
+      v('api_hangup_hook value', 'api_hangup_hook', line);
       c('uuid_setvar api_on_answer', 'uuid_setvar', `${UUID} api_on_answer ${line}`);
       if (!hasQuote(line) && balanced(line)) c('originate {api_on_answer}', 'originate', `{api_on_answer='${line}'}user/1000 &echo`);
       break;

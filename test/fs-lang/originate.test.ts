@@ -1,24 +1,29 @@
 /** originate / cti_originate arguments (src/fs-lang/originate.ts). */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { formatOriginate, MAX_ORIGINATE_LENGTH, parseInlineApps, parseOriginate } from '../../src/fs-lang/originate.js';
+import { formatTarget, MAX_ORIGINATE_LENGTH, parseInlineApps, parseOriginate, parseTarget } from '../../src/fs-lang/originate.js';
 import { FsSyntaxError } from '../../src/fs-lang/scan.js';
 
 test('&app, &app(), &app(args)', () => {
   assert.deepEqual(parseOriginate('user/1000 &echo').target, { kind: 'app', name: 'echo', args: '', parens: false });
   assert.deepEqual(parseOriginate('user/1000 &echo()').target, { kind: 'app', name: 'echo', args: '', parens: true });
   const o = parseOriginate("{a=1}user/1000 &bridge({b='x y'}linegroup/default/5555) XML default 'Name' 1000 30");
-  assert.deepEqual(o.target, { kind: 'app', name: 'bridge', args: "{b='x y'}linegroup/default/5555", parens: true });
+  // mod_commands cleans every word: the quotes are gone when FreeSWITCH reads the target.
+  assert.deepEqual(o.target, { kind: 'app', name: 'bridge', args: '{b=x y}linegroup/default/5555', parens: true });
+  assert.equal(o.targetText, "&bridge({b='x y'}linegroup/default/5555)");
   assert.equal(o.url, '{a=1}user/1000');
   assert.deepEqual(o.call.vars, [{ name: 'a', value: '1', nolocal: false }]);
-  assert.deepEqual(o.extra, ['XML', 'default', "'Name'", '1000', '30']);
+  assert.deepEqual(o.extra, ['XML', 'default', 'Name', '1000', '30']);
+  assert.deepEqual(parseOriginate("user/1000 &sys''tem(ls)").target, { kind: 'app', name: 'system', args: 'ls', parens: true }, 'quotes inside a word go too');
 });
 
 test("'app:args,app' inline (quoted or not)", () => {
   const o = parseOriginate("{x=1}user/1000 'cti_robot:话术,set:park_timeout=3600,park' inline");
+  assert.equal(o.targetText, "'cti_robot:话术,set:park_timeout=3600,park'");
+  assert.deepEqual(parseTarget(o.targetText, 'inline').kind === 'inline' && (parseTarget(o.targetText, 'inline') as { quoted: boolean }).quoted, true, 'as written, the list is quoted');
   assert.deepEqual(o.target, {
     kind: 'inline',
-    quoted: true,
+    quoted: false,
     apps: [
       { name: 'cti_robot', args: '话术' },
       { name: 'set', args: 'park_timeout=3600' },
@@ -33,7 +38,7 @@ test("'app:args,app' inline (quoted or not)", () => {
 
 test('an inline list splits at commas outside quotes, brackets notwithstanding', () => {
   assert.deepEqual(parseInlineApps("log:'a,b',park"), [
-    { name: 'log', args: "'a,b'" },
+    { name: 'log', args: 'a,b' },
     { name: 'park', args: undefined },
   ]);
   assert.throws(() => parseInlineApps('bridge:{a=1,b=2}user/1'), FsSyntaxError, 'the comma inside {..} splits the list');
@@ -63,9 +68,9 @@ test('malformed originate arguments are syntax errors', () => {
   assert.throws(() => parseOriginate(`user/1000 &log(${'x'.repeat(MAX_ORIGINATE_LENGTH)})`), FsSyntaxError);
 });
 
-test('formatOriginate writes back what parseOriginate read', () => {
+test('formatTarget writes back the target as written', () => {
   for (const text of ['user/1000 &echo', 'user/1000 &echo()', "user/1000 'park,set:a=1' inline", 'user/1000 park,set:a=1 inline', 'user/1000 9999 XML default']) {
     const o = parseOriginate(text);
-    assert.equal(formatOriginate(o.url, o.target, o.extra), text);
+    assert.equal([o.url, formatTarget(parseTarget(o.targetText, o.extra[0])), ...o.extra].join(' '), text);
   }
 });

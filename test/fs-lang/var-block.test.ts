@@ -40,15 +40,20 @@ test('nolocal: is taken off the name', () => {
 });
 
 test('separators inside brackets still split (FreeSWITCH does the same)', () => {
-  assert.throws(() => parseVarBlock('a=${f(x,y)}'), FsSyntaxError, "'y)}' is not name=value");
-  assert.throws(() => parseVarBlock('a=[1,2]'), FsSyntaxError);
+  // The expansion is cut in two: `a` keeps an unbalanced `${` (the policy refuses it), `y)}` has no '=' and is ignored.
+  assert.deepEqual(parseVarBlock('a=${f(x,y)}'), [{ name: 'a', value: '${f(x', nolocal: false }]);
+  assert.deepEqual(parseVarBlock('a=[1,2]'), [{ name: 'a', value: '[1', nolocal: false }]);
   assert.deepEqual(parseVarBlock('a=${f(x},b=y)}').map((v) => v.name), ['a', 'b']);
 });
 
 test('malformed items are syntax errors', () => {
-  for (const bad of ['=1', 'a', 'a b=1', '${x}=1', 'a${x}=1', "'a'=1", 'nolocal:=1', 'nolocal:${x}=1', "a='x", 'a=1,b', 'x'.repeat(129) + '=1', '-a=1']) {
+  for (const bad of ['=1', 'a b=1', '${x}=1', 'a${x}=1', 'nolocal:=1', 'nolocal:${x}=1', "a='x", 'x'.repeat(129) + '=1', '-a=1']) {
     assert.throws(() => parseVarBlock(bad), FsSyntaxError, bad);
   }
+  // FreeSWITCH drops the quotes of an item and ignores an item without '='.
+  assert.deepEqual(parseVarBlock("'a'=1"), [{ name: 'a', value: '1', nolocal: false }]);
+  assert.deepEqual(parseVarBlock('a=1,b'), [{ name: 'a', value: '1', nolocal: false }]);
+  assert.deepEqual(parseVarBlock('a'), []);
   assert.throws(() => parseAssignment('no equals'), FsSyntaxError);
 });
 
