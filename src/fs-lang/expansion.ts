@@ -28,11 +28,6 @@ export function expansionView(text: string): string {
   return text.replace(/[\\'"]/g, '');
 }
 
-/** True when the text holds no `${` or `$${` in any spelling. */
-export function hasNoExpansion(text: string): boolean {
-  return !expansionView(text).includes('${');
-}
-
 /** Cuts `text` into literal text and expansions (see the module comment). */
 export function parseExpansions(text: string): Expansion[] {
   const view = expansionView(text);

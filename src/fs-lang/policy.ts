@@ -20,7 +20,7 @@
  *   `Scope.context`.
  */
 import { parseDialString, type DialString } from './dial-string.js';
-import { parseExpansions } from './expansion.js';
+import { parseExpansions, type Expansion } from './expansion.js';
 import { parseInlineApps as parseInlineList, parseOriginate, type Originate } from './originate.js';
 import { DEFAULT_SECURITY, type SecurityConfig } from './policy-options.js';
 import { assertNoControl, FsSyntaxError, splitWords, unquote } from './scan.js';
@@ -63,7 +63,22 @@ export class FsPolicy {
   /** Any text FreeSWITCH will expand: only allowed expansions, no control characters. */
   text(text: string, where: string): void {
     this.parse(where, () => assertNoControl(text, where));
+    if (text.includes('$')) this.expansions(parseExpansions(text), where);
+  }
+
+  /** A variable's value: `text`, and no `$ { }` outside the allowed expansions. */
+  value(text: string, where: string): void {
+    this.parse(where, () => assertNoControl(text, where));
+    if (!/[${}]/.test(text)) return;
     const pieces = parseExpansions(text);
+    this.expansions(pieces, where);
+    for (const piece of pieces) {
+      if (piece.kind === 'text' && /[${}]/.test(piece.text)) throw new PolicyRefusal(`${where}: a value may hold '$', '{' or '}' only inside an allowed expansion`);
+    }
+  }
+
+  /** Each expansion must be an allowed form, not glued to `{`, `$` or another expansion. */
+  private expansions(pieces: readonly Expansion[], where: string): void {
     for (const [i, piece] of pieces.entries()) {
       if (piece.kind === 'text') continue;
       if (piece.kind === 'invalid') throw new PolicyRefusal(`${where}: ${piece.why} ${piece.raw.slice(0, 60)} is not allowed`);
@@ -78,14 +93,6 @@ export class FsPolicy {
       } else if (piece.global ? !this.globals.has(piece.name.toLowerCase()) : !this.variables.has(piece.name.toLowerCase())) {
         throw new PolicyRefusal(`${where}: ${piece.raw.slice(0, 60)} is not an allowed ${piece.global ? 'global' : 'channel'} variable (security.${piece.global ? 'globals' : 'variables'})`);
       }
-    }
-  }
-
-  /** A variable's value: `text`, and no `$ { }` outside the allowed expansions. */
-  value(text: string, where: string): void {
-    this.text(text, where);
-    for (const piece of parseExpansions(text)) {
-      if (piece.kind === 'text' && /[${}]/.test(piece.text)) throw new PolicyRefusal(`${where}: a value may hold '$', '{' or '}' only inside an allowed expansion`);
     }
   }
 

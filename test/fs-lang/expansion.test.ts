@@ -1,7 +1,9 @@
 /** `${...}` / `$${...}` expansions (src/fs-lang/expansion.ts). */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { expansionView, hasNoExpansion, parseExpansions, type Expansion } from '../../src/fs-lang/expansion.js';
+import { expansionView, parseExpansions, type Expansion } from '../../src/fs-lang/expansion.js';
+
+const hasNoExpansion = (text: string): boolean => parseExpansions(text).every((piece) => piece.kind === 'text');
 
 const kinds = (pieces: Expansion[]): string[] => pieces.map((p) => p.kind);
 

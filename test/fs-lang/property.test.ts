@@ -23,7 +23,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { parseCommandLine } from '../../src/fs-lang/command-line.js';
 import { parseDialString, parseEndpoint } from '../../src/fs-lang/dial-string.js';
-import { expansionView, hasNoExpansion, parseExpansions } from '../../src/fs-lang/expansion.js';
+import { expansionView, parseExpansions } from '../../src/fs-lang/expansion.js';
 import { urlAllowed } from '../../src/fs-lang/media.js';
 import { parseInlineApps, parseOriginate } from '../../src/fs-lang/originate.js';
 import { PolicyRefusal, type Scope } from '../../src/fs-lang/policy.js';
@@ -391,7 +391,6 @@ test('the parsers throw FsSyntaxError and nothing else', () => {
     fc.property(anyText, anyText, (a, b) => {
       parseExpansions(a);
       expansionView(a);
-      hasNoExpansion(a);
       assert.equal(typeof urlAllowed(a, SEED_SECURITY.mediaUrlPrefixes), 'boolean');
       for (let i = 0; i < Math.min(a.length, 4); i++) blockEnd(a, i);
       onlySyntaxErrors(() => parseVarBlock(a));
