@@ -11,21 +11,12 @@ import { LinegroupResolver } from '../linegroups/resolver.js';
 import type { FsNode } from '../esl/types.js';
 import type { LinegroupDialer } from '../originate/translate.js';
 import { AccessGate, type Caller } from './access.js';
-import { AuditLog } from './audit.js';
+import { AuditLog, type AuditRecord } from './audit.js';
 import { Keyring } from './keyring.js';
 import { RateLimiter } from './rate-limit.js';
 
-export interface AuditEntry {
-  via: string;
-  cmd: string;
-  arg: string;
-  node: string | undefined;
-  status: number;
-  result: string;
-  startedAt: number;
-  exactGrants?: string[] | undefined;
-  reason?: string | undefined;
-}
+/** One audited call as a route reports it: the audit record less what the context adds. */
+export type AuditEntry = Omit<AuditRecord, 'keyId' | 'ip' | 'durationMs'> & { startedAt: number };
 
 export interface CliContext {
   readonly keyring: Keyring;
@@ -67,18 +58,14 @@ export function cliContext(deps: RouteDeps): CliContext {
     record(caller, entry) {
       const keyId = 'entry' in caller ? caller.entry.id : caller.keyId;
       calls.inc({ via: entry.via, result: entry.result });
+      const { startedAt, exactGrants, reason, ...rest } = entry;
       audit.write({
+        ...rest,
         keyId,
         ip: caller.ip,
-        via: entry.via,
-        cmd: entry.cmd,
-        arg: entry.arg,
-        node: entry.node,
-        status: entry.status,
-        result: entry.result,
-        durationMs: Math.round(performance.now() - entry.startedAt),
-        ...(entry.exactGrants === undefined || entry.exactGrants.length === 0 ? {} : { exactGrants: entry.exactGrants }),
-        ...(entry.reason === undefined ? {} : { reason: entry.reason }),
+        durationMs: Math.round(performance.now() - startedAt),
+        ...(exactGrants === undefined || exactGrants.length === 0 ? {} : { exactGrants }),
+        ...(reason === undefined ? {} : { reason }),
       });
     },
   };

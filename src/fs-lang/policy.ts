@@ -23,7 +23,7 @@ import { parseDialString, type DialString } from './dial-string.js';
 import { parseExpansions, type Expansion } from './expansion.js';
 import { parseInlineApps as parseInlineList, parseOriginate, type Originate } from './originate.js';
 import { DEFAULT_SECURITY, type SecurityConfig } from './policy-options.js';
-import { assertNoControl, FsSyntaxError, splitWords, unquote } from './scan.js';
+import { assertNoControl, cleanWord, FsSyntaxError, splitWords } from './scan.js';
 import type { ChannelVar } from './var-block.js';
 import { checkMedia, checkRecordPath } from './media.js';
 import { checkVariable } from './variables.js';
@@ -129,11 +129,12 @@ export class FsPolicy {
 
   /** `<extension> [<dialplan> [<context>]]`; an `inline` dialplan runs its applications. */
   transfer(text: string, scope: Scope, where: string): void {
-    const words = this.parse(where, () => splitWords(text)).map((w) => w.text);
+    // transfer splits its data like every api (switch_separate_string): each word cleaned.
+    const words = this.parse(where, () => splitWords(text)).map((w) => cleanWord(w.text));
     const [extension = '', dialplan, context, ...extra] = words;
     if (extension === '' || extra.length > 0) throw new PolicyRefusal(`${where}: expected <extension> [<dialplan> [<context>]]`);
     if (dialplan === 'inline') {
-      for (const app of this.parse(where, () => parseInlineList(unquote(extension)))) this.application(app.name, app.args ?? '', scope, `${where} inline ${app.name}`);
+      for (const app of this.parse(where, () => parseInlineList(extension))) this.application(app.name, app.args ?? '', scope, `${where} inline ${app.name}`);
       return;
     }
     if (!/^[A-Za-z0-9_.+*#-]{1,64}$/.test(extension)) throw new PolicyRefusal(`${where}: '${extension.slice(0, 60)}' is not a literal extension`);

@@ -68,44 +68,6 @@ export function firstWord(text: string): [string, string] {
   return [trimmed.slice(0, space), trimmed.slice(space + 1).trim()];
 }
 
-/**
- * Splits at `separators` found at depth 0: outside single quotes and outside every
- * bracket block (blocks skipped whole, as blockEnd reads them). An unbalanced block
- * is a syntax error.
- */
-export function splitTop(text: string, separators: readonly string[]): Part[] {
-  const parts: Part[] = [];
-  let quoted = false;
-  let start = 0;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i] as string;
-    if (ch === '\\') {
-      i++;
-      continue;
-    }
-    if (ch === "'") {
-      quoted = !quoted;
-      continue;
-    }
-    if (quoted) continue;
-    if (CLOSE[ch] !== undefined) {
-      const end = blockEnd(text, i);
-      if (end < 0) throw new FsSyntaxError(`unbalanced '${ch}' in '${text.slice(i, i + 60)}'`);
-      i = end;
-      continue;
-    }
-    const sep = separators.find((s) => text.startsWith(s, i));
-    if (sep !== undefined) {
-      parts.push({ text: text.slice(start, i), start });
-      i += sep.length - 1;
-      start = i + 1;
-    }
-  }
-  if (quoted) throw new FsSyntaxError('unterminated single quote');
-  parts.push({ text: text.slice(start), start });
-  return parts;
-}
-
 /** Removes one pair of surrounding single quotes. */
 export function unquote(text: string): string {
   return text.length >= 2 && text.startsWith("'") && text.endsWith("'") ? text.slice(1, -1) : text;

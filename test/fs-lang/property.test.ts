@@ -27,7 +27,7 @@ import { expansionView, parseExpansions } from '../../src/fs-lang/expansion.js';
 import { urlAllowed } from '../../src/fs-lang/media.js';
 import { parseInlineApps, parseOriginate } from '../../src/fs-lang/originate.js';
 import { PolicyRefusal, type Scope } from '../../src/fs-lang/policy.js';
-import { blockEnd, FsSyntaxError, splitQuoted, splitTop, splitWords } from '../../src/fs-lang/scan.js';
+import { blockEnd, FsSyntaxError, splitQuoted, splitWords } from '../../src/fs-lang/scan.js';
 import { parseAssignment, parseVarBlock } from '../../src/fs-lang/var-block.js';
 import { keyScope, publicScope, SEED_SECURITY, seedPolicy, UUID } from './corpus.js';
 
@@ -402,7 +402,6 @@ test('the parsers throw FsSyntaxError and nothing else', () => {
       onlySyntaxErrors(() => parseInlineApps(a));
       onlySyntaxErrors(() => parseCommandLine(a, b));
       onlySyntaxErrors(() => splitWords(a));
-      onlySyntaxErrors(() => splitTop(a, [',', '|', ':_:']));
       onlySyntaxErrors(() => splitQuoted(a, b.slice(0, 1) || ','));
     }),
     { numRuns: 1500 },

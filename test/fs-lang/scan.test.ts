@@ -1,7 +1,7 @@
 /** The low-level cuts (src/fs-lang/scan.ts), with the FreeSWITCH quirks they claim. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { assertNoControl, blockEnd, firstWord, FsSyntaxError, splitQuoted, splitTop, splitWords, unquote } from '../../src/fs-lang/scan.js';
+import { assertNoControl, blockEnd, firstWord, FsSyntaxError, splitQuoted, splitWords, unquote } from '../../src/fs-lang/scan.js';
 
 const texts = (parts: { text: string }[]): string[] => parts.map((p) => p.text);
 
@@ -30,14 +30,6 @@ test('firstWord cuts the command from its arguments', () => {
   assert.deepEqual(firstWord('  bgapi  status  '), ['bgapi', 'status']);
   assert.deepEqual(firstWord('status'), ['status', '']);
   assert.deepEqual(firstWord(''), ['', '']);
-});
-
-test('splitTop skips whole blocks and quotes; an unbalanced block is a syntax error', () => {
-  assert.deepEqual(texts(splitTop('a,{b,c},[d,e],(f,g)', [','])), ['a', '{b,c}', '[d,e]', '(f,g)']);
-  assert.deepEqual(texts(splitTop("a,'b,c'", [','])), ['a', "'b,c'"]);
-  assert.deepEqual(texts(splitTop('a|b:_:c', ['|', ':_:'])), ['a', 'b', 'c']);
-  assert.throws(() => splitTop('a,{b', [',']), FsSyntaxError);
-  assert.throws(() => splitTop("a,'b", [',']), FsSyntaxError);
 });
 
 test('splitQuoted: brackets do NOT protect a separator (switch_separate_string), quotes and backslashes do', () => {
