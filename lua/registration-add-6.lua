@@ -1,19 +1,22 @@
 --[[
   A registration (sofia::register) is stored.
   KEYS[1] seed hash of registrations (e.g. `registrations`): field -> event JSON
-  KEYS[2] contacts hash of this field: call-id -> JSON {n = node, d = domain, x = expires at (ms), e = event JSON, k = contact}
+  KEYS[2] contacts hash of this field: call-id -> JSON {n = node, d = domain, x = expires at (ms), e = event JSON, k = contact, u = contact URI, a = network address}
   KEYS[3] set of the registrations of this node: members JSON [field, call-id]
   KEYS[4] seed list (LPUSH + LTRIM) or any key name when ARGV[7] is '0'
   KEYS[5] lease of the node (fencing: only its holder writes)
+  KEYS[6] recently removed registrations of this node (zset, see registration-remove-6.lua):
+          the device registers again, so a reconcile must not skip it any more
   ARGV[1] field (extension or extension@domain)
   ARGV[2] call-id
-  ARGV[3] contact value JSON {n, d, x, e, k}
+  ARGV[3] contact value JSON {n, d, x, e, k, u, a}
   ARGV[4] event JSON (seed value, published and pushed as is)
   ARGV[5] now (ms): contacts that expired before it are dropped
   ARGV[6] PUBLISH channel ('' = none)
   ARGV[7] '1' = push to KEYS[4], '0' = no list
   ARGV[8] list length bound (LTRIM 0 n-1)
   ARGV[9] lease token; '' = no fencing (tests, tools)
+  ARGV[10] contact URI (user@host:port, '' = none)
   Returns: number of live contacts of this field after the change.
 ]]
 if ARGV[9] ~= '' and redis.call('GET', KEYS[5]) ~= ARGV[9] then
@@ -32,6 +35,10 @@ end
 redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
 redis.call('SADD', KEYS[3], cjson.encode({ ARGV[1], ARGV[2] }))
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[4])
+redis.call('ZREM', KEYS[6], cjson.encode({ 'c', ARGV[1], ARGV[2] }))
+if ARGV[10] ~= '' then
+  redis.call('ZREM', KEYS[6], cjson.encode({ 'u', ARGV[1], ARGV[10] }))
+end
 if ARGV[7] == '1' then
   redis.call('LPUSH', KEYS[4], ARGV[4])
   redis.call('LTRIM', KEYS[4], 0, tonumber(ARGV[8]) - 1)

@@ -4,23 +4,37 @@
   KEYS[1] seed hash of registrations: field -> event JSON
   KEYS[2] set of the registrations of this node: members JSON [field, call-id]
   KEYS[3] lease of the node (fencing: only its holder writes)
+  KEYS[4] recently removed registrations of this node (zset written by registration-remove-6.lua)
   ARGV[1] node name
   ARGV[2] prefix of the contacts hashes (the field is appended; all share one hash tag)
-  ARGV[3] JSON array of live registrations: [{"f": field, "c": call-id, "v": contact value JSON, "e": event JSON}]
+  ARGV[3] JSON array of listed registrations: [{"f": field, "c": call-id, "u": contact URI, "v": contact value JSON, "e": event JSON}]
   ARGV[4] lease token; '' = no fencing (tests, tools)
-  Returns: {removed, added}.
-  Contacts this node no longer reports are removed (only when this node holds them);
-  reported ones not yet known are added with a synthesized event JSON; known ones
-  keep their original sofia::register JSON.
+  ARGV[5] now (ms)
+  Returns: {removed, added, skipped}.
+  A listed row whose Call-ID or contact URI was removed by a sofia::unregister / expire
+  less than the remembered time ago is skipped (not live): FreeSWITCH sends the event
+  before its `registrations` row is deleted, so a listing taken right after the event
+  still shows it. Contacts this node no longer reports (or only in skipped rows) are
+  removed (only when this node holds them); reported ones not yet known are added with a
+  synthesized event JSON; known ones keep their original sofia::register JSON.
 ]]
 if ARGV[4] ~= '' and redis.call('GET', KEYS[3]) ~= ARGV[4] then
   return redis.error_reply('FREECTI_NOT_LEASE_HOLDER')
 end
 local node = ARGV[1]
 local prefix = ARGV[2]
-local live = {}
+local now = tonumber(ARGV[5])
+redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now)
+local function gone(kind, field, value)
+  return type(value) == 'string' and value ~= '' and redis.call('ZSCORE', KEYS[4], cjson.encode({ kind, field, value }))
+end
+local live, skipped = {}, 0
 for _, row in ipairs(cjson.decode(ARGV[3])) do
-  live[cjson.encode({ row.f, row.c })] = row
+  if gone('c', row.f, row.c) or gone('u', row.f, row.u) then
+    skipped = skipped + 1
+  else
+    live[cjson.encode({ row.f, row.c })] = row
+  end
 end
 
 local function refresh(field)
@@ -68,4 +82,4 @@ for member, row in pairs(live) do
   redis.call('SADD', KEYS[2], member)
   refresh(row.f)
 end
-return { removed, added }
+return { removed, added, skipped }

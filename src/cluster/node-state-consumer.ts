@@ -9,6 +9,10 @@
  * - without the lease, drops the events: the holder writes them.
  * Every write carries the lease token; Redis refuses it when another instance holds
  * the lease (FREECTI_NOT_LEASE_HOLDER), so no event is written twice.
+ * FreeSWITCH sends sofia::unregister / sofia::expire before the row leaves
+ * `show registrations`: a reconcile skips what was removed recently (REMOVED_TTL_MS in
+ * src/registrations/registration-store.ts) and, when it skipped a row, runs once more
+ * after that time to settle on what FreeSWITCH then reports.
  */
 import { CallStore } from '../calls/call-store.js';
 import type { Config } from '../config/schema.js';
@@ -31,6 +35,8 @@ export interface NodeStateConsumerOptions {
   logger: Logger;
   /** For tests: a fixed lease token. */
   leaseToken?: string;
+  /** For tests: how long removed registrations are remembered (default REMOVED_TTL_MS). */
+  removedTtlMs?: number;
 }
 
 export class NodeStateConsumer {
@@ -40,6 +46,8 @@ export class NodeStateConsumer {
   /** Events written by this instance (tests and metrics). */
   written = 0;
   private queue: Promise<void> = Promise.resolve();
+  /** The reconcile that follows one that skipped recently removed rows. */
+  private settle: NodeJS.Timeout | undefined;
   private readonly log: Logger;
   private readonly onEvent = (event: EslEvent): void => this.enqueue(() => this.write(event));
   private readonly onReady = (): void => {
@@ -49,7 +57,7 @@ export class NodeStateConsumer {
   constructor(private readonly options: NodeStateConsumerOptions) {
     const { node, redis, keys, config, logger } = options;
     this.log = logger.child({ component: 'node-state', node: node.name });
-    this.registrations = new RegistrationStore(redis, keys, config.gui.registration);
+    this.registrations = new RegistrationStore(redis, keys, config.gui.registration, options.removedTtlMs);
     this.calls = new CallStore(redis, keys, config.gui.call);
     this.lease = new NodeLease({
       redis,
@@ -74,8 +82,12 @@ export class NodeStateConsumer {
   async stop(options: { release: boolean } = { release: true }): Promise<void> {
     this.options.node.off('event', this.onEvent);
     this.options.node.off('ready', this.onReady);
+    clearTimeout(this.settle);
     await this.lease.stop(options);
     await this.queue;
+    // A reconcile still queued may have scheduled another one.
+    clearTimeout(this.settle);
+    this.settle = undefined;
   }
 
   /** Resolves when every queued write is done (tests). */
@@ -120,5 +132,12 @@ export class NodeStateConsumer {
     const channels = await node.api('show', 'channels as json');
     const calls = await this.calls.reconcile(node.name, channels, fence);
     this.log.info({ registrations: regs, calls }, 'node state reconciled with FreeSWITCH');
+    if (regs.skipped > 0 && this.settle === undefined) {
+      this.settle = setTimeout(() => {
+        this.settle = undefined;
+        this.enqueue(() => this.reconcile());
+      }, this.registrations.removedTtlMs + 1000);
+      this.settle.unref();
+    }
   }
 }

@@ -6,7 +6,10 @@
  *   <call url> '<app>:<args>,<app>' inline [<context> ...]
  *   <call url> <extension>                 [<dialplan> [<context> ...]]
  *
- * Words split at white space outside single quotes. `&app(args)` ends at the first `)`
+ * Words split at white space outside single quotes and are then cleaned as
+ * mod_commands cleans them (every quote dropped, scan.ts cleanWord): the parsed call
+ * URL and target are what FreeSWITCH reads; `url` and `targetText` keep what was
+ * written, for translate.ts to write back. `&app(args)` ends at the first `)`
  * (mod_commands cuts there), so text after it is refused. An inline list is split at
  * `,` outside quotes (brackets do not protect a comma there, for FreeSWITCH either).
  */
@@ -81,11 +84,7 @@ export function parseInlineApps(list: string): InlineApp[] {
   });
 }
 
-/** The `originate` arguments for a parsed command whose call URL or bridge legs were replaced. */
-export function formatOriginate(url: string, target: OriginateTarget, extra: readonly string[]): string {
-  return [url, formatTarget(target), ...extra].join(' ');
-}
-
+/** A target as text (translate.ts writes back a target whose bridge legs it replaced). */
 export function formatTarget(target: OriginateTarget): string {
   switch (target.kind) {
     case 'app':

@@ -98,14 +98,14 @@ describe('registration state from sofia events', () => {
     // fs2 holds 1007.
     await s.apply('fs2', Object.assign(Object.create(Object.getPrototypeOf(stale) as object) as EslEvent, stale, { headers: { ...stale.headers, username: '1007', 'call-id': 'other-node' } }), RECORDED_NOW);
     const result = await s.reconcile('fs1', TWO_USERS);
-    assert.deepEqual(result, { removed: 1, added: 1 });
+    assert.deepEqual(result, { removed: 1, added: 1, skipped: 0 });
     assert.deepEqual((await redis.hkeys(`${prefix}registrations`)).sort(), ['1004', '1005', '1007']);
     // 1005 keeps its original event JSON; 1004 comes from the listing.
     assert.equal((JSON.parse((await redis.hget(`${prefix}registrations`, '1005')) ?? '{}') as Record<string, string>)['Event-Calling-Function'], 'sofia_reg_handle_register_token');
     assert.equal((JSON.parse((await redis.hget(`${prefix}registrations`, '1004')) ?? '{}') as Record<string, string>)['call-id'], 'reg-1004@127.0.0.1');
     // The empty listing ({"row_count": 0}\n) clears fs1 only.
     assert.equal(EMPTY, '{"row_count": 0}\n');
-    assert.deepEqual(await s.reconcile('fs1', EMPTY), { removed: 2, added: 0 });
+    assert.deepEqual(await s.reconcile('fs1', EMPTY), { removed: 2, added: 0, skipped: 0 });
     assert.deepEqual(await redis.hkeys(`${prefix}registrations`), ['1007']);
   });
 
