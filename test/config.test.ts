@@ -37,7 +37,7 @@ test('defaults: loopback listeners, local Redis, one local node', () => {
   assert.equal(config.redis.url, 'redis://127.0.0.1:6379');
   assert.equal(config.redis.keyPrefix, '');
   assert.deepEqual(config.http, { host: '127.0.0.1', port: 8088 });
-  assert.deepEqual(config.eslOutbound, { host: '127.0.0.1', port: 8084, allowFrom: ['127.0.0.1/8', '::1/128'], maxSessions: 2000 });
+  assert.deepEqual(config.eslOutbound, { host: '127.0.0.1', port: 8084, allowFrom: ['127.0.0.1/8', '::1/128'], maxSessions: 2000, lingerMs: 5000 });
   assert.deepEqual(config.bridge.allowedUrls, ['http://127.0.0.1', 'http://localhost', 'http://[::1]']);
   assert.deepEqual(config.freeswitch.nodes, [{ name: '127.0.0.1:8021', host: '127.0.0.1', port: 8021, password: 'ClueCon' }]);
   assert.equal(config.freeswitch.eventFormat, 'plain');
@@ -94,12 +94,41 @@ test('FREECTI_HTTP and FREECTI_ESL_OUTBOUND: host:port, [v6]:port, :port', () =>
 test('http / eslOutbound: a section that sets one field keeps the defaults of the others', () => {
   assert.deepEqual(validateConfig({ http: { port: 9000 } }).http, { host: '127.0.0.1', port: 9000 });
   assert.deepEqual(validateConfig({ http: { host: '0.0.0.0' } }).http, { host: '0.0.0.0', port: 8088 });
-  assert.deepEqual(validateConfig({ eslOutbound: { port: 9000 } }).eslOutbound, { host: '127.0.0.1', port: 9000, allowFrom: ['127.0.0.1/8', '::1/128'], maxSessions: 2000 });
+  assert.deepEqual(validateConfig({ eslOutbound: { port: 9000 } }).eslOutbound, { host: '127.0.0.1', port: 9000, allowFrom: ['127.0.0.1/8', '::1/128'], maxSessions: 2000, lingerMs: 5000 });
   const outbound = validateConfig({ eslOutbound: { allowFrom: ['10.0.0.5', 'fd00::/8'], maxSessions: 10 } }).eslOutbound;
-  assert.deepEqual(outbound, { host: '127.0.0.1', port: 8084, allowFrom: ['10.0.0.5', 'fd00::/8'], maxSessions: 10 });
+  assert.deepEqual(outbound, { host: '127.0.0.1', port: 8084, allowFrom: ['10.0.0.5', 'fd00::/8'], maxSessions: 10, lingerMs: 5000 });
   withFile('c.yaml', 'eslOutbound:\n  port: 9100\nhttp:\n  port: 9101\n', (path) => {
     const config = loadConfig({ FREECTI_CONFIG: path });
     assert.deepEqual([config.eslOutbound.host, config.eslOutbound.port, config.http.host, config.http.port], ['127.0.0.1', 9100, '127.0.0.1', 9101]);
+  });
+});
+
+test('every section: setting any one field (nested ones too) keeps the defaults of all the others', () => {
+  const defaults = validateConfig({}) as unknown as Record<string, unknown>;
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  let checked = 0;
+  // For each field path: a config holding only that field (at its default) must give the whole default section.
+  const walk = (path: string[], value: Record<string, unknown>): void => {
+    for (const [key, inner] of Object.entries(value)) {
+      const here = [...path, key];
+      if (isObject(inner)) walk(here, inner);
+      let partial: unknown = inner;
+      for (const name of [...here].reverse()) partial = { [name]: partial };
+      const section = here[0] ?? '';
+      const got = (validateConfig(partial as Record<string, unknown>) as unknown as Record<string, unknown>)[section];
+      assert.deepEqual(got, defaults[section], `${here.join('.')} alone changed the rest of '${section}'`);
+      checked += 1;
+    }
+  };
+  for (const [section, value] of Object.entries(defaults)) if (isObject(value)) walk([section], value);
+  assert.ok(checked > 40, `checked ${checked} fields`);
+  // And with a value other than the default, read from a file like a real start:
+  withFile('partial.yaml', 'eslOutbound:\n  lingerMs: 2000\nfreeswitch:\n  reconnect:\n    maxDelayMs: 5000\ngui:\n  call:\n    hash: c2\n', (path) => {
+    const config = loadConfig({ FREECTI_CONFIG: path });
+    assert.deepEqual([config.eslOutbound.lingerMs, config.eslOutbound.port, config.eslOutbound.host], [2000, 8084, '127.0.0.1']);
+    assert.deepEqual(config.freeswitch.reconnect, { initialDelayMs: 250, maxDelayMs: 5000 });
+    assert.equal(config.freeswitch.commandTimeoutMs, 10_000);
+    assert.deepEqual([config.gui.call.hash, config.gui.call.listMax, config.gui.registration.hash], ['c2', 1000, 'registrations']);
   });
 });
 

@@ -8,6 +8,11 @@
  * 4. `bridge` it (a linegroup target line after line with failover), notifying
  *    ring/progress/answer/hangup when notify_type is 1 (progress.ts);
  * 5. end the A leg with the outcome's cause.
+ * The outcome comes from FreeSWITCH's events (the bridge's CHANNEL_EXECUTE_COMPLETE, the
+ * legs' CHANNEL_HANGUP_COMPLETE), which may arrive after the linger disconnect-notice: the
+ * session keeps reading for them (outbound-session.ts). The caller hanging up (the notice,
+ * the A leg's CHANNEL_HANGUP) only stops what has not started yet (the HTTP request, the
+ * next line of a group); it never decides the result of a bridge that ran.
  * Every failure ends the call with a documented cause, sets `cti_bridge_error` to the
  * error code and logs one line; nothing here throws.
  */
@@ -30,7 +35,7 @@ import { ProgressNotifier, stageOfEvent } from './progress.js';
 import { parseBridgeReply } from './reply.js';
 import { callInfoOf, requestFields, type CallInfo } from './request.js';
 
-export type BridgeChannel = Pick<OutboundSession, 'uuid' | 'channelData' | 'answerState' | 'on' | 'off' | 'whenEnded' | 'execute' | 'hangup' | 'command' | 'linger'>;
+export type BridgeChannel = Pick<OutboundSession, 'uuid' | 'channelData' | 'answerState' | 'on' | 'off' | 'whenEnded' | 'hungUp' | 'execute' | 'hangup' | 'command' | 'linger'>;
 
 export interface BridgeDeps {
   webhooks: WebhookClient;
@@ -87,8 +92,11 @@ export async function runBridge(channel: BridgeChannel, deps: BridgeDeps, reques
   const call = callInfoOf(channel.uuid, channel.channelData);
   const legs = new LegTracker(channel.uuid);
   const ended = channel.whenEnded();
+  // Aborted once the caller is gone: stops the HTTP request and further attempts only.
   const abort = new AbortController();
-  void ended.then(() => abort.abort());
+  const callerGone = (): void => abort.abort();
+  void ended.then(callerGone);
+  channel.on('disconnect-notice', callerGone);
   let notifier: ProgressNotifier | undefined;
   const count = bridgeCounter(deps.registry);
   const finish = (result: Outcome, kind: BridgeCallResult, last?: LegResult): BridgeResult => {
@@ -97,6 +105,7 @@ export async function runBridge(channel: BridgeChannel, deps: BridgeDeps, reques
   };
   const onEvent = (event: EslEvent): void => {
     legs.onEvent(event);
+    if (legs.aHangupCause !== undefined) callerGone();
     const stage = stageOfEvent(event, channel.uuid);
     if (stage !== undefined) notifier?.push(stage, { b_uuid: event.uuid ?? '' });
   };
@@ -140,9 +149,11 @@ export async function runBridge(channel: BridgeChannel, deps: BridgeDeps, reques
       return finish(await fail(channel, log, error, noLine ? NO_LINE_CAUSE : BRIDGE_CAUSES.invalid), noLine ? 'no_line' : 'bad_reply');
     }
     const result = { cause: outcome.cause, answered: outcome.answered };
-    if (!abort.signal.aborted) await channel.hangup(toHangupCause(outcome.cause)).catch(() => undefined);
+    if (!channel.hungUp) await channel.hangup(toHangupCause(outcome.cause)).catch(() => undefined);
     log.info({ plan: describePlan(plan), cause: outcome.cause, answered: outcome.answered, attempts: outcome.attempts }, 'cti_bridge call finished');
-    const kind: BridgeCallResult = plan.kind === 'hangup' ? 'hangup_reply' : abort.signal.aborted && !outcome.answered ? 'caller_gone' : outcome.answered ? 'answered' : 'not_answered';
+    // From the outcome, not from the hangup: a failed bridge that FreeSWITCH ended by hanging up the caller is not_answered.
+    const cancelled = outcome.cause === 'ORIGINATOR_CANCEL' || (outcome.attempts === 0 && abort.signal.aborted);
+    const kind: BridgeCallResult = plan.kind === 'hangup' ? 'hangup_reply' : outcome.answered ? 'answered' : cancelled ? 'caller_gone' : 'not_answered';
     return finish(result, kind, outcome.last);
   } catch (error) {
     if (abort.signal.aborted) {
@@ -154,6 +165,7 @@ export async function runBridge(channel: BridgeChannel, deps: BridgeDeps, reques
     return finish({ cause: BRIDGE_CAUSES.requestFailed, answered: false }, 'error');
   } finally {
     channel.off('event', onEvent);
+    channel.off('disconnect-notice', callerGone);
   }
 }
 

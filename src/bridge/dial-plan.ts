@@ -45,7 +45,8 @@ export async function dialPlan(channel: BridgeChannel, plan: DialPlan, ctx: Dial
     const outcome = await dialWithFailover(
       resolver,
       plan.target,
-      async (resolved) => {
+      async (resolved, attempt) => {
+        if (attempt === 1 && resolved.lease.maxAttempts > 1) await keepCallerOnFailure(channel, ctx.log);
         const result = await bridgeOnce(channel, resolved.dialString, ctx);
         results.push(result);
         return result;
@@ -83,6 +84,22 @@ export async function dialPlan(channel: BridgeChannel, plan: DialPlan, ctx: Dial
   return { cause: verdict.cause === 'UNKNOWN' ? 'NORMAL_CLEARING' : verdict.cause, answered: verdict.verdict === 'answered', attempts: 1, last };
 }
 
+/**
+ * Before the first line of a group that may fail over: without `continue_on_fail`,
+ * FreeSWITCH's `bridge` hangs the caller up when the bridge fails, and the next line could
+ * never be dialled; `hangup_after_bridge=false` leaves the end of an answered bridge to
+ * freecti too (it hangs up with the outcome's cause right after). Set on the A leg.
+ */
+async function keepCallerOnFailure(channel: BridgeChannel, log: Logger): Promise<void> {
+  try {
+    await channel.execute('set', 'continue_on_fail=true');
+    await channel.execute('set', 'hangup_after_bridge=false');
+  } catch (error) {
+    // The bridge that follows reports what happened (or that the call is gone).
+    log.warn({ err: (error as Error).message }, 'cannot set continue_on_fail on the caller; a failed line may end the call without failover');
+  }
+}
+
 /** `bridge <dialString>` and what it ended with (the B leg's hangup when there was one). */
 async function bridgeOnce(channel: BridgeChannel, dialString: string, ctx: DialContext): Promise<LegResult> {
   const mark = ctx.legs.bLegs.size;
@@ -92,8 +109,14 @@ async function bridgeOnce(channel: BridgeChannel, dialString: string, ctx: DialC
     complete = await channel.execute('bridge', dialString);
   } catch (error) {
     if (ctx.signal.aborted || isFreectiError(error, 'ESL_DISCONNECTED') || ctx.legs.aHangupCause !== undefined) {
-      ctx.log.info({ err: (error as Error).message }, 'bridge interrupted: the caller is gone');
-      return { cause: 'ORIGINATOR_CANCEL' };
+      // No completion came, not even while the session lingered after the disconnect-notice:
+      // the best FreeSWITCH said is a new leg's hangup, else the A leg's own hangup cause.
+      const newLegs = ctx.legs.legsAfter(mark);
+      const bUuid = newLegs.at(-1);
+      const legHangup = bUuid === undefined ? undefined : ctx.legs.bLegs.get(bUuid);
+      const result: LegResult = legHangup === undefined ? { cause: ctx.legs.aHangupCause ?? 'ORIGINATOR_CANCEL' } : resultFromEvent(legHangup);
+      ctx.log.info({ err: (error as Error).message, cause: result.cause }, 'bridge interrupted before its completion: the call is gone');
+      return bUuid === undefined ? result : { ...result, bUuid };
     }
     // FreeSWITCH refused or did not acknowledge the sendmsg while the call is up.
     ctx.log.warn({ err: (error as Error).message, dialString }, 'bridge could not be started');

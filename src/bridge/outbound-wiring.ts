@@ -35,6 +35,7 @@ export async function startOutboundSockets(deps: { config: Config; logger: Logge
     connectTimeoutMs: config.freeswitch.connectTimeoutMs,
     allowFrom: config.eslOutbound.allowFrom,
     maxSessions: config.eslOutbound.maxSessions,
+    lingerMs: config.eslOutbound.lingerMs,
     logger,
   });
   const webhooks = sharedWebhookClient(metrics.registry, logger);

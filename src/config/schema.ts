@@ -69,6 +69,8 @@ export const configSchema = z.strictObject({
       allowFrom: z.array(z.string().refine(isCidr, 'not an IPv4/IPv6 address or CIDR')).min(1).default(['127.0.0.1/8', '::1/128']),
       /** Most sessions + pending connections at once; more are closed at once. */
       maxSessions: z.number().int().min(1).max(1_000_000).default(2000),
+      /** After a channel's disconnect-notice, read its last events at most this long, then close (docs/bridge.md). */
+      lingerMs: z.number().int().min(100).max(60_000).default(5000),
     })
     .prefault({}),
   /** cti_bridge (docs/bridge.md). */

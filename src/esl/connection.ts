@@ -87,6 +87,11 @@ export class EslConnection extends EventEmitter<EslConnectionEvents> implements 
     return this.pending.length;
   }
 
+  /** `sendmsg` executions still waiting for their CHANNEL_EXECUTE_COMPLETE. */
+  get pendingExecutions(): number {
+    return this.executions.size;
+  }
+
   /** Age of the oldest unanswered command in ms (0 when none): a hung FreeSWITCH shows here. */
   oldestPendingMs(now = Date.now()): number {
     const head = this.pending[0];

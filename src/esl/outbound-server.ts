@@ -41,6 +41,8 @@ export interface OutboundServerOptions {
   allowFrom?: readonly string[];
   /** Most sessions + pending connections at once (config eslOutbound.maxSessions); default 2000. */
   maxSessions?: number;
+  /** Longest read after a session's disconnect-notice (config eslOutbound.lingerMs); default 5000. */
+  lingerMs?: number;
   logger: Logger;
 }
 
@@ -178,7 +180,7 @@ export class OutboundServer extends EventEmitter<OutboundServerEvents> {
   }
 
   private startSession(connection: EslConnection, connected: ConnectedChannel, log: Logger): void {
-    const session = new OutboundSession(connection, connected, log);
+    const session = new OutboundSession(connection, connected, log, this.options.lingerMs === undefined ? {} : { lingerMs: this.options.lingerMs });
     this.live.add(session);
     void session.whenEnded().then(() => this.live.delete(session));
     const c = connected.channel;

@@ -4,12 +4,20 @@
  *
  * Commands go through the EslConnection of the socket; `sendmsg` needs no uuid here
  * (it addresses the socket's own channel). The session ends exactly once, with a reason:
- * - FreeSWITCH's `text/disconnect-notice` (the channel hung up): it comes after the
- *   channel's last events, and with `linger` FreeSWITCH keeps the socket open until we
- *   close it (README observation 10), so we close it on the notice;
+ * - FreeSWITCH's `text/disconnect-notice` (the channel hung up), then the linger: with
+ *   `linger` FreeSWITCH sends the notice as soon as the channel is down, and the channel's
+ *   remaining events (a running application's CHANNEL_EXECUTE_COMPLETE, the bridged legs'
+ *   and the channel's own CHANNEL_HANGUP_COMPLETE) may come before OR after it (issue 9).
+ *   So the session keeps reading after the notice and closes the socket once nothing is
+ *   awaited any more: no execution waiting for its completion, no command waiting for its
+ *   reply, the channel's CHANNEL_HANGUP_COMPLETE seen and every leg bridged to it
+ *   (`Other-Leg-Unique-ID` = this channel) seen hanging up completely; or when `lingerMs`
+ *   (config `eslOutbound.lingerMs`, default 5 s) has passed since the notice, whatever
+ *   is still missing. The notice itself says nothing about how the call ended.
  * - the socket closed without a notice (FreeSWITCH died, network);
  * - `close()`, or the server shutting down.
  * Commands still waiting when the socket closes fail with ESL_DISCONNECTED, before 'end'.
+ * After the notice new commands are refused (ESL_DISCONNECTED): the channel is gone.
  */
 import { EventEmitter } from 'node:events';
 import { FreectiError } from '../errors.js';
@@ -31,9 +39,19 @@ export type SessionEndReason =
   /** The outbound server is shutting down. */
   | 'server-closed';
 
+/** How long a session keeps reading after the disconnect-notice at most (config `eslOutbound.lingerMs`). */
+export const DEFAULT_LINGER_MS = 5000;
+
+export interface OutboundSessionOptions {
+  /** Longest wait after the disconnect-notice for the channel's remaining events; default DEFAULT_LINGER_MS. */
+  lingerMs?: number;
+}
+
 export interface OutboundSessionEvents {
   /** Every event received on this socket (with `myevents`: this channel's events). */
   event: [event: EslEvent];
+  /** FreeSWITCH's disconnect-notice: the channel is down; its last events may still follow. */
+  'disconnect-notice': [headers: FrameHeaders];
   /** Emitted once; every pending command has failed by then. */
   end: [reason: SessionEndReason];
 }
@@ -56,6 +74,17 @@ export class OutboundSession extends EventEmitter<OutboundSessionEvents> impleme
   readonly startedAt = Date.now();
   /** Headers of FreeSWITCH's disconnect-notice (Content-Disposition, Linger-Time), once received. */
   disconnectNotice: FrameHeaders | undefined;
+  private readonly lingerMs: number;
+  private lingerTimer: NodeJS.Timeout | undefined;
+  private settleQueued = false;
+  private noticeAt = 0;
+  /** The channel's own CHANNEL_HANGUP_COMPLETE was received. */
+  private channelComplete = false;
+  /** The channel's CHANNEL_HANGUP was received. */
+  private channelHungUp = false;
+  /** Legs bridged to this channel that have not sent their CHANNEL_HANGUP_COMPLETE yet. */
+  private readonly openLegs = new Set<string>();
+  private readonly doneLegs = new Set<string>();
   private ending: SessionEndReason | undefined;
   private owner: string | undefined;
   private endReason: SessionEndReason | undefined;
@@ -66,14 +95,29 @@ export class OutboundSession extends EventEmitter<OutboundSessionEvents> impleme
     private readonly connection: EslConnection,
     connected: ConnectedChannel,
     private readonly logger: Logger,
+    options: OutboundSessionOptions = {},
   ) {
     super();
     Object.assign(this, connected.channel);
     this.channelData = connected.channelData;
+    this.lingerMs = options.lingerMs ?? DEFAULT_LINGER_MS;
     this.ended = new Promise((resolve) => (this.resolveEnded = resolve));
-    connection.on('event', (event) => this.emit('event', event));
+    connection.on('event', (event) => {
+      this.track(event);
+      this.emit('event', event);
+    });
     connection.on('disconnect-notice', (headers) => this.onDisconnectNotice(headers));
+    // After the notice, every frame may be the last one awaited (a completion, a reply).
+    connection.on('message', () => this.queueSettle());
     connection.on('close', () => this.onClose());
+  }
+
+  /**
+   * True once the channel is down: FreeSWITCH sent the disconnect-notice or the channel's
+   * CHANNEL_HANGUP, or the session ended. Its remaining events may still be arriving.
+   */
+  get hungUp(): boolean {
+    return this.disconnectNotice !== undefined || this.channelHungUp || this.endReason !== undefined;
   }
 
   /** A channel variable from the connect reply (`variable_<name>`). */
@@ -81,7 +125,6 @@ export class OutboundSession extends EventEmitter<OutboundSessionEvents> impleme
     return this.channelData.variable(name);
   }
 
-  /** Why the session ended; undefined while it runs. */
   /** The feature that took this session (see `claim`), if any. */
   get claimedBy(): string | undefined {
     return this.owner;
@@ -98,6 +141,7 @@ export class OutboundSession extends EventEmitter<OutboundSessionEvents> impleme
     return true;
   }
 
+  /** Why the session ended; undefined while it runs (and while it lingers after the notice). */
   get endedBy(): SessionEndReason | undefined {
     return this.endReason;
   }
@@ -112,7 +156,10 @@ export class OutboundSession extends EventEmitter<OutboundSessionEvents> impleme
     await this.expectOk(format === 'json' ? 'myevents json' : 'myevents', options);
   }
 
-  /** `linger [seconds]`: FreeSWITCH keeps sending the last events after hangup, then the notice. */
+  /**
+   * `linger [seconds]`: FreeSWITCH keeps the socket open after the hangup, sends the
+   * disconnect-notice and the channel's last events (in either order, see the class doc).
+   */
   async linger(seconds?: number, options: CommandOptions = {}): Promise<void> {
     if (seconds !== undefined && !(Number.isInteger(seconds) && seconds > 0)) {
       throw new FreectiError('ESL_INVALID_COMMAND', `linger seconds must be a positive integer, got ${seconds}`);
@@ -126,7 +173,8 @@ export class OutboundSession extends EventEmitter<OutboundSessionEvents> impleme
    * finished resolves even when it failed, e.g. a playback cut by the caller's hangup
    * completes with `Application-Response: PLAYBACK ERROR` (recorded, observation 12):
    * FreeSWITCH reports the outcome in that header and the hangup arrives as its own
-   * CHANNEL_HANGUP event and the session's 'end'. It rejects only when there is no
+   * CHANNEL_HANGUP event and the session's 'end'. The completion may come after the
+   * disconnect-notice (the session lingers for it). It rejects only when there is no
    * completion: `-ERR` reply (ESL_COMMAND_FAILED), socket lost (ESL_DISCONNECTED),
    * options.completionTimeoutMs / timeoutMs (ESL_TIMEOUT), options.signal (ESL_ABORTED).
    */
@@ -164,6 +212,7 @@ export class OutboundSession extends EventEmitter<OutboundSessionEvents> impleme
   /** Ends the session: closes the socket (FreeSWITCH then continues or ends the call per its dialplan). */
   close(reason: 'closed' | 'server-closed' = 'closed'): Promise<SessionEndReason> {
     this.ending ??= reason;
+    clearTimeout(this.lingerTimer);
     this.connection.close();
     return this.ended;
   }
@@ -181,21 +230,76 @@ export class OutboundSession extends EventEmitter<OutboundSessionEvents> impleme
     }
   }
 
+  /** Keeps track of the channel's and its bridged legs' hangups (what the linger waits for). */
+  private track(event: EslEvent): void {
+    const uuid = event.uuid;
+    if (uuid === undefined) return;
+    if (uuid === this.uuid) {
+      if (event.name === 'CHANNEL_HANGUP') this.channelHungUp = true;
+      if (event.name === 'CHANNEL_HANGUP_COMPLETE') this.channelHungUp = this.channelComplete = true;
+      return;
+    }
+    if (event.get('Other-Leg-Unique-ID') !== this.uuid) return;
+    if (event.name === 'CHANNEL_HANGUP_COMPLETE') {
+      this.openLegs.delete(uuid);
+      this.doneLegs.add(uuid);
+    } else if (!this.doneLegs.has(uuid)) this.openLegs.add(uuid);
+  }
+
   private onDisconnectNotice(headers: FrameHeaders): void {
     if (this.disconnectNotice !== undefined) return;
     this.disconnectNotice = headers;
+    this.noticeAt = Date.now();
     this.ending ??= 'disconnect-notice';
     this.logger.debug(
-      { disposition: headers['Content-Disposition'], lingerTime: headers['Linger-Time'] },
-      'outbound session: disconnect-notice received, closing the socket',
+      { disposition: headers['Content-Disposition'], lingerTime: headers['Linger-Time'], awaiting: this.awaiting() },
+      'outbound session: disconnect-notice received; reading the channel\'s last events',
     );
-    // The channel's remaining events came before the notice and are delivered; replies to
-    // commands already sent can still arrive on the half-closed socket.
-    this.connection.close();
+    try {
+      this.emit('disconnect-notice', headers);
+    } catch (error) {
+      this.logger.error({ err: error }, "outbound session 'disconnect-notice' listener threw");
+    }
+    if (this.endReason !== undefined) return;
+    this.lingerTimer = setTimeout(() => {
+      this.logger.info({ lingerMs: this.lingerMs, awaiting: this.awaiting() }, 'outbound session: linger time over after the disconnect-notice; closing the socket');
+      this.connection.close();
+    }, this.lingerMs);
+    this.lingerTimer.unref();
+    this.queueSettle();
+  }
+
+  /** What the session still waits for after the notice (empty: it can close). */
+  private awaiting(): string[] {
+    const missing: string[] = [];
+    if (this.connection.pendingExecutions > 0) missing.push(`${this.connection.pendingExecutions} execution(s)`);
+    if (this.connection.inFlight > 0) missing.push(`${this.connection.inFlight} reply(ies)`);
+    if (!this.channelComplete) missing.push('CHANNEL_HANGUP_COMPLETE');
+    if (this.openLegs.size > 0) missing.push(`${this.openLegs.size} bridged leg(s) CHANNEL_HANGUP_COMPLETE`);
+    return missing;
+  }
+
+  /**
+   * After the notice: closes the socket once nothing is awaited. Checked after the frame's
+   * promise reactions ran (an execution leaves the pending set once its completion settled).
+   */
+  private queueSettle(): void {
+    if (this.disconnectNotice === undefined || this.endReason !== undefined || this.settleQueued) return;
+    this.settleQueued = true;
+    setImmediate(() => {
+      this.settleQueued = false;
+      if (this.endReason !== undefined || !this.connection.isOpen) return;
+      if (this.awaiting().length > 0) return;
+      clearTimeout(this.lingerTimer);
+      const lingeredMs = Date.now() - this.noticeAt;
+      this.logger.debug({ lingeredMs }, "outbound session: the channel's last events are in; closing the socket");
+      this.connection.close();
+    });
   }
 
   private onClose(): void {
     if (this.endReason !== undefined) return;
+    clearTimeout(this.lingerTimer);
     const reason = this.ending ?? 'peer-closed';
     this.ending = reason;
     this.endReason = reason;

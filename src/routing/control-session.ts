@@ -9,6 +9,14 @@
  * Failures (webhook, refused reply, too many steps) close the socket: FreeSWITCH then
  * continues the served dialplan with the route's fallback actions. One log line each,
  * with the call uuid and the reason. A caller hanging up simply ends the session.
+ *
+ * `bridge` and continue_on_fail (issue 9): freecti sets nothing here. A `bridge` ends the
+ * application's list: when it fails, FreeSWITCH hangs the caller up with the bridge's real
+ * cause, which is the end wanted. An application that wants to go on after a failed
+ * bridge (a second line, an announcement) sends `set continue_on_fail=true` first, as in
+ * an XML dialplan; when the caller is still up after the list, freecti hangs up with the
+ * last bridge's cause (NORMAL_CLEARING after an answered one). Line groups with freecti's
+ * own failover go through cti_dial (docs/bridge.md), not a control reply.
  */
 import type { EslEvent } from '../esl/event.js';
 import type { OutboundSession } from '../esl/outbound-session.js';
@@ -19,10 +27,11 @@ import { parseActions } from './reply.js';
 import type { DialplanAction, Route } from './route-schema.js';
 import { replyScope, webhookRequest } from './router.js';
 import { FsPolicy } from '../fs-lang/policy.js';
+import { classify, resultFromEvent } from '../linegroups/classify.js';
 import { lookupVariable, type Fields } from './variables.js';
 
 /** What the session needs from an outbound socket session. */
-export type ControlChannel = Pick<OutboundSession, 'uuid' | 'channelData' | 'endedBy' | 'myevents' | 'linger' | 'execute' | 'hangup' | 'close'>;
+export type ControlChannel = Pick<OutboundSession, 'uuid' | 'channelData' | 'hungUp' | 'myevents' | 'linger' | 'execute' | 'hangup' | 'close'>;
 
 const FINAL = new Set(['hangup', 'bridge', 'transfer']);
 
@@ -97,25 +106,34 @@ export async function runControlSession(session: ControlChannel, route: Route, d
       }
       const parsed = parseActions(data, deps.policy ?? DEFAULT_POLICY, replyScope(route, context ?? deps.publicContext ?? '', deps.publicContext));
       if (!parsed.ok) return await giveBack(parsed.reason, 'FREECTI_ERR_WEBHOOK_BAD_REPLY');
+      let lastBridge: EslEvent | undefined;
       for (const action of parsed.actions) {
-        if (session.endedBy !== undefined) return;
+        if (session.hungUp) return;
         // FreeSWITCH never clears read_terminator_used (esl-control obs. 1): clear it so the outcome is this read's.
         if (collectsDigits(action)) await session.execute('unset', 'read_terminator_used');
         const done = await session.execute(action.application, action.data);
         outcome = outcomeOf(step + 1, action, done);
-        if (done.get('Answer-State') === 'hangup' || session.endedBy !== undefined) return;
+        if (action.application === 'bridge') lastBridge = done;
+        if (done.get('Answer-State') === 'hangup' || session.hungUp) return;
       }
       if (parsed.actions.some((a) => FINAL.has(a.application))) {
         const last = parsed.actions[parsed.actions.length - 1];
         const keep = last?.application === 'transfer' || last?.application === 'hangup';
-        if (!keep && session.endedBy === undefined) await session.hangup('NORMAL_CLEARING');
+        if (!keep && !session.hungUp) await session.hangup(bridgeCause(lastBridge));
         return;
       }
     }
     await giveBack(`no hangup, bridge or transfer after ${route.maxSteps} requests`, 'FREECTI_ERR_WEBHOOK_BAD_REPLY');
   } catch (error) {
-    if (session.endedBy !== undefined) return; // the caller hung up meanwhile
+    if (session.hungUp) return; // the caller hung up meanwhile
     log.warn({ uuid, route: route.id, reason: (error as Error).message }, `call ${uuid}: control session failed (${(error as Error).message}); FreeSWITCH runs the fallback actions`);
     await session.close();
   }
+}
+
+/** The cause to end the call with after a list whose last bridge left the caller up. */
+function bridgeCause(done: EslEvent | undefined): string {
+  if (done === undefined) return 'NORMAL_CLEARING';
+  const verdict = classify(resultFromEvent(done));
+  return verdict.verdict === 'answered' || verdict.cause === 'UNKNOWN' ? 'NORMAL_CLEARING' : verdict.cause;
 }

@@ -43,13 +43,22 @@ export const routingRoutes: AppPlugin = async (app, deps) => {
     app.addHook('onClose', async () => closeSharedWebhookClient(metrics.registry));
   }
 
+  // The client has no offline queue: a command sent before it is 'ready' fails at once. So
+  // seed once it is ready (at start it is still connecting); only a failure of a ready
+  // client is worth a warning, and is retried at the next 'ready'.
+  let seeded = false;
   const seed = async (): Promise<void> => {
-    if (config.routing.routes.length === 0) return;
+    if (seeded || config.routing.routes.length === 0) return;
+    if (redis.status !== 'ready') {
+      redis.once('ready', () => void seed());
+      return;
+    }
     try {
       const added = await store.seed(config.routing.routes);
+      seeded = true;
       log.info({ added, configured: config.routing.routes.length }, 'routes from the config seeded into Redis');
     } catch (error) {
-      log.warn({ err: (error as Error).message }, 'cannot seed routes into Redis yet; retrying when Redis is ready');
+      log.warn({ err: (error as Error).message }, 'cannot seed routes into Redis; retrying when Redis is ready again');
       redis.once('ready', () => void seed());
     }
   };

@@ -4,16 +4,20 @@
  * bridge's CHANNEL_EXECUTE and its CHANNEL_EXECUTE_COMPLETE (and the B leg's
  * HANGUP_COMPLETE, which may come after it), uuids rewritten to the test call's. The A
  * leg's own hangup events are left out: in the test the A leg lives until freecti hangs
- * it up. `congestion` is synthetic (no recording): a gateway answering 503.
+ * it up. `congestion` (a gateway answering 503) and `invalid-gateway` are synthetic (no recording).
  */
 import { randomUUID } from 'node:crypto';
 import type { EslEvent, EventHeaders } from '../../src/esl/event.js';
 import { bridgeComplete, recordedEvents } from '../linegroups/recorded.js';
 
-/** `caller-hangs-up`: the bridge never completes; the caller hangs up (scripted-call.ts). */
-export type BridgeOutcomeName = 'answered' | 'busy' | 'unregistered' | 'congestion' | 'caller-hangs-up';
+/**
+ * `caller-hangs-up`: the caller cancels while the callee rings (the bridge returns
+ * ORIGINATOR_CANCEL); `answered-caller-hangs-up`: the callee answers, then the caller hangs
+ * up, so the A leg goes down before the bridge completes (scripted-call.ts does both).
+ */
+export type BridgeOutcomeName = 'answered' | 'busy' | 'unregistered' | 'congestion' | 'invalid-gateway' | 'caller-hangs-up' | 'answered-caller-hangs-up';
 
-const FILES: Record<Exclude<BridgeOutcomeName, 'congestion' | 'caller-hangs-up'>, string> = {
+const FILES: Record<Exclude<BridgeOutcomeName, 'congestion' | 'invalid-gateway' | 'caller-hangs-up' | 'answered-caller-hangs-up'>, string> = {
   answered: 'esl-events/event-plain-all-register-call-answered-caller-hangup-unregister',
   busy: 'esl-events/event-plain-all-call-rejected-486-busy',
   unregistered: 'esl-events/event-plain-all-call-to-unregistered-user',
@@ -61,7 +65,11 @@ export function legVariables(dialString: string): Record<string, string> {
 export function bridgeScenario(outcome: BridgeOutcomeName, aUuid: string, dialString: string, exec: Readonly<Record<string, string>>): EventHeaders[] {
   const bUuid = randomUUID();
   const legVars = legVariables(dialString);
-  if (outcome === 'caller-hangs-up') return [];
+  if (outcome === 'caller-hangs-up' || outcome === 'answered-caller-hangs-up') return [];
+  if (outcome === 'invalid-gateway') {
+    // Synthetic: an unknown or down gateway fails the bridge before any B leg exists.
+    return [{ 'Event-Name': 'CHANNEL_EXECUTE_COMPLETE', 'Unique-ID': aUuid, ...exec, 'Application-Response': '_none_', variable_originate_disposition: 'INVALID_GATEWAY', variable_DIALSTATUS: 'INVALIDARGS' }];
+  }
   if (outcome === 'congestion') {
     const b = { 'Unique-ID': bUuid, 'Other-Leg-Unique-ID': aUuid, 'Call-Direction': 'outbound', ...legVars };
     return [

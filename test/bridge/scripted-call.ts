@@ -7,6 +7,11 @@
  * recorded events of a real bridge (answered call, 486 busy, unregistered user) with the
  * uuids rewritten, or a synthetic congested gateway (503). `sendmsg` hangup ends the call
  * with CHANNEL_HANGUP(_COMPLETE) and the recorded linger disconnect-notice.
+ *
+ * Like FreeSWITCH (../fake-freeswitch/linger.ts): a failed `bridge` hangs the caller up with
+ * the bridge's cause unless `continue_on_fail` (set by a `set` execute) lets it go on; when
+ * the channel ends, its remaining events (the bridge's completion, the legs' and its own
+ * CHANNEL_HANGUP_COMPLETE) come before or after the disconnect-notice per `lingerOrder`.
  */
 import { randomUUID } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
@@ -14,6 +19,7 @@ import type { EventHeaders } from '../../src/esl/event.js';
 import { CommandReader, type ReceivedCommand } from '../fake-freeswitch/command-reader.js';
 import { fsUrlEncode } from '../fake-freeswitch/fs-url-encode.js';
 import { header } from '../fake-freeswitch/outbound-recording.js';
+import { continuesOnFail, defaultLingerOrder, lingerNotice, lingerSequence, type LingerOrder } from '../fake-freeswitch/linger.js';
 import { commandReply, eventFrame } from '../fake-freeswitch/serialise.js';
 import { readEsl } from '../helpers/fixtures.js';
 import { bridgeScenario, type BridgeOutcomeName } from './scenarios.js';
@@ -25,6 +31,8 @@ export interface ScriptedCallOptions {
   bridges?: readonly BridgeOutcomeName[];
   /** The caller hangs up this many ms after `connect` (e.g. while the app is asked). */
   callerHangsUpAfterMs?: number;
+  /** Whether the channel's last events come before or after the disconnect-notice (default: defaultLingerOrder()). */
+  lingerOrder?: LingerOrder;
 }
 
 export interface ScriptedCall {
@@ -37,6 +45,8 @@ export interface ScriptedCall {
   readonly hangups: string[];
   /** Other apps freecti executed: `name arg`. */
   readonly executed: string[];
+  /** The cause the A leg ended with (whoever hung it up); undefined while it is up. */
+  readonly aHangupCause: () => string | undefined;
   /** Resolves when the TCP connection closed. */
   readonly closed: Promise<void>;
 }
@@ -52,26 +62,37 @@ export function dialScriptedCall(port: number, options: ScriptedCallOptions): Sc
   const subscribed = new Set<string>();
   const filters: [string, string][] = [];
   const call = { aUuid, commands, bridged: [] as string[], hangups: [] as string[], executed: [] as string[] };
+  const order = options.lingerOrder ?? defaultLingerOrder();
+  const channelVars = new Map<string, string>();
   let bridgeCount = 0;
-  let hungUp = false;
+  let hungUp: string | undefined;
   const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
   socket.on('error', () => undefined);
 
   const write = (text: string): void => {
     if (!socket.destroyed) socket.write(text);
   };
-  const send = (headers: EventHeaders): void => {
+  const frameOf = (headers: EventHeaders): string => {
     const name = headers['Event-Name'] as string;
     const passes = filters.length === 0 || filters.some(([h, v]) => headers[h] === v);
-    if ((subscribed.has(name) || subscribed.has('ALL')) && passes) write(eventFrame('plain', headers));
+    return (subscribed.has(name) || subscribed.has('ALL')) && passes ? eventFrame('plain', headers) : '';
   };
+  const send = (headers: EventHeaders): void => write(frameOf(headers));
   const aEvent = (name: string, extra: EventHeaders = {}): EventHeaders => ({ 'Event-Name': name, 'Unique-ID': aUuid, 'Call-Direction': 'inbound', ...extra });
-  const hangup = (cause: string): void => {
-    if (hungUp) return;
-    hungUp = true;
-    send(aEvent('CHANNEL_HANGUP', { 'Hangup-Cause': cause }));
-    send(aEvent('CHANNEL_HANGUP_COMPLETE', { 'Hangup-Cause': cause }));
-    write(`Content-Type: text/disconnect-notice\nControlled-Session-UUID: ${aUuid}\nContent-Disposition: linger\nChannel-Name: sofia/internal/1000@127.0.0.1\nLinger-Time: -1\nContent-Length: 0\n\n`);
+  /** The A leg goes down with `cause`; `rest` are the events still due (completions, leg hangups). */
+  const hangup = (cause: string, rest: readonly EventHeaders[] = []): void => {
+    if (hungUp !== undefined) return;
+    hungUp = cause;
+    const notice = lingerNotice(aUuid);
+    const frames = lingerSequence(order, {
+      hangup: [frameOf(aEvent('CHANNEL_HANGUP', { 'Hangup-Cause': cause }))],
+      rest: [...rest, aEvent('CHANNEL_HANGUP_COMPLETE', { 'Hangup-Cause': cause })].map(frameOf),
+      notice,
+    });
+    // What follows the notice comes later, in its own writes (FreeSWITCH's other threads).
+    const at = frames.indexOf(notice) + 1;
+    write(frames.slice(0, at).join(''));
+    frames.slice(at).forEach((frame, i) => setTimeout(() => write(frame), 20 * (i + 1)));
   };
 
   const onCommand = (command: ReceivedCommand): void => {
@@ -98,7 +119,7 @@ export function dialScriptedCall(port: number, options: ScriptedCallOptions): Sc
   };
 
   const onSendmsg = (command: ReceivedCommand): void => {
-    if (hungUp) return write(commandReply('+OK'));
+    if (hungUp !== undefined) return write(commandReply('+OK'));
     write(commandReply('+OK'));
     if (header(command, 'call-command') === 'hangup') {
       const cause = header(command, 'hangup-cause') ?? 'NORMAL_CLEARING';
@@ -112,18 +133,56 @@ export function dialScriptedCall(port: number, options: ScriptedCallOptions): Sc
     send(aEvent('CHANNEL_EXECUTE', exec));
     if (app !== 'bridge') {
       call.executed.push(`${app} ${arg}`);
+      const assignment = /^([^=\s]+)=(.*)$/s.exec(arg);
+      if (app === 'set' && assignment !== null) channelVars.set(assignment[1] ?? '', assignment[2] ?? '');
       return send(aEvent('CHANNEL_EXECUTE_COMPLETE', { ...exec, 'Application-Response': '_none_' }));
     }
     call.bridged.push(arg);
     const outcomes = options.bridges ?? ['answered'];
     const outcome = outcomes[Math.min(bridgeCount++, outcomes.length - 1)] ?? 'answered';
-    for (const headers of bridgeScenario(outcome, aUuid, arg, exec)) send(headers);
-    if (outcome === 'caller-hangs-up') setTimeout(() => hangup('NORMAL_CLEARING'), 50);
+    runBridge(outcome, arg, exec);
+  };
+
+  /** One `bridge`: the recorded events, and the caller's end where FreeSWITCH would end it. */
+  const runBridge = (outcome: BridgeOutcomeName, arg: string, exec: Readonly<Record<string, string>>): void => {
+    if (outcome === 'caller-hangs-up') {
+      // The caller cancels while the callee rings: the bridge returns ORIGINATOR_CANCEL.
+      const complete = aEvent('CHANNEL_EXECUTE_COMPLETE', { ...exec, 'Application-Response': '_none_', variable_originate_disposition: 'ORIGINATOR_CANCEL', variable_DIALSTATUS: 'CANCEL' });
+      setTimeout(() => hangup('ORIGINATOR_CANCEL', [complete]), 50);
+      return;
+    }
+    const events = bridgeScenario(outcome === 'answered-caller-hangs-up' ? 'answered' : outcome, aUuid, arg, exec);
+    const isComplete = (e: EventHeaders): boolean => e['Unique-ID'] === aUuid && e['Event-Name'] === 'CHANNEL_EXECUTE_COMPLETE';
+    const complete = events.find(isComplete);
+    const dispositionValue = complete?.['variable_originate_disposition'];
+    const disposition = Array.isArray(dispositionValue) ? dispositionValue[0] : dispositionValue;
+    const succeeded = complete?.['variable_DIALSTATUS'] === 'SUCCESS' || disposition === 'SUCCESS';
+    if (outcome === 'answered-caller-hangs-up') {
+      // Callee answered, then the caller hangs up: the A leg goes down first, the bridge and the B leg end after it.
+      const bHangupAt = events.findIndex((e) => e['Unique-ID'] !== aUuid && e['Event-Name'] === 'CHANNEL_HANGUP');
+      const before = events.slice(0, bHangupAt).filter((e) => !isComplete(e));
+      const rest = [...events.slice(bHangupAt).filter((e) => !isComplete(e) && e['Event-Name'] !== 'CHANNEL_HANGUP_COMPLETE'), ...(complete === undefined ? [] : [complete]), ...events.slice(bHangupAt).filter((e) => e['Event-Name'] === 'CHANNEL_HANGUP_COMPLETE')];
+      for (const headers of before) send(headers);
+      hangup('NORMAL_CLEARING', rest);
+      return;
+    }
+    const cause = disposition ?? 'NORMAL_TEMPORARY_FAILURE';
+    if (succeeded || continuesOnFail(channelVars.get('continue_on_fail'), cause)) {
+      for (const headers of events) send(headers);
+      return;
+    }
+    // mod_dptools: a failed bridge without continue_on_fail hangs the caller up with its cause,
+    // before the bridge's CHANNEL_EXECUTE_COMPLETE.
+    const completeAt = complete === undefined ? events.length : events.indexOf(complete);
+    const before = events.slice(0, completeAt).filter((e) => e['Event-Name'] !== 'CHANNEL_HANGUP_COMPLETE' || e['Unique-ID'] === aUuid);
+    const rest = [...(complete === undefined ? [] : [complete]), ...events.filter((e) => e['Event-Name'] === 'CHANNEL_HANGUP_COMPLETE' && e['Unique-ID'] !== aUuid)];
+    for (const headers of before) send(headers);
+    hangup(cause, rest);
   };
 
   socket.on('connect', () => socket.setNoDelay(true));
   socket.on('data', (chunk: Buffer) => {
     for (const command of reader.push(chunk)) onCommand(command);
   });
-  return { ...call, closed };
+  return { ...call, aHangupCause: () => hungUp, closed };
 }

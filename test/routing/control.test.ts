@@ -19,6 +19,7 @@ import { RouteStore } from '../../src/routing/route-store.js';
 import { createWebhookClient, type WebhookClient } from '../../src/webhook/index.js';
 import { startRedis, uniquePrefix, type TestRedis } from '../helpers/redis.js';
 import { json, startApp, type TestApp } from '../webhook/http-app.js';
+import { LINGER_ORDERS } from '../fake-freeswitch/linger.js';
 import { callThroughSocket } from './control-peer.js';
 
 let server: TestRedis;
@@ -99,6 +100,38 @@ test('an IVR over several requests: digits go back to the application, bridge en
   assert.deepEqual(Object.fromEntries(query(1)), { n: '7000', step: '2', last_application: 'play_and_get_digits', last_response: '_none_', digits: '1234', read_result: 'success', terminator: '#' });
   assert.deepEqual(call.hangups, ['NORMAL_CLEARING'], 'freecti hangs up after the bridge');
 });
+
+for (const order of LINGER_ORDERS) {
+  test(`bridge (${order}): no continue_on_fail from freecti; a failed bridge ends the call with its real cause, FreeSWITCH hanging up`, async () => {
+    await putRoute({ id: 'busy' });
+    webapp.handler = (_req, res) => json(res, [{ application: 'bridge', data: 'user/1001' }, { application: 'playback', data: 'never.wav' }]);
+    const call = await callThroughSocket(port, 'busy', (app) => (app === 'bridge' ? { bridgeFails: 'USER_BUSY' } : {}), order);
+    assert.deepEqual(call.executed.map((e) => e.app), ['bridge']);
+    assert.deepEqual([call.hangups, call.hangupCause], [[], 'USER_BUSY']);
+    assert.equal(webapp.seen.length, 1);
+    assert.ok(!logs.some((l) => l['uuid'] === call.uuid && l['level'] === 40), 'no warn line: the caller is simply gone');
+  });
+
+  test(`bridge (${order}): two lines with the application's continue_on_fail: the first gateway fails, the second is dialled`, async () => {
+    await putRoute({ id: 'twolines' });
+    webapp.handler = (_req, res) =>
+      json(res, [
+        { application: 'set', data: 'continue_on_fail=true' },
+        { application: 'bridge', data: 'sofia/gateway/gw-a/5551234' },
+        { application: 'bridge', data: 'sofia/gateway/gw-b/5551234' },
+      ]);
+    const call = await callThroughSocket(port, 'twolines', (app, arg) => (app === 'bridge' && arg.includes('gw-a') ? { bridgeFails: 'INVALID_GATEWAY' } : {}), order);
+    assert.deepEqual(call.executed.map((e) => `${e.app} ${e.arg}`), ['set continue_on_fail=true', 'bridge sofia/gateway/gw-a/5551234', 'bridge sofia/gateway/gw-b/5551234']);
+    assert.deepEqual(call.hangups, ['NORMAL_CLEARING'], 'answered on line 2: freecti hangs up normally');
+  });
+
+  test(`bridge (${order}): continue_on_fail and every line failing: freecti hangs up with the last bridge's cause`, async () => {
+    await putRoute({ id: 'allfail' });
+    webapp.handler = (_req, res) => json(res, [{ application: 'set', data: 'continue_on_fail=true' }, { application: 'bridge', data: 'sofia/gateway/gw-a/1' }]);
+    const call = await callThroughSocket(port, 'allfail', (app) => (app === 'bridge' ? { bridgeFails: 'NORMAL_TEMPORARY_FAILURE' } : {}), order);
+    assert.deepEqual(call.hangups, ['NORMAL_TEMPORARY_FAILURE']);
+  });
+}
 
 test('the application answering hangup ends the call without another request', async () => {
   await putRoute({ id: 'bye' });

@@ -135,3 +135,19 @@ test('the API is in the OpenAPI document', async () => {
   assert.ok(doc.paths['/api/v1/routes/{id}'].put);
   assert.ok(doc.components.schemas.RouteInput);
 });
+
+test('a start with routes and a Redis client still connecting: seeded once ready, no warning (issue 9)', async () => {
+  const fresh = createRedis(loadConfig({ REDIS_URL: server.url }), createLogger('silent'));
+  const freshPrefix = uniquePrefix('seed');
+  try {
+    assert.notEqual(fresh.status, 'ready', 'the client is still connecting when the app starts');
+    const app = makeApp(fresh, { redis: { url: server.url, keyPrefix: freshPrefix }, routing: { routes: [{ id: 'early', context: 'default', url: 'http://127.0.0.1:9/r' }] } });
+    await app.app.ready();
+    await waitFor(async () => (await redis.hexists(`${freshPrefix}{freecti}:routes`, 'early')) === 1);
+    assert.deepEqual(app.logs.filter((l) => Number(l['level']) >= 40).map((l) => l['msg']), []);
+    assert.equal(app.logs.filter((l) => l['msg'] === 'routes from the config seeded into Redis').length, 1);
+    await app.app.close();
+  } finally {
+    await closeRedis(fresh);
+  }
+});
