@@ -269,3 +269,21 @@ test('a control-mode route serves the hand-over to the outbound socket without a
   ]);
   assert.equal(webapp.seen.length, 0);
 });
+
+test('a reply bridging to a line group runs on the outbound socket (cti_dial): FreeSWITCH has no linegroup/ endpoint', async () => {
+  webapp.handler = (_req, res) =>
+    json(res, [
+      { application: 'answer' },
+      { application: 'bridge', data: '{origination_caller_id_number=1000}linegroup/default/5555' },
+      { application: 'bridge', data: 'user/1001' },
+      { application: 'hangup' },
+    ]);
+  const served = actionsOf((await sendRaw(port, raw())).body).actions;
+  assert.deepEqual(served, [
+    { application: 'answer', data: undefined },
+    { application: 'set', data: 'cti_dial={origination_caller_id_number=1000}linegroup/default/5555' },
+    { application: 'socket', data: `${h.config.eslOutbound.host}:${h.config.eslOutbound.port} async full` },
+    { application: 'bridge', data: 'user/1001' },
+    { application: 'hangup', data: undefined },
+  ]);
+});
