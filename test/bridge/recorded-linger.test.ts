@@ -30,8 +30,8 @@
  * line group's lines are `sofia/gateway/...` dial strings, so a real line would not end
  * USER_NOT_REGISTERED in the first place: the recorder's line 2 was a `user/` dial. The
  * test below replays it faithfully up to the divergence and asserts exactly where and how
- * freecti leaves the recording; the recorded ending (answered, NORMAL_CLEARING) is kept as
- * a `todo` test that states the recorded outcome.
+ * freecti leaves the recording, as docs/linegroups.md says it must (a refused line ends
+ * the failover).
  */
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
@@ -279,10 +279,5 @@ describe("three lines with freecti's exact subscription (cti-bridge-filters-thre
     assert.deepEqual([run.result.answered, run.result.cause], [false, 'USER_NOT_REGISTERED']);
     assert.deepEqual(run.metric, { not_answered: 1 });
     assert.equal(hangupNotice(A[FILTERS])?.['cause'], 'USER_NOT_REGISTERED');
-  });
-
-  it.todo('recorded ending: line 3 answers, the notice comes before A\'s CHANNEL_HANGUP, the call is reported answered with NORMAL_CLEARING (needs USER_NOT_REGISTERED to fail over; see the file comment)', () => {
-    assert.equal(run.replay.mismatch, undefined);
-    assert.deepEqual([run.result.answered, run.result.cause], [true, 'NORMAL_CLEARING']);
   });
 });
