@@ -1,6 +1,7 @@
 /**
- * Wires one freecti instance: Redis client, FreeSWITCH node pool, metrics and the HTTP
- * app, then listens. It starts even when Redis and every FreeSWITCH node are down:
+ * The composition root: wires one freecti instance (Redis client, FreeSWITCH node pool,
+ * metrics, the node state consumers and their leases, the services of src/services.ts,
+ * the HTTP app, the outbound event socket), then listens. Nothing else builds services. It starts even when Redis and every FreeSWITCH node are down:
  * both reconnect forever in the background, log clearly, and /health shows them.
  * `stop()` shuts down gracefully: stop accepting HTTP, close the pool, quit Redis.
  */
@@ -10,7 +11,9 @@ import type { Redis } from 'ioredis';
 import type { Config } from './config/schema.js';
 import { createNodePool } from './esl/node-pool.js';
 import type { FsPool } from './esl/types.js';
-import { buildApp, type AppPlugin } from './http/app.js';
+import { buildApp } from './http/app.js';
+import type { AppPlugin } from './http/route-deps.js';
+import { createServices } from './services.js';
 import { startNodeStateConsumers } from './cluster/node-state-consumers.js';
 import { startOutboundSockets, type OutboundSockets } from './bridge/outbound-wiring.js';
 import { attachRoutingControl } from './routing/control-mode.js';
@@ -56,16 +59,19 @@ export async function startService(config: Config, logger: Logger, options: Serv
   const nodeState = startNodeStateConsumers({ pool, redis, config, logger });
   // One allow-list policy for everything that reaches FreeSWITCH (docs/security.md).
   const policy = new FsPolicy(config.security);
-  const app = buildApp({ config, logger, redis, pool, metrics, version, policy }, options.extraRoutes);
+  // Every long-lived service, once (src/services.ts); the HTTP plugins only register routes.
+  const services = createServices({ config, logger, redis, pool, metrics, policy });
+  const app = buildApp({ config, logger, redis, pool, metrics, version, policy, services }, options.extraRoutes);
   const stopTimeoutMs = options.stopTimeoutMs ?? 10_000;
 
   let outbound: OutboundSockets | undefined = undefined;
-  let releaseRoutingControl: (() => Promise<void>) | undefined = undefined;
+  let releaseRoutingControl: (() => void) | undefined = undefined;
 
   const shutdown = async (): Promise<void> => {
     await step(logger, 'http server', stopTimeoutMs, () => app.close());
     await step(logger, 'outbound event socket', stopTimeoutMs, async () => outbound?.stop());
     await step(logger, 'routing control', stopTimeoutMs, async () => releaseRoutingControl?.());
+    await step(logger, 'services', stopTimeoutMs, () => services.close());
     await step(logger, 'node state consumers', stopTimeoutMs, () => nodeState.stop());
     await step(logger, 'freeswitch pool', stopTimeoutMs, () => pool.close());
     await step(logger, 'redis', stopTimeoutMs, () => closeRedis(redis));
@@ -83,10 +89,12 @@ export async function startService(config: Config, logger: Logger, options: Serv
     const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
     throw new Error(`cannot listen on ${config.http.host}:${config.http.port} (${reason})`, { cause: error });
   }
+  // Background work (config routes seeded into Redis, the line lease reaper) starts once the app is up.
+  services.start();
   // FreeSWITCH's `socket` app connects here: cti_bridge / cti_dial calls (docs/bridge.md).
-  outbound = await startOutboundSockets({ config, logger, redis, metrics, policy });
+  outbound = await startOutboundSockets({ config, logger, metrics, policy, webhooks: services.webhooks, resolver: services.linegroups });
   // Control-mode routes (docs/routing.md) drive their calls on the same outbound socket.
-  releaseRoutingControl = attachRoutingControl(outbound.server, { config, redis, logger, registry: metrics.registry, policy });
+  releaseRoutingControl = attachRoutingControl(outbound.server, { config, logger, store: services.routes, webhooks: services.webhooks, policy });
 
   logger.info(
     {

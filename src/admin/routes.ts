@@ -7,9 +7,9 @@
 import { z } from 'zod';
 import { extensionSchema, DOMAIN_NAME, EXTENSION_NAME } from '../directory/extension-schema.js';
 import { FreectiError } from '../errors.js';
-import type { AppPlugin } from '../http/app.js';
+import type { AppPlugin } from '../http/route-deps.js';
 import { Keys } from '../keys.js';
-import { adminKeyHook } from '../http/admin-auth.js';
+import { adminKeyHook } from '../auth/admin-auth.js';
 import { documentExtensionApi } from './openapi-extensions.js';
 import { ExtensionRepo } from './extension-repo.js';
 

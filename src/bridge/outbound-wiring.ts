@@ -6,17 +6,15 @@
  * features attach to `server` themselves (a session they do not recognise is not theirs). A port that cannot be bound is logged
  * and the service goes on without outbound sockets: HTTP and everything else still work.
  */
-import type { Redis } from 'ioredis';
 import type { Config } from '../config/schema.js';
 import { OutboundServer } from '../esl/outbound-server.js';
-import { Keys } from '../keys.js';
 import type { Logger } from '../logger.js';
-import { LinegroupResolver } from '../linegroups/resolver.js';
+import type { LinegroupResolver } from '../linegroups/resolver.js';
 import type { Metrics } from '../metrics.js';
-import { closeSharedWebhookClient, sharedWebhookClient } from '../webhook/shared.js';
+import type { WebhookClient } from '../webhook/types.js';
 import { AllowedUrls } from './allowed-urls.js';
 import { attachBridge } from './attach.js';
-import { FsPolicy } from '../fs-lang/policy.js';
+import type { FsPolicy } from '../fs-lang/policy.js';
 
 export interface OutboundSockets {
   readonly server: OutboundServer;
@@ -25,9 +23,18 @@ export interface OutboundSockets {
   stop(): Promise<void>;
 }
 
-export async function startOutboundSockets(deps: { config: Config; logger: Logger; redis: Redis; metrics: Metrics; policy?: FsPolicy }): Promise<OutboundSockets> {
-  const { config, logger, redis, metrics } = deps;
-  const policy = deps.policy ?? new FsPolicy(config.security);
+export interface OutboundSocketDeps {
+  config: Config;
+  logger: Logger;
+  metrics: Metrics;
+  policy: FsPolicy;
+  /** The service's webhook client and line-group resolver (src/services.ts); closed by their owner. */
+  webhooks: WebhookClient;
+  resolver: LinegroupResolver;
+}
+
+export async function startOutboundSockets(deps: OutboundSocketDeps): Promise<OutboundSockets> {
+  const { config, logger, metrics, policy, webhooks, resolver } = deps;
   const server = new OutboundServer({
     host: config.eslOutbound.host,
     port: config.eslOutbound.port,
@@ -38,8 +45,6 @@ export async function startOutboundSockets(deps: { config: Config; logger: Logge
     lingerMs: config.eslOutbound.lingerMs,
     logger,
   });
-  const webhooks = sharedWebhookClient(metrics.registry, logger);
-  const resolver = new LinegroupResolver({ redis, keys: new Keys(config.redis.keyPrefix), logger, registry: metrics.registry });
   const detach = attachBridge(server, { webhooks, logger, resolver, registry: metrics.registry, allowedUrls: new AllowedUrls(config.bridge.allowedUrls), policy });
   let listening = false;
   try {
@@ -58,7 +63,6 @@ export async function startOutboundSockets(deps: { config: Config; logger: Logge
     async stop() {
       detach();
       await server.close();
-      await closeSharedWebhookClient(metrics.registry);
     },
   };
 }

@@ -8,12 +8,11 @@
  */
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { AccessGate, presentedKey, type Caller } from '../cli-http/access.js';
-import { cliContext } from '../cli-http/context.js';
-import { redactKeysInUrls } from '../cli-http/redact-url.js';
+import { AccessGate, presentedKey, type Caller } from '../auth/access.js';
+import { redactKeysInUrls } from '../auth/redact-url.js';
 import type { FsNode } from '../esl/types.js';
 import { FreectiError } from '../errors.js';
-import type { AppPlugin } from '../http/app.js';
+import type { AppPlugin } from '../http/route-deps.js';
 import { callControlOpenApi } from './openapi.js';
 import * as ops from './operations.js';
 import type { CommandNode } from './operations.js';
@@ -67,7 +66,7 @@ function checkedNode(node: FsNode, caller: Caller, exactUsed: string[]): Command
 }
 
 export const callControlRoutes: AppPlugin = async (app, deps) => {
-  const ctx = cliContext(deps);
+  const ctx = deps.services.cli;
   callControlOpenApi(deps.openapi);
   redactKeysInUrls(app);
 

@@ -13,13 +13,13 @@
  * checked against the key's allow-list by src/fs-lang/, docs/security.md), 429 rate,
  * 400 input, 503 FreeSWITCH down, 504 no answer in time.
  */
-import type { AppPlugin } from '../http/app.js';
+import type { AppPlugin } from '../http/route-deps.js';
 import { FreectiError } from '../errors.js';
 import { translateCtiOriginate } from '../originate/translate.js';
-import { AccessGate, presentedKey, type Caller } from './access.js';
-import { cliContext, type CliContext } from './context.js';
+import { AccessGate, presentedKey, type Caller } from '../auth/access.js';
+import type { CliContext } from './context.js';
 import { parseCliQuery, type CliQuery } from './query.js';
-import { redactKeysInUrls } from './redact-url.js';
+import { redactKeysInUrls } from '../auth/redact-url.js';
 import { cliOpenApi } from './cli-openapi.js';
 
 const COMMAND = /^[A-Za-z0-9_]{1,64}$/;
@@ -94,7 +94,7 @@ function failureCause(text: string): string {
 }
 
 export const cliRoutes: AppPlugin = async (app, deps) => {
-  const ctx = cliContext(deps);
+  const ctx = deps.services.cli;
   cliOpenApi(deps.openapi);
   const queries = new WeakMap<object, CliQuery>();
   redactKeysInUrls(app, (request, rawUrl) => queries.set(request, parseCliQuery(rawUrl)));

@@ -1,19 +1,22 @@
 /**
- * What the CLI, the call-control API and the event stream share in one app: the
- * keyring, the access gate (rate limits), the audit log, the linegroup dialer and
- * `run`, which sends one command to a node and audits it. Built once per app (the
- * route plugins all receive the same deps object).
+ * What the CLI, the call-control API and the event stream share: the keyring, the
+ * access gate (rate limits), the audit log, the linegroup dialer and `record`, which
+ * audits one call. Built once, by createServices (src/services.ts).
  */
 import { Counter } from 'prom-client';
-import type { RouteDeps } from '../http/app.js';
-import { Keys } from '../keys.js';
-import { LinegroupResolver } from '../linegroups/resolver.js';
-import type { FsNode } from '../esl/types.js';
+import type { Redis } from 'ioredis';
+import type { Config } from '../config/schema.js';
+import type { FsNode, FsPool } from '../esl/types.js';
+import type { FsPolicy } from '../fs-lang/policy.js';
+import type { Keys } from '../keys.js';
+import type { LinegroupResolver } from '../linegroups/resolver.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
 import type { LinegroupDialer } from '../originate/translate.js';
-import { AccessGate, type Caller } from './access.js';
+import { AccessGate, type Caller } from '../auth/access.js';
 import { AuditLog, type AuditRecord } from './audit.js';
-import { Keyring } from './keyring.js';
-import { RateLimiter } from './rate-limit.js';
+import { Keyring } from '../auth/keyring.js';
+import { RateLimiter } from '../auth/rate-limit.js';
 
 /** One audited call as a route reports it: the audit record less what the context adds. */
 export type AuditEntry = Omit<AuditRecord, 'keyId' | 'ip' | 'durationMs'> & { startedAt: number };
@@ -29,16 +32,24 @@ export interface CliContext {
   record(caller: Caller | { ip: string; keyId: string }, entry: AuditEntry): void;
 }
 
-const contexts = new WeakMap<object, CliContext>();
+export interface CliContextDeps {
+  config: Config;
+  logger: Logger;
+  redis: Redis;
+  pool: FsPool;
+  metrics: Metrics;
+  policy: FsPolicy;
+  keys: Keys;
+  /** The service's one line-group resolver. */
+  linegroups: LinegroupResolver;
+}
 
-export function cliContext(deps: RouteDeps): CliContext {
-  const existing = contexts.get(deps);
-  if (existing !== undefined) return existing;
-  const keys = new Keys(deps.config.redis.keyPrefix);
+export function createCliContext(deps: CliContextDeps): CliContext {
+  const { keys } = deps;
   const keyring = new Keyring(deps.config, deps.policy);
   const limiter = new RateLimiter(deps.redis, keys, deps.logger.child({ component: 'cli' }));
   const audit = new AuditLog(deps.logger, deps.redis, keys, deps.config.cli.auditStreamMaxLen);
-  const resolver = new LinegroupResolver({ redis: deps.redis, keys, logger: deps.logger });
+  const resolver = deps.linegroups;
   const calls = new Counter({
     name: 'freecti_cli_calls_total',
     help: 'HTTP CLI, call-control and event-stream requests, by operation (via) and outcome (+OK, -ERR or FREECTI_ERR_*).',
@@ -69,6 +80,5 @@ export function cliContext(deps: RouteDeps): CliContext {
       });
     },
   };
-  contexts.set(deps, context);
   return context;
 }

@@ -10,14 +10,12 @@
  */
 import websocket from '@fastify/websocket';
 import { z } from 'zod';
-import { AccessGate, presentedKey, type Caller } from '../cli-http/access.js';
-import { cliContext } from '../cli-http/context.js';
-import { redactKeysInUrls } from '../cli-http/redact-url.js';
+import { AccessGate, presentedKey, type Caller } from '../auth/access.js';
+import { redactKeysInUrls } from '../auth/redact-url.js';
 import { addKeySchemes, keySecurity } from '../cli-http/cli-openapi.js';
-import type { AppPlugin } from '../http/app.js';
+import type { AppPlugin } from '../http/route-deps.js';
 import { errorResponse } from '../http/openapi.js';
 import { parseFilter, type StreamFilter } from './filter.js';
-import { EventHub } from './hub.js';
 
 const query = z.object({
   key: z.string().optional(),
@@ -33,10 +31,9 @@ declare module 'fastify' {
 }
 
 export const eventStreamRoutes: AppPlugin = async (app, deps) => {
-  const ctx = cliContext(deps);
+  const ctx = deps.services.cli;
   if (!app.hasDecorator('websocketServer')) await app.register(websocket, { options: { maxPayload: 4096 } });
-  const hub = new EventHub(deps.pool, deps.logger.child({ component: 'event-stream' }), deps.config.cli.eventStreamMaxBufferedBytes);
-  app.addHook('onClose', async () => hub.close());
+  const hub = deps.services.events;
   redactKeysInUrls(app);
   describe(deps.openapi);
 

@@ -1,6 +1,6 @@
 /** OpenAPI description of the line group API (`/api/v1/linegroups`). */
 import { z } from 'zod';
-import { ADMIN_SECURITY_SCHEME } from '../http/admin-auth.js';
+import { ADMIN_SECURITY_SCHEME } from '../auth/admin-auth.js';
 import { errorResponse, type OpenApi } from '../http/openapi.js';
 import { linegroupSchema } from './schema.js';
 

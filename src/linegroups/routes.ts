@@ -1,19 +1,17 @@
 /**
  * The line groups feature plugin:
  * - `GET/PUT/DELETE /api/v1/linegroups[/:group]` and `GET /api/v1/linegroups/:group/status`,
- *   protected by an admin key (src/http/admin-auth.ts);
- * - the lease reaper: line slots of legs FreeSWITCH ended are given back (lease-reaper.ts).
+ *   protected by an admin key (src/auth/admin-auth.ts).
+ * The lease reaper (lease-reaper.ts) is started by src/services.ts, not here.
  * docs/linegroups.md.
  */
 import { FreectiError } from '../errors.js';
-import type { AppPlugin } from '../http/app.js';
-import { adminKeyHook } from '../http/admin-auth.js';
+import type { AppPlugin } from '../http/route-deps.js';
+import { adminKeyHook } from '../auth/admin-auth.js';
 import { Keys } from '../keys.js';
 import { assertRedisReady } from '../redis.js';
-import { attachLeaseReaper } from './lease-reaper.js';
 import { LineSlots } from './line-slots.js';
 import { documentLinegroupsApi } from './openapi.js';
-import { LinegroupResolver } from './resolver.js';
 import { LinegroupStore } from './store.js';
 
 export const linegroupRoutes: AppPlugin = async (app, deps) => {
@@ -23,10 +21,6 @@ export const linegroupRoutes: AppPlugin = async (app, deps) => {
   const store = new LinegroupStore(redis, keys);
   const slots = new LineSlots(redis, keys);
   const groupOf = (params: unknown): string => (params as { group?: string }).group ?? '';
-
-  const resolver = new LinegroupResolver({ redis, keys, logger: deps.logger, registry: deps.metrics.registry });
-  const detach = attachLeaseReaper(deps.pool, resolver, deps.logger);
-  app.addHook('onClose', async () => detach());
 
   documentLinegroupsApi(deps.openapi);
   await app.register(async (api) => {

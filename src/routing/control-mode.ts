@@ -5,17 +5,14 @@
  *
  *     attachControlMode(outboundServer, { store, webhooks, logger, publicContext });
  */
-import type { Redis } from 'ioredis';
-import type { Registry } from 'prom-client';
 import type { Config } from '../config/schema.js';
 import type { OutboundServer } from '../esl/outbound-server.js';
-import { Keys } from '../keys.js';
 import type { Logger } from '../logger.js';
-import { closeSharedWebhookClient, sharedWebhookClient } from '../webhook/shared.js';
+import type { WebhookClient } from '../webhook/types.js';
 import type { OutboundSession } from '../esl/outbound-session.js';
 import { ROUTE_VARIABLE } from './control-dialplan.js';
 import { runControlSession, type ControlDeps } from './control-session.js';
-import { RouteStore } from './route-store.js';
+import type { RouteStore } from './route-store.js';
 import type { FsPolicy } from '../fs-lang/policy.js';
 
 export interface ControlModeDeps extends ControlDeps {
@@ -46,23 +43,16 @@ export function attachControlMode(server: Pick<OutboundServer, 'on' | 'off'>, de
 }
 
 /**
- * The one call service.ts needs once it runs the outbound server; the returned function
- * (called at shutdown) stops taking sessions and gives back the shared webhook client:
+ * The one call service.ts needs once it runs the outbound server, with the service's
+ * route store and webhook client (src/services.ts); the returned function (called at
+ * shutdown) stops taking sessions:
  *
- *     const release = attachRoutingControl(outboundServer, { config, redis, logger, registry: metrics.registry });
+ *     const release = attachRoutingControl(outboundServer, { config, logger, store, webhooks, policy });
  */
 export function attachRoutingControl(
   server: Pick<OutboundServer, 'on' | 'off'>,
-  deps: { config: Config; redis: Redis; logger: Logger; registry: Registry; policy: FsPolicy },
-): () => Promise<void> {
-  const { config, redis, logger, registry, policy } = deps;
-  const store = new RouteStore(redis, new Keys(config.redis.keyPrefix), logger.child({ component: 'routing' }), config.routing.cacheMs);
-  const detach = attachControlMode(server, { store, webhooks: sharedWebhookClient(registry, logger), logger, publicContext: config.fsConfig.publicContext, policy });
-  let released = false;
-  return async () => {
-    if (released) return;
-    released = true;
-    detach();
-    await closeSharedWebhookClient(registry);
-  };
+  deps: { config: Config; logger: Logger; store: RouteStore; webhooks: WebhookClient; policy: FsPolicy },
+): () => void {
+  const { config, logger, store, webhooks, policy } = deps;
+  return attachControlMode(server, { store, webhooks, logger, publicContext: config.fsConfig.publicContext, policy });
 }

@@ -1,21 +1,17 @@
 /**
  * The routing feature's fastify plugin:
- * - serves the mod_xml_curl `dialplan` section (router.ts);
- * - seeds `routing.routes` from the config into Redis (once Redis is reachable);
+ * - checks the config's public routes (the dialplan section, router.ts, and the seeding of
+ *   `routing.routes` into Redis are built and started by src/services.ts);
  * - `GET/PUT/DELETE /api/v1/routes[/:id]`, protected by an admin key (docs/routing.md).
  * A route's `secret` is write-only: reads show `hasSecret` instead.
  */
-import type { AppPlugin } from '../http/app.js';
+import type { AppPlugin } from '../http/route-deps.js';
 import { FreectiError } from '../errors.js';
-import { adminKeyHook } from '../http/admin-auth.js';
-import { Keys } from '../keys.js';
+import { adminKeyHook } from '../auth/admin-auth.js';
 import { assertRedisReady } from '../redis.js';
-import { closeSharedWebhookClient, sharedWebhookClient } from '../webhook/shared.js';
 import { documentRoutesApi } from './openapi.js';
 import { routeSchema, type Route } from './route-schema.js';
-import { controlSocketAddress } from './control-dialplan.js';
-import { createDialplanRouter, fallbackRefusal } from './router.js';
-import { RouteStore } from './route-store.js';
+import { fallbackRefusal } from './router.js';
 
 export function publicRoute(route: Route): Omit<Route, 'secret'> & { hasSecret: boolean } {
   const { secret, ...rest } = route;
@@ -23,7 +19,7 @@ export function publicRoute(route: Route): Omit<Route, 'secret'> & { hasSecret: 
 }
 
 export const routingRoutes: AppPlugin = async (app, deps) => {
-  const { config, redis, metrics } = deps;
+  const { config, redis } = deps;
   const log = deps.logger.child({ component: 'routing' });
   /** The toll-fraud rule: a public route's fallback never reaches outbound lines. */
   const checkPublic = (route: Route, where: string): void => {
@@ -32,37 +28,8 @@ export const routingRoutes: AppPlugin = async (app, deps) => {
     if (why !== undefined) throw new FreectiError(where === 'config' ? 'CONFIG_INVALID' : 'BAD_REQUEST', `${where === 'config' ? `config routing.routes '${route.id}': ` : ''}fallback ${why}`);
   };
   for (const route of config.routing.routes) checkPublic(route, 'config');
-  const store = new RouteStore(redis, new Keys(config.redis.keyPrefix), log, config.routing.cacheMs);
-
-  if (config.routing.enabled) {
-    const webhooks = sharedWebhookClient(metrics.registry, deps.logger);
-    const router = createDialplanRouter({ store, webhooks, logger: deps.logger, registry: metrics.registry, publicContext: config.fsConfig.publicContext, policy: deps.policy,
-      controlSocket: controlSocketAddress(config.eslOutbound.host, config.eslOutbound.port),
-    });
-    deps.xmlCurl.register('dialplan', (req) => router.route(req));
-    app.addHook('onClose', async () => closeSharedWebhookClient(metrics.registry));
-  }
-
-  // The client has no offline queue: a command sent before it is 'ready' fails at once. So
-  // seed once it is ready (at start it is still connecting); only a failure of a ready
-  // client is worth a warning, and is retried at the next 'ready'.
-  let seeded = false;
-  const seed = async (): Promise<void> => {
-    if (seeded || config.routing.routes.length === 0) return;
-    if (redis.status !== 'ready') {
-      redis.once('ready', () => void seed());
-      return;
-    }
-    try {
-      const added = await store.seed(config.routing.routes);
-      seeded = true;
-      log.info({ added, configured: config.routing.routes.length }, 'routes from the config seeded into Redis');
-    } catch (error) {
-      log.warn({ err: (error as Error).message }, 'cannot seed routes into Redis; retrying when Redis is ready again');
-      redis.once('ready', () => void seed());
-    }
-  };
-  void seed();
+  // The store, the dialplan router and the seeding of config routes are src/services.ts's.
+  const store = deps.services.routes;
 
   documentRoutesApi(deps.openapi);
   const auth = adminKeyHook(config.admin.keys);

@@ -1,5 +1,5 @@
 /** OpenAPI description of the routes API (`/api/v1/routes`). */
-import { ADMIN_SECURITY_SCHEME } from '../http/admin-auth.js';
+import { ADMIN_SECURITY_SCHEME } from '../auth/admin-auth.js';
 import { errorResponse, type OpenApi } from '../http/openapi.js';
 import { APPLICATIONS } from '../fs-lang/applications.js';
 

@@ -4,4 +4,3 @@ export { signPayload, signatureHeaders, verifySignature, SIGNATURE_HEADER, TIMES
 export { encodeForm, targetOf } from './encode.js';
 export { retryDelay } from './notifier.js';
 export type { RetryPolicy, WebhookClient, WebhookMethod, WebhookRequest, WebhookResponse } from './types.js';
-export { closeSharedWebhookClient, sharedWebhookClient } from './shared.js';

@@ -9,10 +9,8 @@
  * `xmlCurl.allowFrom` (default loopback) and, when `xmlCurl.credentials` is set,
  * requests with that HTTP basic auth (`gateway-credentials` in xml_curl.conf.xml).
  */
-import type { AppPlugin } from '../http/app.js';
+import type { AppPlugin } from '../http/route-deps.js';
 import { parseCidrList } from '../directory/cidr.js';
-import { createDirectoryHandler } from '../directory/handler.js';
-import { Keys } from '../keys.js';
 import { MAX_FORM_BYTES, parseXmlCurlForm } from './request.js';
 import { NOT_FOUND_DOCUMENT } from './xml.js';
 import { matchesAnyDigest, secretDigest } from '../secret-digest.js';
@@ -21,19 +19,9 @@ const XML_TYPE = 'text/xml';
 
 export const xmlCurlRoutes: AppPlugin = async (app, deps) => {
   const { config, logger, openapi } = deps;
-  const sections = deps.xmlCurl;
+  // The section handlers (directory, dialplan) are built by src/services.ts.
+  const sections = deps.services.xmlCurl;
   const log = logger.child({ component: 'xml-curl' });
-  if (!sections.has('directory')) {
-    const keys = new Keys(config.redis.keyPrefix);
-    // A connection of its own with auto-pipelining: concurrent lookups share one write
-    // to Redis (docs/performance.md, "Directory"). Same options as the shared client.
-    const redis = deps.redis.duplicate({ enableAutoPipelining: true });
-    redis.on('error', () => undefined); // state changes are logged by the shared client
-    app.addHook('onClose', async () => {
-      redis.disconnect();
-    });
-    sections.register('directory', createDirectoryHandler({ redis, keys, config, logger: log }));
-  }
   const allowList = parseCidrList(config.xmlCurl.allowFrom.join(','));
   // FreeSWITCH nodes are few: remember each peer's verdict (bounded).
   const verdicts = new Map<string, boolean>();

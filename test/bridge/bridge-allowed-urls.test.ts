@@ -9,9 +9,14 @@ import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { startOutboundSockets, type OutboundSockets } from '../../src/bridge/outbound-wiring.js';
+import type { Config } from '../../src/config/schema.js';
+import { FsPolicy } from '../../src/fs-lang/policy.js';
+import { Keys } from '../../src/keys.js';
+import { LinegroupResolver } from '../../src/linegroups/resolver.js';
+import { createWebhookClient } from '../../src/webhook/client.js';
 import { validateConfig } from '../../src/config/load.js';
-import { createLogger } from '../../src/logger.js';
-import { createMetrics } from '../../src/metrics.js';
+import { createLogger, type Logger } from '../../src/logger.js';
+import { createMetrics, type Metrics } from '../../src/metrics.js';
 import { freePort, startRedis, uniquePrefix, type TestRedis } from '../helpers/redis.js';
 import { startAppServer, type AppServer } from './app-server.js';
 import { dialScriptedCall } from './scripted-call.js';
@@ -45,7 +50,7 @@ before(async () => {
       done();
     },
   });
-  sockets = await startOutboundSockets({ config, logger: createLogger('debug', sink), redis, metrics: createMetrics({ defaultMetrics: false }) });
+  sockets = await startSockets({ config, logger: createLogger('debug', sink), redis, metrics: createMetrics({ defaultMetrics: false }) });
   assert.equal(sockets.listening, true);
 });
 
@@ -101,3 +106,19 @@ describe('a cti_bridge URL outside bridge.allowedUrls', () => {
     assert.deepEqual(other.requests, []);
   });
 });
+
+/** The outbound socket with the services src/services.ts would hand it (its stop also closes them). */
+async function startSockets(deps: { config: Config; logger: Logger; redis: Redis; metrics: Metrics }): Promise<OutboundSockets> {
+  const { config, logger, redis, metrics } = deps;
+  const webhooks = createWebhookClient({ registry: metrics.registry, logger });
+  const resolver = new LinegroupResolver({ redis, keys: new Keys(config.redis.keyPrefix), logger, registry: metrics.registry });
+  const sockets = await startOutboundSockets({ config, logger, metrics, policy: new FsPolicy(config.security), webhooks, resolver });
+  return {
+    server: sockets.server,
+    listening: sockets.listening,
+    async stop() {
+      await sockets.stop();
+      await webhooks.close();
+    },
+  };
+}

@@ -4,10 +4,15 @@ import { createServer } from 'node:net';
 import { Writable } from 'node:stream';
 import { after, before, it } from 'node:test';
 import { Redis } from 'ioredis';
-import { startOutboundSockets } from '../../src/bridge/outbound-wiring.js';
+import { startOutboundSockets, type OutboundSockets } from '../../src/bridge/outbound-wiring.js';
+import type { Config } from '../../src/config/schema.js';
+import { FsPolicy } from '../../src/fs-lang/policy.js';
+import { Keys } from '../../src/keys.js';
+import { LinegroupResolver } from '../../src/linegroups/resolver.js';
+import { createWebhookClient } from '../../src/webhook/client.js';
 import { validateConfig } from '../../src/config/load.js';
-import { createLogger } from '../../src/logger.js';
-import { createMetrics } from '../../src/metrics.js';
+import { createLogger, type Logger } from '../../src/logger.js';
+import { createMetrics, type Metrics } from '../../src/metrics.js';
 import { freePort, startRedis, uniquePrefix, type TestRedis } from '../helpers/redis.js';
 import { dialScriptedCall } from './scripted-call.js';
 
@@ -39,7 +44,7 @@ it('serves cti_dial sessions on config.eslOutbound', async () => {
   const config = validateConfig({ redis: { keyPrefix: prefix }, eslOutbound: { host: '127.0.0.1', port } });
   const { logger } = capture();
   const metrics = createMetrics({ defaultMetrics: false });
-  const sockets = await startOutboundSockets({ config, logger, redis, metrics });
+  const sockets = await startSockets({ config, logger, redis, metrics });
   try {
     assert.equal(sockets.listening, true);
     await redis.hset(`${prefix}{freecti}:linegroups`, 'g', JSON.stringify({ lines: [{ id: 'a', gateway: 'gw' }] }));
@@ -63,7 +68,7 @@ it('a port in use is logged and the service goes on', async () => {
   const port = (blocker.address() as { port: number }).port;
   const { logger, logs } = capture();
   const config = validateConfig({ eslOutbound: { host: '127.0.0.1', port } });
-  const sockets = await startOutboundSockets({ config, logger, redis, metrics: createMetrics({ defaultMetrics: false }) });
+  const sockets = await startSockets({ config, logger, redis, metrics: createMetrics({ defaultMetrics: false }) });
   try {
     assert.equal(sockets.listening, false);
     assert.ok(logs.some((l) => l['level'] === 50 && String(l['msg']).includes('EADDRINUSE')));
@@ -72,3 +77,19 @@ it('a port in use is logged and the service goes on', async () => {
     blocker.close();
   }
 });
+
+/** The outbound socket with the services src/services.ts would hand it (its stop also closes them). */
+async function startSockets(deps: { config: Config; logger: Logger; redis: Redis; metrics: Metrics }): Promise<OutboundSockets> {
+  const { config, logger, redis, metrics } = deps;
+  const webhooks = createWebhookClient({ registry: metrics.registry, logger });
+  const resolver = new LinegroupResolver({ redis, keys: new Keys(config.redis.keyPrefix), logger, registry: metrics.registry });
+  const sockets = await startOutboundSockets({ config, logger, metrics, policy: new FsPolicy(config.security), webhooks, resolver });
+  return {
+    server: sockets.server,
+    listening: sockets.listening,
+    async stop() {
+      await sockets.stop();
+      await webhooks.close();
+    },
+  };
+}

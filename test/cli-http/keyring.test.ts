@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfig, validateConfig } from '../../src/config/load.js';
 import { FreectiError } from '../../src/errors.js';
-import { Keyring as Ring, buildBlockList, sourceAllowed } from '../../src/cli-http/keyring.js';
+import { Keyring as Ring, buildBlockList, sourceAllowed } from '../../src/auth/keyring.js';
 import { FsPolicy } from '../../src/fs-lang/policy.js';
 
 class Keyring extends Ring {

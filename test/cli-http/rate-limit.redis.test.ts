@@ -2,7 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import { AuditLog } from '../../src/cli-http/audit.js';
-import { RateLimiter } from '../../src/cli-http/rate-limit.js';
+import { RateLimiter } from '../../src/auth/rate-limit.js';
 import { Keys } from '../../src/keys.js';
 import { createLogger } from '../../src/logger.js';
 import { startRedis, uniquePrefix, type TestRedis } from '../helpers/redis.js';

@@ -195,21 +195,3 @@ test('close() waits for a pending notification, then refuses new requests', asyn
   assert.equal(error.key, 'WEBHOOK_UNREACHABLE');
   assert.equal(error.details?.['reason'], 'client closed');
 });
-
-test('the shared client closes when its last user gives it back', async () => {
-  const { closeSharedWebhookClient, sharedWebhookClient } = await import('../../src/webhook/index.js');
-  const { createLogger } = await import('../../src/logger.js');
-  const shared = new Registry();
-  const a = sharedWebhookClient(shared, createLogger('silent'));
-  const b = sharedWebhookClient(shared, createLogger('silent'));
-  assert.equal(a, b, 'one client per registry');
-  app.handler = (_req, res) => json(res, {});
-  await closeSharedWebhookClient(shared);
-  assert.equal((await a.request({ url: `${app.url}/still` })).status, 200, 'still open for the other user');
-  await closeSharedWebhookClient(shared);
-  assert.equal((await failure(a.request({ url: `${app.url}/closed` }))).details?.['reason'], 'client closed');
-  await closeSharedWebhookClient(shared);
-  const fresh = sharedWebhookClient(shared, createLogger('silent'));
-  assert.notEqual(fresh, a, 'a new client after the last close');
-  await closeSharedWebhookClient(shared);
-});

@@ -86,8 +86,8 @@ describe('POST /freeswitch/xml (mod_xml_curl endpoint)', () => {
 
   test('a registered section handler answers; a throwing one becomes "not found" and a log line', async () => {
     const dialplan: AppPlugin = async (_app, deps) => {
-      deps.xmlCurl.register('languages', async (req) => `<document type="freeswitch/xml"><!-- ${req.get('Hunt-Destination-Number') ?? ''} --></document>`);
-      deps.xmlCurl.register('configuration', async () => {
+      deps.services.xmlCurl.register('languages', async (req) => `<document type="freeswitch/xml"><!-- ${req.get('Hunt-Destination-Number') ?? ''} --></document>`);
+      deps.services.xmlCurl.register('configuration', async () => {
         throw new Error('boom');
       });
     };

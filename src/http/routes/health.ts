@@ -10,7 +10,7 @@
  * /health/live answers 200 as long as the process serves HTTP (for liveness probes:
  * restarting freecti does not bring a dependency back).
  */
-import type { AppPlugin } from '../app.js';
+import type { AppPlugin } from '../route-deps.js';
 import type { NodeStatus } from '../../esl/types.js';
 import { redisHealth } from '../../redis.js';
 import { errorResponse } from '../openapi.js';

@@ -1,0 +1,141 @@
+/**
+ * The long-lived services of one freecti instance, built once (the composition root is
+ * src/service.ts; buildApp builds them itself only when a test does not pass them):
+ * the route store and its cache, the line-group resolver (with metrics) and its lease
+ * reaper, the webhook client, the CLI keyring / access gate / audit log, the event hub,
+ * the mod_xml_curl sections (directory on its own auto-pipelined Redis connection,
+ * dialplan router). HTTP plugins and the outbound socket receive them; none builds its own.
+ *
+ * `createServices` only builds; `start()` begins the background work (route seeding once
+ * Redis is ready, the lease reaper) and `close()` stops it and frees connections and pools.
+ */
+import type { Redis } from 'ioredis';
+import type { Config } from './config/schema.js';
+import { createDirectoryHandler } from './directory/handler.js';
+import type { FsPool } from './esl/types.js';
+import { EventHub } from './event-stream/hub.js';
+import type { FsPolicy } from './fs-lang/policy.js';
+import { createCliContext, type CliContext } from './cli-http/context.js';
+import { Keys } from './keys.js';
+import { attachLeaseReaper } from './linegroups/lease-reaper.js';
+import { LinegroupResolver } from './linegroups/resolver.js';
+import type { Logger } from './logger.js';
+import type { Metrics } from './metrics.js';
+import { controlSocketAddress } from './routing/control-dialplan.js';
+import { RouteStore } from './routing/route-store.js';
+import { createDialplanRouter } from './routing/router.js';
+import { createWebhookClient } from './webhook/client.js';
+import type { WebhookClient } from './webhook/types.js';
+import { XmlCurlSections } from './xml-curl/sections.js';
+
+export interface ServiceDeps {
+  config: Config;
+  logger: Logger;
+  redis: Redis;
+  pool: FsPool;
+  metrics: Metrics;
+  policy: FsPolicy;
+  /** mod_xml_curl sections a test prepared; a section it already has is left alone. */
+  xmlCurl?: XmlCurlSections;
+}
+
+export interface Services {
+  readonly keys: Keys;
+  /** The one route store (one cache: an admin PUT is seen by the dialplan and control mode). */
+  readonly routes: RouteStore;
+  /** The one line-group resolver (HTTP CLI, call control, cti_bridge, the reaper). */
+  readonly linegroups: LinegroupResolver;
+  /** The one webhook client (routing, control mode, cti_bridge). */
+  readonly webhooks: WebhookClient;
+  /** Keyring, access gate, audit log and linegroup dialer of /cli, call control and the event stream. */
+  readonly cli: CliContext;
+  readonly events: EventHub;
+  /** mod_xml_curl section handlers (directory, dialplan). */
+  readonly xmlCurl: XmlCurlSections;
+  /** Starts background work: config routes seeded into Redis once ready, the lease reaper. Idempotent. */
+  start(): void;
+  /** Stops background work and closes connections and pools. Idempotent. */
+  close(): Promise<void>;
+}
+
+export function createServices(deps: ServiceDeps): Services {
+  const { config, logger, redis, pool, metrics, policy } = deps;
+  const keys = new Keys(config.redis.keyPrefix);
+  const routingLog = logger.child({ component: 'routing' });
+  const routes = new RouteStore(redis, keys, routingLog, config.routing.cacheMs);
+  const linegroups = new LinegroupResolver({ redis, keys, logger, registry: metrics.registry });
+  const webhooks = createWebhookClient({ registry: metrics.registry, logger });
+  const cli = createCliContext({ config, logger, redis, pool, metrics, policy, keys, linegroups });
+  const events = new EventHub(pool, logger.child({ component: 'event-stream' }), config.cli.eventStreamMaxBufferedBytes);
+
+  const xmlCurl = deps.xmlCurl ?? new XmlCurlSections();
+  let directoryRedis: Redis | undefined;
+  if (!xmlCurl.has('directory')) {
+    // A connection of its own with auto-pipelining: concurrent lookups share one write
+    // to Redis (docs/performance.md, "Directory"). Same options as the shared client.
+    directoryRedis = redis.duplicate({ enableAutoPipelining: true });
+    directoryRedis.on('error', () => undefined); // state changes are logged by the shared client
+    xmlCurl.register('directory', createDirectoryHandler({ redis: directoryRedis, keys, config, logger: logger.child({ component: 'xml-curl' }) }));
+  }
+  if (config.routing.enabled && !xmlCurl.has('dialplan')) {
+    const router = createDialplanRouter({
+      store: routes,
+      webhooks,
+      logger,
+      registry: metrics.registry,
+      publicContext: config.fsConfig.publicContext,
+      policy,
+      controlSocket: controlSocketAddress(config.eslOutbound.host, config.eslOutbound.port),
+    });
+    xmlCurl.register('dialplan', (req) => router.route(req));
+  }
+
+  let started = false;
+  let closed = false;
+  let detachReaper: (() => void) | undefined;
+  const onReady = (): void => void seed();
+  let seeded = false;
+  // The client has no offline queue: a command sent before it is 'ready' fails at once. So
+  // seed once it is ready (at start it is still connecting); only a failure of a ready
+  // client is worth a warning, and is retried at the next 'ready'.
+  const seed = async (): Promise<void> => {
+    if (seeded || closed || config.routing.routes.length === 0) return;
+    if (redis.status !== 'ready') {
+      redis.once('ready', onReady);
+      return;
+    }
+    try {
+      const added = await routes.seed(config.routing.routes);
+      seeded = true;
+      routingLog.info({ added, configured: config.routing.routes.length }, 'routes from the config seeded into Redis');
+    } catch (error) {
+      routingLog.warn({ err: (error as Error).message }, 'cannot seed routes into Redis; retrying when Redis is ready again');
+      redis.once('ready', onReady);
+    }
+  };
+
+  return {
+    keys,
+    routes,
+    linegroups,
+    webhooks,
+    cli,
+    events,
+    xmlCurl,
+    start() {
+      if (started || closed) return;
+      started = true;
+      detachReaper = attachLeaseReaper(pool, linegroups, logger);
+      void seed();
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      redis.off('ready', onReady);
+      detachReaper?.();
+      events.close();
+      directoryRedis?.disconnect();
+      await webhooks.close();
+    },
+  };
+}
