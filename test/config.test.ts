@@ -139,6 +139,21 @@ test('eslOutbound.allowFrom and maxSessions: a bad value refuses the start', () 
   assert.match(configError(() => validateConfig({ eslOutbound: { maxSessions: 0 } })), /^config eslOutbound\.maxSessions: /);
 });
 
+test('xmlCurl.allowFrom: a bad CIDR refuses the start (issue 12)', () => {
+  assert.deepEqual(validateConfig({ xmlCurl: { allowFrom: ['10.0.0.5', 'fd00::/8'] } }).xmlCurl.allowFrom, ['10.0.0.5', 'fd00::/8']);
+  assert.match(configError(() => validateConfig({ xmlCurl: { allowFrom: ['10.0.0.0/33'] } })), /^config xmlCurl\.allowFrom\[0\]: not an IPv4\/IPv6 address or CIDR$/);
+  assert.match(configError(() => validateConfig({ xmlCurl: { allowFrom: ['127.0.0.1', 'freeswitch.local'] } })), /^config xmlCurl\.allowFrom\[1\]: not an IPv4\/IPv6 address or CIDR$/);
+  assert.match(configError(() => validateConfig({ xmlCurl: { allowFrom: ['10.0.0.1/8/1'] } })), /^config xmlCurl\.allowFrom\[0\]: /);
+  assert.match(configError(() => validateConfig({ xmlCurl: { allowFrom: [] } })), /^config xmlCurl\.allowFrom: /);
+});
+
+test('cluster: a lease renewed no sooner than it expires refuses the start (issue 12)', () => {
+  assert.deepEqual(validateConfig({ cluster: { leaseTtlMs: 2000, renewIntervalMs: 1999 } }).cluster, { leaseTtlMs: 2000, renewIntervalMs: 1999 });
+  assert.deepEqual(validateConfig({}).cluster, { leaseTtlMs: 10_000, renewIntervalMs: 3_000 });
+  assert.match(configError(() => validateConfig({ cluster: { leaseTtlMs: 2000, renewIntervalMs: 2000 } })), /^config cluster\.renewIntervalMs: must be less than cluster\.leaseTtlMs/);
+  assert.match(configError(() => validateConfig({ cluster: { renewIntervalMs: 20_000 } })), /^config cluster\.renewIntervalMs: must be less than cluster\.leaseTtlMs/);
+});
+
 test('bridge.allowedUrls: http(s) prefixes without user info, query or fragment', () => {
   assert.deepEqual(validateConfig({ bridge: { allowedUrls: ['https://app.example.com:8443/cti/', 'http://10.0.0.7'] } }).bridge.allowedUrls, ['https://app.example.com:8443/cti/', 'http://10.0.0.7']);
   assert.deepEqual(validateConfig({ bridge: { allowedUrls: [] } }).bridge.allowedUrls, []);

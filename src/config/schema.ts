@@ -122,7 +122,7 @@ export const configSchema = z.strictObject({
   xmlCurl: z
     .strictObject({
       /** Only these addresses (CIDR, IPv4/IPv6) may ask; other requests get 403. */
-      allowFrom: z.array(z.string().min(1)).min(1).default(['127.0.0.1/8', '::1/128']),
+      allowFrom: z.array(z.string().refine(isCidr, 'not an IPv4/IPv6 address or CIDR')).min(1).default(['127.0.0.1/8', '::1/128']),
       /** `user:password` required as HTTP basic auth (xml_curl.conf.xml `gateway-credentials`). */
       credentials: z.string().regex(/^[^:\s]+:\S+$/, 'must be user:password').optional(),
     })
@@ -178,8 +178,10 @@ export const configSchema = z.strictObject({
   cluster: z
     .strictObject({
       leaseTtlMs: durationMs.default(10_000),
+      /** Must be below leaseTtlMs, or a lease expires between two renewals and nodes change hands. */
       renewIntervalMs: durationMs.default(3_000),
     })
+    .refine((c) => c.renewIntervalMs < c.leaseTtlMs, { message: 'must be less than cluster.leaseTtlMs (a lease would expire before it is renewed)', path: ['renewIntervalMs'] })
     .prefault({}),
   /** HTTP call routing (seed 000, docs/routing.md). */
   routing: routingConfigSchema,
