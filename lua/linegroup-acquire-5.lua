@@ -13,7 +13,8 @@ ARGV[2] max concurrent calls on the line (0 = no limit)
 ARGV[3] calls per second on the line (0 = no limit)
 ARGV[4] calls per second for the line's matching prefix (0 = no limit / no match)
 ARGV[5] calls per second for the group's matching prefix (0 = no limit / no match)
-ARGV[6] lease time-to-live, ms (a crashed instance's slots free themselves after it)
+ARGV[6] lease time-to-live, ms: the holder renews the slot while its call lives
+        (lua/linegroup-renew-1.lua); a crashed instance's slots free themselves after it
 ARGV[7] failures in a row that quarantine the line (re-armed on recovery: half-open)
 
 Returns {1, now, active} when taken (active includes this call), else
@@ -56,5 +57,6 @@ for _, w in ipairs(windows) do
   end
 end
 redis.call('ZADD', KEYS[2], now + ttl, leaseId)
-redis.call('PEXPIRE', KEYS[2], ttl)
+-- The key lives as long as its longest slot (slots of a group with another TTL may outlive this one).
+if redis.call('PTTL', KEYS[2]) < ttl then redis.call('PEXPIRE', KEYS[2], ttl) end
 return {1, now, active + 1}

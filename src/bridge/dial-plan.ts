@@ -11,7 +11,7 @@ import { classify, resultFromEvent, type AttemptResult } from '../linegroups/cla
 import { dialWithFailover } from '../linegroups/failover.js';
 import { NO_LINE_CAUSE, type LineLease } from '../linegroups/resolver.js';
 import { mapLegs, type ResolvedLinegroup } from '../originate/translate.js';
-import type { BridgeChannel, BridgeDeps } from './bridge-call.js';
+import type { BridgeChannel, BridgeDeps } from './bridge-types.js';
 import type { DialPlan } from './dial-target.js';
 import type { LegTracker } from './legs.js';
 
@@ -63,22 +63,28 @@ export async function dialPlan(channel: BridgeChannel, plan: DialPlan, ctx: Dial
   }
   let dialString = plan.dialString;
   const taken: (ResolvedLinegroup & { lease: LineLease })[] = [];
-  if (plan.linegroups) {
-    const resolver = ctx.resolver;
-    if (resolver === undefined) throw new FreectiError('BRIDGE_BAD_REPLY', 'linegroup dial: line groups are not available on this instance');
-    dialString = await mapLegs(dialString, async (leg) => {
-      const { dialString: resolved, lease } = await resolver.resolveLinegroupDialString(leg, { callUuid: channel.uuid });
-      const entry = { dialString: resolved, lease };
-      taken.push(entry);
-      return entry;
-    }, []);
-  }
-  const last = await bridgeOnce(channel, dialString, ctx);
-  for (const { lease } of taken) {
-    const legHangup = [...ctx.legs.bLegs.values()].find((e) => e?.variable('freecti_lease') === lease.id);
-    await ctx.resolver?.release(lease, legHangup === undefined ? undefined : resultFromEvent(legHangup), { callUuid: channel.uuid }).catch((error: unknown) => {
-      ctx.log.warn({ err: (error as Error).message, lease: lease.id }, 'cannot release a line slot; it frees itself after leaseTtlMs');
-    });
+  let last: LegResult;
+  try {
+    if (plan.linegroups) {
+      const resolver = ctx.resolver;
+      if (resolver === undefined) throw new FreectiError('BRIDGE_BAD_REPLY', 'linegroup dial: line groups are not available on this instance');
+      dialString = await mapLegs(dialString, async (leg) => {
+        const { dialString: resolved, lease } = await resolver.resolveLinegroupDialString(leg, { callUuid: channel.uuid });
+        const entry = { dialString: resolved, lease };
+        taken.push(entry);
+        return entry;
+      }, []);
+    }
+    last = await bridgeOnce(channel, dialString, ctx);
+  } finally {
+    // Every path gives the slots back: a leg that found no line after others were taken,
+    // a bridge that threw, or the bridge's end (with what the line's leg said).
+    for (const { lease } of taken) {
+      const legHangup = [...ctx.legs.bLegs.values()].find((e) => e?.variable('freecti_lease') === lease.id);
+      await ctx.resolver?.release(lease, legHangup === undefined ? undefined : resultFromEvent(legHangup), { callUuid: channel.uuid }).catch((error: unknown) => {
+        ctx.log.warn({ err: (error as Error).message, lease: lease.id }, 'cannot release a line slot; it frees itself within leaseTtlMs');
+      });
+    }
   }
   const verdict = classify(last);
   return { cause: verdict.cause === 'UNKNOWN' ? 'NORMAL_CLEARING' : verdict.cause, answered: verdict.verdict === 'answered', attempts: 1, last };

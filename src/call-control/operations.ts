@@ -8,6 +8,8 @@ import type { FsNode } from '../esl/types.js';
 /** What an operation needs of a node: its name and the api commands (checked by the caller's policy, routes.ts). */
 export type CommandNode = Pick<FsNode, 'name' | 'api' | 'bgapi'>;
 import { FreectiError } from '../errors.js';
+import { JOB_MARGIN_MS, runCommandText } from '../esl/slow-commands.js';
+import { settleLinesOfJob, type LineHoldOptions } from '../originate/line-hold.js';
 import type { LinegroupDialer } from '../originate/translate.js';
 import { expectOk, parseConferenceList, parseShowJson } from './replies.js';
 import { assertCause, assertFile, assertMember, assertName, assertNumber, assertUuid, bad } from './validate.js';
@@ -36,8 +38,22 @@ export interface Started {
   recording?: string;
 }
 
-/** click-to-call: agent first, then the customer (seed 003 example 2), as bgapi originate. */
-export async function clickToCall(node: CommandNode, input: ClickToCall, dialLinegroup: LinegroupDialer): Promise<Started> {
+/**
+ * One FreeSWITCH command's text, by the /cli rule (src/esl/slow-commands.ts): `api` for a
+ * command known to answer at once (every command below is), else `bgapi` and its job's
+ * text, so no operation ever blocks the node's connection.
+ */
+async function run(node: CommandNode, command: string, arg: string): Promise<string> {
+  return (await runCommandText(node, command, arg, { otherWaitMs: 60_000 })).text;
+}
+
+/**
+ * click-to-call: agent first, then the customer (seed 003 example 2), as bgapi originate.
+ * A line slot it took is held while the call lives and given back when the originate
+ * fails, its job does not report within the agent's ring time (+ a margin), or the call
+ * is gone (src/originate/line-hold.ts).
+ */
+export async function clickToCall(node: CommandNode, input: ClickToCall, dialLinegroup: LinegroupDialer, options: LineHoldOptions = {}): Promise<Started> {
   assertNumber(input.agent, 'agent');
   assertNumber(input.customer, 'customer');
   const agentCid = input.agentCallerId ?? input.customer;
@@ -67,16 +83,10 @@ export async function clickToCall(node: CommandNode, input: ClickToCall, dialLin
   const args = `{${agentVars.join(',')}}user/${input.agent} &bridge({${customerVars.join(',')}}${customerLeg})`;
   try {
     const job = await node.bgapi('originate', args);
-    if (release !== undefined) {
-      const giveBack = release;
-      job
-        .wait()
-        .then((text) => (text.startsWith('+OK') ? undefined : giveBack(/^-ERR\s+(\S+)/.exec(text)?.[1] ?? 'NORMAL_TEMPORARY_FAILURE')))
-        .catch(() => undefined); // the lease expires on its own if it cannot be given back
-    }
+    if (release !== undefined) settleLinesOfJob(node, job.wait({ timeoutMs: timeout * 1000 + JOB_MARGIN_MS }), release, options);
     return { uuid, jobUuid: job.jobUuid, node: node.name, ...(recording === undefined ? {} : { recording }) };
   } catch (error) {
-    await release?.('ORIGINATOR_CANCEL');
+    await release?.('ORIGINATOR_CANCEL').catch(() => undefined);
     throw error;
   }
 }
@@ -84,7 +94,7 @@ export async function clickToCall(node: CommandNode, input: ClickToCall, dialLin
 export async function hangup(node: CommandNode, uuid: string, cause = 'NORMAL_CLEARING'): Promise<string> {
   assertUuid(uuid);
   assertCause(cause);
-  return expectOk(await node.api('uuid_kill', `${uuid} ${cause}`), 'hangup', uuid);
+  return expectOk(await run(node, 'uuid_kill', `${uuid} ${cause}`), 'hangup', uuid);
 }
 
 export type TransferLeg = 'aleg' | 'bleg' | 'both';
@@ -94,19 +104,19 @@ export async function transfer(node: CommandNode, uuid: string, destination: str
   assertNumber(destination, 'destination');
   assertName(context, 'context');
   const flag = leg === 'aleg' ? '' : `-${leg} `;
-  return expectOk(await node.api('uuid_transfer', `${uuid} ${flag}${destination} XML ${context}`), 'transfer', uuid);
+  return expectOk(await run(node, 'uuid_transfer', `${uuid} ${flag}${destination} XML ${context}`), 'transfer', uuid);
 }
 
 /** `uuid_hold` answers +OK even for an unknown uuid (observation 21): check it exists first. */
 async function assertExists(node: CommandNode, uuid: string): Promise<void> {
   assertUuid(uuid);
-  const exists = await node.api('uuid_exists', uuid);
+  const exists = await run(node, 'uuid_exists', uuid);
   if (exists.trim() !== 'true') throw new FreectiError('CALL_NOT_FOUND', `no call ${uuid}`);
 }
 
 export async function hold(node: CommandNode, uuid: string, on: boolean): Promise<string> {
   await assertExists(node, uuid);
-  return expectOk(await node.api('uuid_hold', on ? uuid : `off ${uuid}`), on ? 'hold' : 'unhold', uuid);
+  return expectOk(await run(node, 'uuid_hold', on ? uuid : `off ${uuid}`), on ? 'hold' : 'unhold', uuid);
 }
 
 export type BroadcastLeg = 'aleg' | 'bleg' | 'holdb' | 'both';
@@ -114,7 +124,7 @@ export type BroadcastLeg = 'aleg' | 'bleg' | 'holdb' | 'both';
 export async function broadcast(node: CommandNode, uuid: string, file: string, leg: BroadcastLeg): Promise<string> {
   assertUuid(uuid);
   assertFile(file);
-  return expectOk(await node.api('uuid_broadcast', `${uuid} ${file} ${leg}`), 'broadcast', uuid);
+  return expectOk(await run(node, 'uuid_broadcast', `${uuid} ${file} ${leg}`), 'broadcast', uuid);
 }
 
 export type EavesdropMode = 'listen' | 'whisper' | 'barge';
@@ -142,17 +152,17 @@ export async function eavesdrop(
 }
 
 export async function listCalls(node: CommandNode): Promise<Record<string, unknown>[]> {
-  return parseShowJson(await node.api('show', 'channels as json'), 'list calls');
+  return parseShowJson(await run(node, 'show', 'channels as json'), 'list calls');
 }
 
 export async function listRegistrations(node: CommandNode): Promise<Record<string, unknown>[]> {
-  return parseShowJson(await node.api('show', 'registrations as json'), 'list registrations');
+  return parseShowJson(await run(node, 'show', 'registrations as json'), 'list registrations');
 }
 
 export async function listConferences(node: CommandNode, name?: string): Promise<Record<string, unknown>[]> {
-  if (name === undefined) return parseConferenceList(await node.api('conference', 'json_list'), 'list conferences');
+  if (name === undefined) return parseConferenceList(await run(node, 'conference', 'json_list'), 'list conferences');
   assertName(name, 'conference');
-  return parseConferenceList(await node.api('conference', `${name} json_list`), `conference ${name}`);
+  return parseConferenceList(await run(node, 'conference', `${name} json_list`), `conference ${name}`);
 }
 
 export type MemberAction = 'mute' | 'unmute' | 'kick' | 'hup';
@@ -160,7 +170,7 @@ export type MemberAction = 'mute' | 'unmute' | 'kick' | 'hup';
 export async function memberAction(node: CommandNode, name: string, member: string, action: MemberAction): Promise<string> {
   assertName(name, 'conference');
   assertMember(member);
-  return expectOk(await node.api('conference', `${name} ${action} ${member}`), `conference ${action}`);
+  return expectOk(await run(node, 'conference', `${name} ${action} ${member}`), `conference ${action}`);
 }
 
 /** Plays to one member, or to the whole conference (`async`, everybody hears it). */
@@ -168,5 +178,5 @@ export async function conferencePlay(node: CommandNode, name: string, file: stri
   assertName(name, 'conference');
   assertFile(file);
   if (member !== undefined) assertMember(member);
-  return expectOk(await node.api('conference', `${name} play ${file} ${member ?? 'async'}`), 'conference play');
+  return expectOk(await run(node, 'conference', `${name} play ${file} ${member ?? 'async'}`), 'conference play');
 }

@@ -6,7 +6,9 @@
  *   `+OK Job-UUID: <uuid>\n` (the job's output arrives as a BACKGROUND_JOB event on
  *   the event stream);
  * - `cmd=cti_originate` (also under bgapi) is translated into `originate` (src/originate/);
- * - `node=<name>` picks a FreeSWITCH node, default the first connected one.
+ * - `node=<name>` picks a FreeSWITCH node, default the first connected one;
+ * - a command not known to answer at once (originate, ...) runs as bgapi inside freecti
+ *   and the caller gets the job's text, the same as api's (run-call.ts, docs/cli.md).
  * An in-band FreeSWITCH error (`-ERR ...`, `-USAGE: ...`) is still HTTP 200 (seed
  * clients read the text); the header `X-Freecti-Result: err` marks it. freecti's own
  * refusals are JSON errors: 401 key, 403 command/source (the command line is parsed and
@@ -15,9 +17,8 @@
  */
 import type { AppPlugin } from '../http/route-deps.js';
 import { FreectiError } from '../errors.js';
-import { translateCtiOriginate } from '../originate/translate.js';
+import { isFsError, runCliCall, type CliCall } from './run-call.js';
 import { AccessGate, presentedKey, type Caller } from '../auth/access.js';
-import type { CliContext } from './context.js';
 import { parseCliQuery, type CliQuery } from './query.js';
 import { redactKeysInUrls } from '../auth/redact-url.js';
 import { cliOpenApi } from './cli-openapi.js';
@@ -26,11 +27,7 @@ const COMMAND = /^[A-Za-z0-9_]{1,64}$/;
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/;
 
-export interface CliCall {
-  cmd: string;
-  arg: string;
-  node: string | undefined;
-}
+export { isFsError, runCliCall, type CliCall };
 
 /** 400 unless the call is well-formed (no CR/LF injection, a command name, bounded size). */
 export function validateCall(q: { cmd?: string | undefined; arg?: string | undefined; node?: string | undefined }, maxLength: number): CliCall {
@@ -43,54 +40,6 @@ export function validateCall(q: { cmd?: string | undefined; arg?: string | undef
   if (!COMMAND.test(cmd)) throw new FreectiError('BAD_REQUEST', 'cmd must be one FreeSWITCH command name (letters, digits, _)');
   if (cmd.length + arg.length > maxLength) throw new FreectiError('BAD_REQUEST', `cmd + arg longer than ${maxLength} characters`);
   return { cmd, arg: arg.trim(), node: q.node === '' ? undefined : q.node };
-}
-
-/** Runs a validated, authorised call on a node; returns the exact text to answer. */
-export async function runCliCall(ctx: CliContext, call: CliCall): Promise<{ text: string; node: string }> {
-  const node = ctx.node(call.node);
-  let command = call.cmd.toLowerCase();
-  let arg = call.arg;
-  const background = command === 'bgapi';
-  if (background) {
-    const space = arg.search(/\s/);
-    command = (space < 0 ? arg : arg.slice(0, space)).toLowerCase();
-    arg = space < 0 ? '' : arg.slice(space + 1).trim();
-    if (!COMMAND.test(command)) throw new FreectiError('BAD_REQUEST', 'bgapi needs a command name as the first word of arg');
-  }
-  let release: ((cause: string) => Promise<void>) | undefined;
-  if (command === 'cti_originate') {
-    const translated = await translateCtiOriginate(arg, ctx.dialLinegroup);
-    command = 'originate';
-    arg = translated.args;
-    release = (cause) => translated.releaseAll(cause);
-  }
-  try {
-    if (background) {
-      const job = await node.bgapi(command, arg);
-      if (release !== undefined) {
-        const giveBack = release;
-        job
-          .wait()
-          .then((text) => (isFsError(text) ? giveBack(failureCause(text)) : undefined))
-          .catch(() => undefined); // the lease expires on its own if it cannot be given back
-      }
-      return { text: `+OK Job-UUID: ${job.jobUuid}\n`, node: node.name };
-    }
-    const text = await node.api(command, arg);
-    if (release !== undefined && isFsError(text)) await release(failureCause(text));
-    return { text, node: node.name };
-  } catch (error) {
-    await release?.('ORIGINATOR_CANCEL');
-    throw error;
-  }
-}
-
-export function isFsError(text: string): boolean {
-  return text.startsWith('-ERR') || text.startsWith('-USAGE');
-}
-
-function failureCause(text: string): string {
-  return /^-ERR\s+([A-Z_]+)/.exec(text)?.[1] ?? 'NORMAL_TEMPORARY_FAILURE';
 }
 
 export const cliRoutes: AppPlugin = async (app, deps) => {
@@ -110,7 +59,7 @@ export const cliRoutes: AppPlugin = async (app, deps) => {
       call = validateCall(query, deps.config.cli.maxCommandLength);
       const checked = AccessGate.require(caller, caller.entry.grants.check(call.cmd, call.arg));
       exactGrants = checked.exactUsed;
-      const { text, node } = await runCliCall(ctx, call);
+      const { text, node } = await runCliCall(ctx, call, { otherWaitMs: deps.config.cli.slowCommandWaitMs });
       const failed = isFsError(text);
       ctx.record(caller, { via: 'cli', ...call, node, status: 200, result: failed ? '-ERR' : '+OK', startedAt, exactGrants });
       return reply

@@ -110,6 +110,11 @@ export const configSchema = z.strictObject({
           }),
         )
         .default([]),
+      /**
+       * How long /cli waits for a slow command that has no timeout of its own (it runs as
+       * bgapi; originate waits for its own originate timeout instead), ms.
+       */
+      slowCommandWaitMs: z.number().int().min(1000).max(24 * 3600 * 1000).default(60_000),
       /** Longest accepted `cmd` + `arg`, in characters. */
       maxCommandLength: z.number().int().min(64).max(65_536).default(8_192),
       /** Also append every audited call to a Redis stream capped at this length (0 = off). */

@@ -5,6 +5,9 @@
  * `freecti_lease` (dial-string.ts); its CHANNEL_HANGUP_COMPLETE releases the lease and
  * records the outcome. Releasing is idempotent (lua/linegroup-release-2.lua), so the
  * bridge that also releases, or several instances seeing the same event, are harmless.
+ *
+ * It also sweeps (every `sweepEveryMs`, 60 s by default): slots whose holder stopped
+ * renewing them (a crashed instance, see resolver.ts) are removed from every line.
  */
 import type { EslEvent } from '../esl/event.js';
 import type { FsPool } from '../esl/types.js';
@@ -34,14 +37,27 @@ export async function leaseOfEvent(resolver: LinegroupResolver, event: EslEvent)
     gateway: settings.lines.find((l) => l.id === line)?.gateway ?? '',
     number: event.get('Caller-Destination-Number') ?? '',
     takenAt: 0,
+    ttlMs: settings.leaseTtlMs,
     maxAttempts: settings.maxAttempts,
     quarantine: { ...settings.quarantine },
   };
 }
 
-/** Subscribes every node to CHANNEL_HANGUP_COMPLETE and releases the leases named by those events. */
-export function attachLeaseReaper(pool: FsPool, resolver: LinegroupResolver, logger: Logger): () => void {
+/**
+ * Subscribes every node to CHANNEL_HANGUP_COMPLETE and releases the leases named by
+ * those events; sweeps expired slots every `sweepEveryMs`. Returns a function that stops both.
+ */
+export function attachLeaseReaper(pool: FsPool, resolver: LinegroupResolver, logger: Logger, options: { sweepEveryMs?: number } = {}): () => void {
   const log = logger.child({ component: 'linegroups' });
+  const sweep = setInterval(() => {
+    resolver
+      .reapExpired()
+      .then((reclaimed) => {
+        if (reclaimed > 0) log.info({ reclaimed }, 'reclaimed line slots nobody renewed (a crashed or stopped instance held them)');
+      })
+      .catch((error: unknown) => log.debug({ err: (error as Error).message }, 'line slot sweep failed; the next one retries'));
+  }, options.sweepEveryMs ?? 60_000);
+  sweep.unref();
   const onEvent = (event: EslEvent): void => {
     if (event.name !== 'CHANNEL_HANGUP_COMPLETE' || event.variable('freecti_lease') === undefined) return;
     void (async () => {
@@ -59,6 +75,7 @@ export function attachLeaseReaper(pool: FsPool, resolver: LinegroupResolver, log
     });
   }
   return () => {
+    clearInterval(sweep);
     for (const node of pool.nodes) node.off('event', onEvent);
   };
 }

@@ -1,6 +1,6 @@
 /**
- * Taking and giving back one call slot on one line: the TypeScript side of
- * lua/linegroup-acquire-5.lua and lua/linegroup-release-2.lua. The negative codes the
+ * Taking, renewing and giving back one call slot on one line: the TypeScript side of
+ * lua/linegroup-acquire-5.lua, lua/linegroup-renew-1.lua and lua/linegroup-release-2.lua. The negative codes the
  * scripts return are turned into reasons here and nowhere else.
  */
 import type { Keys } from '../keys.js';
@@ -85,6 +85,18 @@ export class LineSlots {
     const result: ReleaseResult = { released: code !== 0, failures };
     if (code === 2 && until !== undefined) result.quarantinedUntil = until;
     return result;
+  }
+
+  /**
+   * Extends the slots `leaseIds` of one line to `ttlMs` from now and removes the line's
+   * expired slots (no ids: only that). Returns the ids not held any more (released or
+   * expired: stop renewing them) and how many expired slots were reclaimed.
+   */
+  async renew(groupName: string, lineId: string, ttlMs: number, leaseIds: readonly string[]): Promise<{ lost: string[]; reclaimed: number }> {
+    const k = this.keys.line(groupName, lineId);
+    const reply = (await runScript(this.redis, 'linegroup-renew', [k.leases], [ttlMs, ...leaseIds])) as (number | string)[];
+    const [reclaimed = 0, ...lost] = reply;
+    return { reclaimed: Number(reclaimed), lost: lost.map(String) };
   }
 
   /** Live view of each line (for GET .../status and the least-busy strategy). */

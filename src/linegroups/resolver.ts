@@ -6,6 +6,12 @@
  *   ... bridge/originate dialString ...
  *   await resolver.release(lease, resultFromEvent(bridgeCompleteEvent));
  *
+ * A slot lives `leaseTtlMs` (short, 30 s by default) and this resolver renews every slot it
+ * took every leaseTtlMs / 3 until `release` (lua/linegroup-renew-1.lua): a call that lasts
+ * keeps its slot, a slot whose holder crashed (renewals stop) frees itself within
+ * leaseTtlMs, and `reapExpired` (the lease reaper's sweep) removes such slots from Redis.
+ * Callers release in `finally` on every path.
+ *
  * A call that finds no line gets LINEGROUP_NO_LINE (details.cause =
  * NORMAL_CIRCUIT_CONGESTION, the cause to hang up with) and one warn log line naming
  * every line and why it refused. `dialWithFailover` (failover.ts) runs the whole loop.
@@ -36,6 +42,8 @@ export interface LineLease {
   number: string;
   /** When the slot was taken (ms epoch, Redis clock). */
   takenAt: number;
+  /** The group's leaseTtlMs when the slot was taken: renewed to this long from now. */
+  ttlMs: number;
   /** The group's failover and quarantine settings when the slot was taken. */
   maxAttempts: number;
   quarantine: { failures: number; periodMs: number };
@@ -72,6 +80,10 @@ export class LinegroupResolver {
   readonly slots: LineSlots;
   private readonly log: Logger;
   private readonly metrics: LinegroupMetrics;
+  /** Slots this resolver took and has not released: renewed while held. */
+  private readonly held = new Map<string, LineLease>();
+  private renewTimer: NodeJS.Timeout | undefined;
+  private renewing = true;
 
   constructor(private readonly deps: LinegroupResolverDeps) {
     this.store = new LinegroupStore(deps.redis, deps.keys);
@@ -109,10 +121,12 @@ export class LinegroupResolver {
         gateway: line.gateway,
         number: target.number,
         takenAt: taken.takenAt,
+        ttlMs: group.leaseTtlMs,
         maxAttempts: group.maxAttempts,
         quarantine: { ...group.quarantine },
       };
       this.log.debug({ uuid: ctx.callUuid, group: target.group, line: line.id, active: taken.active, lease: leaseId }, 'line taken');
+      this.hold(lease);
       return { dialString: buildLineDialString(target, line, leaseId), lease };
     }
     const details = { group: target.group, number: target.number, cause: NO_LINE_CAUSE, refusals };
@@ -128,6 +142,7 @@ export class LinegroupResolver {
   async release(lease: LineLease, result?: AttemptResult, ctx: ResolveContext = {}): Promise<ReleaseReport> {
     const classification = result === undefined ? classify({}) : classify(result);
     const outcome: LineOutcome = classification.verdict === 'line-failure' ? 'fail' : classification.verdict === 'neutral' ? 'none' : 'ok';
+    this.held.delete(lease.id);
     const release = await this.slots.release(lease.group, lease.quarantine, lease.line, lease.id, outcome);
     const log = { uuid: ctx.callUuid, group: lease.group, line: lease.line, lease: lease.id, cause: classification.cause, verdict: classification.verdict };
     if (release.released) this.metrics.released(lease.group, lease.line, classification.verdict);
@@ -143,5 +158,79 @@ export class LinegroupResolver {
       this.log.debug({ ...log, released: release.released }, 'line released');
     }
     return { classification, release };
+  }
+
+  /** Slots this resolver holds and renews (taken, not released, not lost). */
+  get heldCount(): number {
+    return this.held.size;
+  }
+
+  /** Renews `lease` every ttlMs / 3 until it is released (acquire does this for its own leases). */
+  hold(lease: LineLease): void {
+    this.held.set(lease.id, lease);
+    this.scheduleRenewal();
+  }
+
+  /**
+   * Renews every held slot now; a slot that is gone (released elsewhere, e.g. by the
+   * lease reaper of another instance, or expired) is dropped from the held set.
+   */
+  async renewHeld(): Promise<void> {
+    const byLine = new Map<string, { group: string; line: string; ttlMs: number; ids: string[] }>();
+    for (const lease of this.held.values()) {
+      const key = `${lease.group}\u0000${lease.line}\u0000${lease.ttlMs}`;
+      const entry = byLine.get(key) ?? { group: lease.group, line: lease.line, ttlMs: lease.ttlMs, ids: [] };
+      entry.ids.push(lease.id);
+      byLine.set(key, entry);
+    }
+    const results = await Promise.allSettled(
+      [...byLine.values()].map(async ({ group, line, ttlMs, ids }) => {
+        const { lost } = await this.slots.renew(group, line, ttlMs, ids);
+        for (const id of lost) {
+          this.held.delete(id);
+          this.log.debug({ group, line, lease: id }, 'line slot no longer held (released elsewhere or expired)');
+        }
+      }),
+    );
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
+  }
+
+  /**
+   * Removes the slots nobody renewed in time (a crashed instance's) from every line of
+   * every group; returns how many. The acquire script also ignores them, so this only
+   * keeps Redis and GET .../status exact.
+   */
+  async reapExpired(): Promise<number> {
+    const { groups } = await this.store.list();
+    let reclaimed = 0;
+    for (const [name, group] of Object.entries(groups)) {
+      for (const line of group.lines) reclaimed += (await this.slots.renew(name, line.id, group.leaseTtlMs, [])).reclaimed;
+    }
+    return reclaimed;
+  }
+
+  /** Stops renewing (shutdown; tests use it to play a crashed instance). Held slots then expire. */
+  stopRenewing(): void {
+    this.renewing = false;
+    clearTimeout(this.renewTimer);
+    this.renewTimer = undefined;
+  }
+
+  private scheduleRenewal(): void {
+    if (!this.renewing || this.renewTimer !== undefined || this.held.size === 0) return;
+    let every = Infinity;
+    for (const lease of this.held.values()) every = Math.min(every, Math.floor(lease.ttlMs / 3));
+    this.renewTimer = setTimeout(() => {
+      void this.renewHeld()
+        .catch((error: unknown) => {
+          this.log.warn({ err: (error as Error).message, held: this.held.size }, 'cannot renew line slots; they free themselves after leaseTtlMs unless a later renewal succeeds');
+        })
+        .finally(() => {
+          this.renewTimer = undefined;
+          this.scheduleRenewal();
+        });
+    }, Math.max(50, every));
+    this.renewTimer.unref();
   }
 }

@@ -59,8 +59,11 @@ export const linegroupSchema = z.strictObject({
     .prefault({}),
   /** Lines tried for one call before giving up (failover on line failures). */
   maxAttempts: z.number().int().min(1).max(256).default(3),
-  /** A slot not released after this long frees itself (a crashed instance). */
-  leaseTtlMs: z.number().int().min(1000).max(7 * 24 * 3600 * 1000).default(4 * 3600 * 1000),
+  /**
+   * A slot lives this long unless renewed: its holder renews it every leaseTtlMs / 3 while
+   * the call lives, so a crashed instance's slots free themselves within this time.
+   */
+  leaseTtlMs: z.number().int().min(1000).max(7 * 24 * 3600 * 1000).default(30_000),
 });
 
 export type Line = z.infer<typeof lineSchema>;

@@ -19,7 +19,7 @@ let close: () => Promise<void>;
 
 before(async () => {
   fake = await FakeFreeSwitch.start();
-  const config = { cli: { key: KEY }, freeswitch: { nodes: [{ name: 'fs1', host: fake.host, port: fake.port, password: fake.password }] } };
+  const config = { cli: { key: KEY, slowCommandWaitMs: 1000 }, freeswitch: { nodes: [{ name: 'fs1', host: fake.host, port: fake.port, password: fake.password }] } };
   pool = createNodePool(validateConfig(config), createLogger('silent'));
   const node = pool.nodes[0]!;
   if (node.status.state !== 'ready') await once(node, 'ready');
@@ -51,13 +51,13 @@ test('status: FreeSWITCH text exactly, through a real event socket', async () =>
   assert.equal(sent.line, 'api status');
 });
 
-test('cti_originate via api: the recorded -ERR USER_NOT_REGISTERED comes back as HTTP 200', async () => {
+test('cti_originate: the recorded -ERR USER_NOT_REGISTERED comes back as HTTP 200 (run as bgapi, the same text)', async () => {
   const res = await get(`/cli?key=${KEY}&cmd=cti_originate&arg=%7Borigination_caller_id_number%3D9999%7Duser/1015+%26park()`);
   assert.equal(res.status, 200);
   assert.equal(res.body, '-ERR USER_NOT_REGISTERED\n');
   assert.equal(res.result, 'err');
-  const sent = await fake.waitForCommand(/^api originate /);
-  assert.equal(sent.line, 'api originate {origination_caller_id_number=9999}user/1015 &park()');
+  const sent = await fake.waitForCommand(/^bgapi originate /);
+  assert.equal(sent.line, 'bgapi originate {origination_caller_id_number=9999}user/1015 &park()');
 });
 
 test('bgapi: the Job-UUID FreeSWITCH accepted', async () => {
@@ -67,6 +67,61 @@ test('bgapi: the Job-UUID FreeSWITCH accepted', async () => {
   assert.ok(match, res.body);
   const sent = await fake.waitForCommand((c) => c.line === 'bgapi status');
   assert.equal(sent.headers['Job-UUID'], match[1]);
+});
+
+test('a slow originate never blocks the node: its events keep flowing and another /cli status answers at once', async () => {
+  const node = pool.nodes[0]!;
+  await node.subscribe(['CHANNEL_CREATE']);
+  const uuid = '6f2c1c1e-1111-4a4a-9b9b-0123456789ab';
+  let finish: (text: string) => void = () => undefined;
+  fake.onApi('originate', () => new Promise<string>((resolve) => (finish = resolve)));
+  try {
+    const pending = get(`/cli?key=${KEY}&cmd=originate&arg=%7Boriginate_timeout%3D30%7Duser/1000+%26park()`);
+    await fake.waitForCommand((c) => c.line === 'bgapi originate {originate_timeout=30}user/1000 &park()');
+    // While FreeSWITCH still rings the phone: an event of that node reaches freecti ...
+    const seen = new Promise<string | undefined>((resolve) => {
+      const onEvent = (event: { name: string; uuid: string | undefined }): void => {
+        if (event.name !== 'CHANNEL_CREATE') return;
+        node.off('event', onEvent as never);
+        resolve(event.uuid);
+      };
+      node.on('event', onEvent as never);
+    });
+    fake.emitEvent({ 'Event-Name': 'CHANNEL_CREATE', 'Unique-ID': uuid });
+    assert.equal(await seen, uuid);
+    // ... and another command answers at once.
+    const startedAt = performance.now();
+    const status = await get(`/cli?key=${KEY}&cmd=status`);
+    assert.equal(status.status, 200);
+    assert.match(status.body, /^UP /);
+    assert.ok(performance.now() - startedAt < 1000);
+    // The originate's caller gets exactly the text api would have answered.
+    finish(`+OK ${uuid}\n`);
+    const res = await pending;
+    assert.equal(res.status, 200);
+    assert.equal(res.body, `+OK ${uuid}\n`);
+    assert.equal(res.result, 'ok');
+  } finally {
+    fake.offApi('originate');
+  }
+});
+
+test('a slow command past its wait: 504 ESL_TIMEOUT naming the job, and the node still answers', async () => {
+  // uuid_answer is not on the quick list (docs/cli.md): it runs as bgapi, here for ever.
+  fake.onApi('uuid_answer', () => new Promise<string>(() => undefined));
+  const uuid = '6f2c1c1e-2222-4a4a-9b9b-0123456789ab';
+  try {
+    const res = await get(`/cli?key=${KEY}&cmd=uuid_answer&arg=${uuid}`);
+    assert.equal(res.status, 504);
+    const error = JSON.parse(res.body).error;
+    assert.equal(error.code, 'FREECTI_ERR_ESL_TIMEOUT');
+    const sent = await fake.waitForCommand((c) => c.line === `bgapi uuid_answer ${uuid}`);
+    assert.equal(error.details.jobUuid, sent.headers['Job-UUID']);
+    assert.equal(error.details.waitMs, 1000);
+    assert.equal((await get(`/cli?key=${KEY}&cmd=status`)).status, 200);
+  } finally {
+    fake.offApi('uuid_answer');
+  }
 });
 
 test('a dangerous command never reaches FreeSWITCH; FreeSWITCH down is 503', async () => {

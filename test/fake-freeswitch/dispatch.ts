@@ -59,8 +59,10 @@ export async function dispatch(host: DispatchHost, connection: FakeConnection, c
       return reply(`+OK filter added. [${header}]=[${value.join(' ')}]`);
     }
     case 'api': {
-      const output = await runApi(host, connection, words);
-      connection.send(apiResponse(output.length === 0 ? '-ERR no reply\n' : output), 'reply');
+      // The api runs on the connection's thread: events fired meanwhile wait behind its reply.
+      const output = runApi(host, connection, words);
+      connection.send(output.then((text) => apiResponse(text.length === 0 ? '-ERR no reply\n' : text)), 'reply');
+      await output;
       fireApiEvent(host, words);
       return;
     }

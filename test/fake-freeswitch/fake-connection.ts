@@ -53,9 +53,14 @@ export class FakeConnection {
     return this.subscription.format;
   }
 
-  /** Queues `bytes` behind everything written before. */
-  send(bytes: string, kind: WriteKind): void {
+  /**
+   * Queues `bytes` behind everything written before. A promise holds everything queued
+   * after it until it settles (an `api` still running: FreeSWITCH's connection thread
+   * sends no event meanwhile).
+   */
+  send(pending: string | Promise<string>, kind: WriteKind): void {
     this.chain = this.chain.then(async () => {
+      const bytes = await pending;
       if (kind === 'reply' && this.host.slowMs > 0) await sleep(this.host.slowMs);
       await this.host.awake();
       if (this.closed) return;
