@@ -17,42 +17,22 @@
  * error code and logs one line; nothing here throws.
  */
 import type { EslEvent } from '../esl/event.js';
-import type { OutboundSession } from '../esl/outbound-session.js';
-import type { Registry } from 'prom-client';
 import { FreectiError, isFreectiError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { CAUSES, isCauseName } from '../linegroups/hangup-causes.js';
-import { NO_LINE_CAUSE, type LinegroupResolver } from '../linegroups/resolver.js';
-import type { WebhookClient } from '../webhook/index.js';
+import { NO_LINE_CAUSE } from '../linegroups/resolver.js';
 import { AllowedUrls, redactUrl } from './allowed-urls.js';
 import { parseBridgeArgs, type BridgeArgs } from './args.js';
 import { dialPlan, type DialOutcome, type LegResult } from './dial-plan.js';
 import { planDial, type DialOptions, type DialPlan } from './dial-target.js';
-import type { FsPolicy } from '../fs-lang/policy.js';
 import { LegTracker } from './legs.js';
 import { bridgeCounter, type BridgeCallResult } from './metrics.js';
 import { ProgressNotifier, stageOfEvent } from './progress.js';
 import { parseBridgeReply } from './reply.js';
 import { callInfoOf, requestFields, type CallInfo } from './request.js';
+import type { BridgeChannel, BridgeDeps } from './bridge-types.js';
 
-export type BridgeChannel = Pick<OutboundSession, 'uuid' | 'channelData' | 'answerState' | 'on' | 'off' | 'whenEnded' | 'hungUp' | 'execute' | 'hangup' | 'command' | 'linger'>;
-
-export interface BridgeDeps {
-  webhooks: WebhookClient;
-  logger: Logger;
-  /** Resolves `linegroup/...` dials; without it they end with BRIDGE_BAD_REPLY. */
-  resolver?: LinegroupResolver;
-  /** Sofia profile of `ip` dials that name none (default `external`). */
-  defaultProfile?: string;
-  /** How long to wait for a B leg's CHANNEL_HANGUP_COMPLETE after its bridge returned (default 2000). */
-  legHangupWaitMs?: number;
-  /** The service's metrics registry (`freecti_bridge_calls_total`); none: not counted. */
-  registry?: Registry;
-  /** URLs a cti_bridge may ask (config `bridge.allowedUrls`); none: the loopback defaults. */
-  allowedUrls?: AllowedUrls;
-  /** What a reply may make FreeSWITCH dial (config `security`); none: the defaults. */
-  policy?: FsPolicy;
-}
+export type { BridgeChannel, BridgeDeps } from './bridge-types.js';
 
 const LOOPBACK_ONLY = new AllowedUrls();
 

@@ -4,7 +4,6 @@
  * parsed JSON is used as it is; when it says "invalid", zod runs to produce the exact
  * error message. test/directory/extension-check.test.ts proves both agree.
  */
-import type { Extension } from './extension-schema.js';
 
 const NAME = /^[A-Za-z0-9_.:-]{1,128}$/;
 const HEX32 = /^[0-9a-fA-F]{32}$/;
@@ -63,8 +62,8 @@ function isAttributes(a: Rec): boolean {
   return true;
 }
 
-/** True when `value` (parsed JSON) is a valid extension; then it can be used as an Extension. */
-export function isExtension(value: unknown): value is Extension {
+/** True when `value` (parsed JSON) is a valid extension; then it can be used as an Extension (extension-schema.ts, not imported: it imports this file). */
+export function isExtension(value: unknown): boolean {
   if (!isRecord(value)) return false;
   for (const key in value) {
     const part = value[key];

@@ -66,7 +66,7 @@ export function parseExtension(raw: string): ParsedExtension {
   } catch {
     return { ok: false, reason: 'value is not valid JSON' };
   }
-  if (isExtension(json)) return { ok: true, extension: json };
+  if (isExtension(json)) return { ok: true, extension: json as Extension };
   const result = extensionSchema.safeParse(json);
   if (result.success) return { ok: true, extension: result.data };
   const issue = result.error.issues[0];

@@ -12,7 +12,7 @@
  */
 import { parseAssignment, parseVarBlock } from './var-block.js';
 import { cleanWord, splitWords } from './scan.js';
-import type { FsPolicy } from './policy.js';
+import type { PolicyChecks as FsPolicy } from './checks.js';
 import { PolicyRefusal, type Scope } from './refusal.js';
 
 type Check = (policy: FsPolicy, data: string, scope: Scope, where: string) => void;

@@ -14,7 +14,7 @@ import { parseCommandLine, type CommandLine } from './command-line.js';
 import { cleanWord, splitWords } from './scan.js';
 import { parseAssignment } from './var-block.js';
 import { UUID } from './applications.js';
-import type { FsPolicy } from './policy.js';
+import type { PolicyChecks as FsPolicy } from './checks.js';
 import { PolicyRefusal, type Scope } from './refusal.js';
 
 export interface CheckedCommand extends CommandLine {

@@ -9,7 +9,7 @@
  * `${record_filename}` (every assignment of record_filename is itself checked as a path
  * to write, variables.ts).
  */
-import type { FsPolicy } from './policy.js';
+import type { PolicyChecks as FsPolicy } from './checks.js';
 import { PolicyRefusal } from './refusal.js';
 
 const SAFE_SCHEMES = ['tone_stream://', 'silence_stream://', 'local_stream://'];

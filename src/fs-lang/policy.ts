@@ -25,6 +25,7 @@ import { parseInlineApps as parseInlineList, parseOriginate, parseTarget, type O
 import { DEFAULT_SECURITY, type SecurityConfig } from './policy-options.js';
 import { assertNoControl, cleanWord, FsSyntaxError, splitWords } from './scan.js';
 import type { ChannelVar } from './var-block.js';
+import type { PolicyChecks } from './checks.js';
 import { checkMedia, checkRecordPath } from './media.js';
 import { checkVariable } from './variables.js';
 import { checkApplication } from './applications.js';
@@ -37,7 +38,7 @@ const STRFTIME_FORMAT = /^[%A-Za-z0-9 _:./+-]{0,64}$/;
 const ENDPOINTS_INTERNAL: ReadonlySet<string> = new Set(['user', 'error', 'group', 'verto']);
 const ENDPOINTS_OUTBOUND: ReadonlySet<string> = new Set(['user', 'error', 'group', 'verto', 'gateway', 'sofia', 'linegroup', 'loopback', 'freetdm']);
 
-export class FsPolicy {
+export class FsPolicy implements PolicyChecks {
   readonly options: SecurityConfig;
   private readonly variables: ReadonlySet<string>;
   private readonly globals: ReadonlySet<string>;

@@ -20,7 +20,7 @@
  * - every value, hooks included: policy.value (allowed expansions, no stray `$ { }`).
  */
 import { isVariableName, type ChannelVar } from './var-block.js';
-import type { FsPolicy } from './policy.js';
+import type { PolicyChecks as FsPolicy } from './checks.js';
 import { PolicyRefusal, type Scope } from './refusal.js';
 
 /** Variables whose value is a file FreeSWITCH plays (a URL there is fetched). */

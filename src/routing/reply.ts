@@ -9,7 +9,11 @@
  */
 import { isXmlSafe } from '../xml-curl/xml.js';
 import { PolicyRefusal, type FsPolicy, type Scope } from '../fs-lang/policy.js';
-import type { DialplanAction } from './route-schema.js';
+/** One dialplan action (route-schema.ts's actionSchema validates the same shape; not imported: it imports this file). */
+export interface DialplanAction {
+  application: string;
+  data: string;
+}
 
 export const MAX_ACTIONS = 64;
 const MAX_DATA = 4096;
