@@ -30,11 +30,11 @@ export interface Role {
   lines: AsyncIterator<string>;
 }
 
-/** Runs `script --role ...args` under node + tsx, under `taskset -c core` when pinning. */
-export function spawnRole(script: string, args: readonly string[], taskset?: string, core?: number): Role {
+/** Runs `script --role ...args` under node + tsx, under `taskset -c core` when pinning; `stdin`: a pipe to it. */
+export function spawnRole(script: string, args: readonly string[], taskset?: string, core?: number, stdin = false): Role {
   const node = [process.execPath, '--import', 'tsx', script, ...args];
   const [command, ...rest] = taskset !== undefined && core !== undefined ? [taskset, '-c', String(core), ...node] : node;
-  const proc = spawn(command as string, rest, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(command as string, rest, { stdio: [stdin ? 'pipe' : 'ignore', 'pipe', 'inherit'] });
   if (proc.stdout === null) throw new Error('no stdout from child');
   return { proc, lines: createInterface({ input: proc.stdout })[Symbol.asyncIterator]() };
 }
