@@ -8,7 +8,8 @@
  * Both decoders are run in alternation for several rounds; events_per_s figures are
  * medians of the process CPU time per run (BENCH_CLOCK=wall for elapsed time instead),
  * `ratio` the median of the per-round ratios (the two runs of a round are back to back).
- * Env: BENCH_MB (volume per run, default 64), BENCH_ROUNDS (timed rounds, default 7).
+ * Env: BENCH_MB (volume per run, default 64), BENCH_ROUNDS (timed rounds, default 7),
+ * BENCH_FORMATS (cases to run, default plain,json).
  */
 import { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
@@ -170,4 +171,6 @@ function runCase(c: Case): void {
   });
 }
 
-for (const format of ['plain', 'json'] as const) runCase(buildCase(format));
+// BENCH_FORMATS=plain (or json) runs one case only, e.g. under `node --cpu-prof`.
+const FORMATS = (process.env['BENCH_FORMATS'] ?? 'plain,json').split(',');
+for (const format of ['plain', 'json'] as const) if (FORMATS.includes(format)) runCase(buildCase(format));
