@@ -17,7 +17,9 @@
  * - paced (`<case>-paced`): open loop at BENCH_PACED_RPS (2000) requests/s,
  *   BENCH_PACED_COUNT (4000) requests per round, BENCH_PACED_ROUNDS (3) rounds,
  *   alternating order: p50/p99 for both servers at a rate both sustain.
- * Untimed warm-up (BENCH_WARMUP_SECONDS, 3) of both servers with every case first.
+ * Untimed warm-up (BENCH_WARMUP_SECONDS, 3) of both servers with every case first, and
+ * an untimed priming run (BENCH_PRIME_SECONDS, 0.5) of the same kind just before every
+ * timed run, so that neither server starts a timed run colder than the other.
  * CPU per request: each server process's (and the load's) CPU time from /proc. Each line
  * carries the highest 1-minute load average seen while it ran. One JSON line per case
  * and mode on stdout.
@@ -49,6 +51,8 @@ const PACED_COUNT = Number(process.env['BENCH_PACED_COUNT'] ?? 4000);
 const PACED_ROUNDS = Number(process.env['BENCH_PACED_ROUNDS'] ?? 3);
 /** Untimed run per server and case first, so that the JIT has settled. */
 const WARMUP_SECONDS = Number(process.env['BENCH_WARMUP_SECONDS'] ?? 3);
+/** Untimed run of the same kind just before every timed run, so both start equally hot. */
+const PRIME_SECONDS = Number(process.env['BENCH_PRIME_SECONDS'] ?? 0.5);
 const DOMAIN = '127.0.0.1';
 const SCRIPT = fileURLToPath(import.meta.url);
 const SERVER_CORE = 0;
@@ -103,7 +107,7 @@ async function runNaive(redisUrl: string): Promise<void> {
 }
 
 // ---------- role: load ----------
-interface LoadCommand { port: number; body: string; mode: 'saturate' | 'paced'; seconds: number; count: number }
+interface LoadCommand { port: number; body: string; mode: 'saturate' | 'paced'; seconds: number; count: number; prime: number }
 interface LoadResult { count: number; errors: number; elapsed: number; latencies: number[]; cpuUs: number }
 
 async function loadRun(cmd: LoadCommand): Promise<LoadResult> {
@@ -153,7 +157,12 @@ async function loadRun(cmd: LoadCommand): Promise<LoadResult> {
 
 async function runLoad(): Promise<void> {
   for await (const line of createInterface({ input: process.stdin })) {
-    const result = await loadRun(JSON.parse(line) as LoadCommand);
+    const cmd = JSON.parse(line) as LoadCommand;
+    if (cmd.prime > 0) {
+      await loadRun({ ...cmd, seconds: cmd.prime, count: Math.ceil(cmd.prime * PACED_RPS) });
+      process.stdout.write('PRIMED\n');
+    }
+    const result = await loadRun(cmd);
     process.stdout.write(`${JSON.stringify(result)}\n`);
   }
 }
@@ -193,9 +202,11 @@ async function main(): Promise<void> {
     roles.push(load);
     const loadPid = load.proc.pid ?? 0;
     const run = async (role: Server, body: string, mode: 'saturate' | 'paced', seconds: number, tally?: Tally): Promise<LoadResult> => {
+      const prime = tally === undefined ? 0 : PRIME_SECONDS;
+      load.proc.stdin?.write(`${JSON.stringify({ port: ports[role], body, mode, seconds, count: PACED_COUNT, prime } satisfies LoadCommand)}\n`);
+      if (prime > 0) await nextLine(load); // PRIMED: the timed run starts now
       const cpuBefore = cpuMicros(pids[role]);
       const loadBefore = cpuMicros(loadPid);
-      load.proc.stdin?.write(`${JSON.stringify({ port: ports[role], body, mode, seconds, count: PACED_COUNT } satisfies LoadCommand)}\n`);
       const result = JSON.parse(await nextLine(load)) as LoadResult;
       if (result.errors > 0) throw new Error(`${role}: ${result.errors} failed requests`);
       if (tally !== undefined) {
