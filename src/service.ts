@@ -61,7 +61,7 @@ export async function startService(config: Config, logger: Logger, options: Serv
   const policy = new FsPolicy(config.security);
   // Every long-lived service, once (src/services.ts); the HTTP plugins only register routes.
   const services = createServices({ config, logger, redis, pool, metrics, policy });
-  const app = buildApp({ config, logger, redis, pool, metrics, version, policy, services }, options.extraRoutes);
+  const app = buildApp({ config, logger, redis, pool, metrics, version, policy, services, leases: nodeState }, options.extraRoutes);
   const stopTimeoutMs = options.stopTimeoutMs ?? 10_000;
 
   let outbound: OutboundSockets | undefined = undefined;

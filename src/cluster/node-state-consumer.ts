@@ -6,7 +6,12 @@
  * - applies events one at a time, in arrival order (a queue per node);
  * - reconciles (`show registrations as json`, `show channels as json`) when it acquires
  *   the lease and after every ESL reconnect, so that nothing missed meanwhile survives;
- * - without the lease, drops the events: the holder writes them.
+ * - while it does not yet know who holds the lease (just started, Redis not ready yet or
+ *   unreachable), keeps up to `pendingMax` events (default PENDING_MAX) in arrival order
+ *   and applies them, then reconciles, once it acquires the lease; past that bound the
+ *   oldest are dropped (counted in `droppedPending`) and the reconcile restores the state;
+ * - when another instance holds the lease, drops the events (and what it kept): the
+ *   holder writes them.
  * Every write carries the lease token; Redis refuses it when another instance holds
  * the lease (FREECTI_NOT_LEASE_HOLDER), so no event is written twice.
  * FreeSWITCH sends sofia::unregister / sofia::expire before the row leaves
@@ -25,6 +30,9 @@ import type { RedisClient } from '../lua-scripts.js';
 import { RegistrationStore } from '../registrations/registration-store.js';
 import { NodeLease } from './node-lease.js';
 
+/** Events kept while the lease state is unknown (docs/operations.md, "Several instances"). */
+export const PENDING_MAX = 1000;
+
 export const STATE_EVENTS = ['CHANNEL_CREATE', 'CHANNEL_ANSWER', 'CHANNEL_HANGUP_COMPLETE', 'CUSTOM sofia::register sofia::unregister sofia::expire'];
 
 export interface NodeStateConsumerOptions {
@@ -37,6 +45,8 @@ export interface NodeStateConsumerOptions {
   leaseToken?: string;
   /** For tests: how long removed registrations are remembered (default REMOVED_TTL_MS). */
   removedTtlMs?: number;
+  /** Events kept while the lease state is unknown (default PENDING_MAX). */
+  pendingMax?: number;
 }
 
 export class NodeStateConsumer {
@@ -45,11 +55,20 @@ export class NodeStateConsumer {
   readonly calls: CallStore;
   /** Events written by this instance (tests and metrics). */
   written = 0;
+  /** Events kept before the lease state was known and dropped because there were more than pendingMax. */
+  droppedPending = 0;
+  /** Events received while the lease state is unknown, applied once this instance holds it. */
+  private pending: EslEvent[] = [];
   private queue: Promise<void> = Promise.resolve();
   /** The reconcile that follows one that skipped recently removed rows. */
   private settle: NodeJS.Timeout | undefined;
   private readonly log: Logger;
-  private readonly onEvent = (event: EslEvent): void => this.enqueue(() => this.write(event));
+  private readonly onEvent = (event: EslEvent): void => {
+    const state = this.lease.state;
+    if (state === 'held') this.enqueue(() => this.write(event));
+    else if (state === 'unknown') this.keep(event);
+    // 'other': the holder writes it.
+  };
   private readonly onReady = (): void => {
     if (this.lease.isHolder) this.enqueue(() => this.reconcile());
   };
@@ -67,7 +86,36 @@ export class NodeStateConsumer {
       logger: this.log,
       ...(options.leaseToken === undefined ? {} : { token: options.leaseToken }),
     });
-    this.lease.on('acquired', () => this.enqueue(() => this.reconcile()));
+    this.lease.on('acquired', () => {
+      // What arrived before we knew, in arrival order, then what FreeSWITCH reports now.
+      const kept = this.pending;
+      this.pending = [];
+      for (const event of kept) this.enqueue(() => this.write(event));
+      this.enqueue(() => this.reconcile());
+    });
+    this.lease.on('state', (state) => {
+      if (state === 'other' && this.pending.length > 0) {
+        this.log.info({ events: this.pending.length }, 'another instance holds the node lease: it writes the events kept meanwhile');
+        this.pending = [];
+      }
+    });
+  }
+
+  /** How many events wait for the lease state (tests and /health). */
+  get pendingCount(): number {
+    return this.pending.length;
+  }
+
+  private keep(event: EslEvent): void {
+    const max = this.options.pendingMax ?? PENDING_MAX;
+    this.pending.push(event);
+    if (this.pending.length > max) {
+      this.pending.shift();
+      this.droppedPending++;
+      if (this.droppedPending === 1 || this.droppedPending % max === 0) {
+        this.log.warn({ dropped: this.droppedPending, max }, 'lease state unknown for long: oldest kept events dropped; the reconcile on acquiring the lease restores the state');
+      }
+    }
   }
 
   async start(): Promise<void> {
@@ -82,6 +130,7 @@ export class NodeStateConsumer {
   async stop(options: { release: boolean } = { release: true }): Promise<void> {
     this.options.node.off('event', this.onEvent);
     this.options.node.off('ready', this.onReady);
+    this.pending = [];
     clearTimeout(this.settle);
     await this.lease.stop(options);
     await this.queue;

@@ -8,9 +8,23 @@ import type { FsPool } from '../esl/types.js';
 import { Keys } from '../keys.js';
 import type { Logger } from '../logger.js';
 import type { RedisClient } from '../lua-scripts.js';
+import type { NodeLeaseState } from './node-lease.js';
 import { NodeStateConsumer } from './node-state-consumer.js';
 
-export interface NodeStateConsumers {
+/** One node's lease as this instance knows it (shown by /health). */
+export interface NodeLeaseInfo {
+  state: NodeLeaseState;
+  /** The holder's instance id (lease token); ours when `held`, null when `unknown`. */
+  holder: string | null;
+}
+
+/** What /health needs to know about the leases (src/http/route-deps.ts). */
+export interface NodeLeaseSource {
+  /** By node name. */
+  leases(): ReadonlyMap<string, NodeLeaseInfo>;
+}
+
+export interface NodeStateConsumers extends NodeLeaseSource {
   readonly consumers: readonly NodeStateConsumer[];
   /** Stops consuming and releases every lease this instance holds. */
   stop(): Promise<void>;
@@ -24,8 +38,12 @@ export function startNodeStateConsumers(deps: { pool: FsPool; redis: RedisClient
   for (const consumer of consumers) {
     consumer.start().catch((error: unknown) => deps.logger.error({ err: (error as Error).message }, 'node state consumer did not start'));
   }
+  const names = deps.pool.nodes.map((node) => node.name);
   return {
     consumers,
+    leases() {
+      return new Map(consumers.map((c, i) => [names[i] ?? '', { state: c.lease.state, holder: c.lease.holderId }]));
+    },
     async stop() {
       await Promise.all(consumers.map((c) => c.stop({ release: true })));
     },

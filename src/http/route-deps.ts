@@ -6,6 +6,7 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import type { Redis } from 'ioredis';
+import type { NodeLeaseSource } from '../cluster/node-state-consumers.js';
 import type { Config } from '../config/schema.js';
 import type { FsPool } from '../esl/types.js';
 import type { FsPolicy } from '../fs-lang/policy.js';
@@ -31,6 +32,12 @@ export interface AppDeps {
    * buildApp builds them, starts them when the app is ready and closes them with the app.
    */
   services?: Services;
+  /**
+   * The node leases as this instance knows them (src/service.ts passes the node state
+   * consumers): /health shows them and counts a node ready only once its lease is known.
+   * Absent (tests of other routes): /health looks at the ESL state only.
+   */
+  leases?: NodeLeaseSource;
   /** mod_xml_curl sections a test prepared, used only when buildApp builds the services. */
   xmlCurl?: XmlCurlSections;
 }

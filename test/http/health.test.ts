@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
+import type { NodeLeaseInfo, NodeLeaseSource } from '../../src/cluster/node-state-consumers.js';
 import { loadConfig } from '../../src/config/load.js';
 import { FreectiError } from '../../src/errors.js';
 import type { FsPool, NodeStatus } from '../../src/esl/types.js';
@@ -36,14 +37,14 @@ after(async () => {
   await Promise.all(apps.map((app) => app.close()));
 });
 
-function appWith(redis: Redis, statuses: () => NodeStatus[]): FastifyInstance {
+function appWith(redis: Redis, statuses: () => NodeStatus[], leases?: NodeLeaseSource): FastifyInstance {
   const config = loadConfig({});
   const logger = createLogger('silent');
   const metrics = createMetrics({ defaultMetrics: true, version: '9.9.9-test' });
   const pool = fakePool(statuses);
   metrics.observePool(pool);
   metrics.observeRedis(redis);
-  const app = buildApp({ config, logger, redis, pool, metrics, version: '9.9.9-test' });
+  const app = buildApp({ config, logger, redis, pool, metrics, version: '9.9.9-test', ...(leases === undefined ? {} : { leases }) });
   apps.push(app);
   return app;
 }
@@ -77,7 +78,7 @@ describe('/health and /metrics with a real Redis', () => {
     assert.deepEqual(body.freeswitch, {
       ready: 1,
       total: 1,
-      nodes: [{ name: 'fs1', host: '127.0.0.1', port: 8021, state: 'ready', lastError: null, since: '2026-01-01T00:00:00.000Z', reconnects: 2, inFlight: 1 }],
+      nodes: [{ name: 'fs1', host: '127.0.0.1', port: 8021, state: 'ready', lastError: null, since: '2026-01-01T00:00:00.000Z', reconnects: 2, inFlight: 1, ready: true }],
     });
     await app.close();
   });
@@ -102,6 +103,44 @@ describe('/health and /metrics with a real Redis', () => {
     assert.equal(body.ready, false);
     assert.equal(body.redis.state, 'up');
     assert.equal(body.freeswitch.nodes[0]?.state, 'auth-failed');
+  });
+
+  test('lease state per node: unknown is not ready (503), held or held by another instance is ready', async () => {
+    const leases = new Map<string, NodeLeaseInfo>([
+      ['fs1', { state: 'unknown', holder: null }],
+      ['fs2', { state: 'unknown', holder: null }],
+    ]);
+    const app = appWith(redis, () => [status('fs1', 'ready'), status('fs2', 'ready')], { leases: () => leases });
+    let res = await app.inject({ method: 'GET', url: '/health' });
+    assert.equal(res.statusCode, 503);
+    let body = res.json<HealthReport>();
+    assert.equal(body.ready, false);
+    assert.equal(body.freeswitch.ready, 0);
+    assert.deepEqual(body.freeswitch.nodes.map((n) => [n.state, n.ready, n.lease]), [
+      ['ready', false, { state: 'unknown', holder: null }],
+      ['ready', false, { state: 'unknown', holder: null }],
+    ]);
+
+    leases.set('fs1', { state: 'held', holder: 'token-me' });
+    res = await app.inject({ method: 'GET', url: '/health' });
+    assert.equal(res.statusCode, 200);
+    body = res.json<HealthReport>();
+    assert.equal(body.status, 'degraded', 'fs2 is not ready yet');
+    assert.equal(body.freeswitch.ready, 1);
+    assert.deepEqual(body.freeswitch.nodes[0]?.lease, { state: 'held', holder: 'token-me' });
+
+    leases.set('fs2', { state: 'other', holder: 'token-other' });
+    res = await app.inject({ method: 'GET', url: '/health' });
+    body = res.json<HealthReport>();
+    assert.equal(res.statusCode, 200);
+    assert.equal(body.status, 'ok');
+    assert.equal(body.freeswitch.ready, 2);
+    assert.deepEqual(body.freeswitch.nodes[1]?.lease, { state: 'other', holder: 'token-other' });
+
+    // A node the lease source does not know: unknown.
+    leases.delete('fs2');
+    res = await app.inject({ method: 'GET', url: '/health' });
+    assert.deepEqual(res.json<HealthReport>().freeswitch.nodes[1]?.lease, { state: 'unknown', holder: null });
   });
 
   test('a pool that throws still gets an answer', async () => {

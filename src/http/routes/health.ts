@@ -3,6 +3,12 @@
  *
  * /health always answers, whatever is down, with the full report. Its HTTP status
  * tells a load balancer whether this instance can serve calls:
+ * - a node is ready when its ESL connection is ready AND this instance knows who holds
+ *   its lease (`lease.state` `held` by this instance or `other`: held by the instance
+ *   `lease.holder`); while the lease state is `unknown` (just started, Redis not ready)
+ *   the node is not ready, its events are kept and written once the lease is held
+ *   (src/cluster/node-state-consumer.ts). Without lease information (apps built
+ *   without node state consumers) only the ESL state counts;
  * - `ready` = Redis is up AND at least one FreeSWITCH node is ready → 200;
  * - otherwise 503 (same body), so a load balancer in front of several freecti
  *   instances sends traffic to the ones that can work.
@@ -11,6 +17,7 @@
  * restarting freecti does not bring a dependency back).
  */
 import type { AppPlugin } from '../route-deps.js';
+import type { NodeLeaseInfo } from '../../cluster/node-state-consumers.js';
 import type { NodeStatus } from '../../esl/types.js';
 import { redisHealth } from '../../redis.js';
 import { errorResponse } from '../openapi.js';
@@ -24,6 +31,10 @@ export interface HealthNode {
   since: string;
   reconnects: number;
   inFlight: number;
+  /** ESL ready and (when leases are known to /health) the lease state known. */
+  ready: boolean;
+  /** Present when the service runs node state consumers. */
+  lease?: NodeLeaseInfo;
 }
 
 export interface HealthReport {
@@ -45,6 +56,7 @@ export const healthRoutes: AppPlugin = async (app, deps) => {
     summary: 'State of Redis and of every FreeSWITCH node',
     description:
       '200 when Redis is up and at least one FreeSWITCH node is ready (`ready: true`), 503 otherwise; the body is the same. ' +
+      'A node is ready when its ESL connection is ready and this instance knows who holds its lease (`lease.state` not `unknown`). ' +
       '`status` is `ok` only when Redis and every node are up.',
     operationId: 'getHealth',
     tags: ['operations'],
@@ -91,8 +103,16 @@ async function buildReport(deps: Parameters<AppPlugin>[1]): Promise<HealthReport
     deps.logger.error({ err: error }, 'pool.statuses() failed');
     statuses = [];
   }
-  const nodes = statuses.map(
-    (s): HealthNode => ({
+  let leases: ReadonlyMap<string, NodeLeaseInfo> | undefined;
+  try {
+    leases = deps.leases?.leases();
+  } catch (error) {
+    deps.logger.error({ err: error }, 'leases() failed');
+    leases = new Map();
+  }
+  const nodes = statuses.map((s): HealthNode => {
+    const lease = leases === undefined ? undefined : (leases.get(s.name) ?? { state: 'unknown', holder: null });
+    return {
       name: s.name,
       host: s.host,
       port: s.port,
@@ -101,9 +121,11 @@ async function buildReport(deps: Parameters<AppPlugin>[1]): Promise<HealthReport
       since: new Date(s.since).toISOString(),
       reconnects: s.reconnects,
       inFlight: s.inFlight,
-    }),
-  );
-  const readyNodes = nodes.filter((n) => n.state === 'ready').length;
+      ready: s.state === 'ready' && (lease === undefined || lease.state !== 'unknown'),
+      ...(lease === undefined ? {} : { lease }),
+    };
+  });
+  const readyNodes = nodes.filter((n) => n.ready).length;
   const redisUp = redis.state === 'up';
   return {
     status: redisUp && nodes.length > 0 && readyNodes === nodes.length ? 'ok' : 'degraded',
@@ -152,7 +174,7 @@ function healthSchema(): Record<string, unknown> {
             type: 'array',
             items: {
               type: 'object',
-              required: ['name', 'host', 'port', 'state', 'lastError', 'since', 'reconnects', 'inFlight'],
+              required: ['name', 'host', 'port', 'state', 'lastError', 'since', 'reconnects', 'inFlight', 'ready'],
               properties: {
                 name: { type: 'string' },
                 host: { type: 'string' },
@@ -162,6 +184,16 @@ function healthSchema(): Record<string, unknown> {
                 since: { type: 'string', format: 'date-time' },
                 reconnects: { type: 'integer' },
                 inFlight: { type: 'integer' },
+                ready: { type: 'boolean', description: 'ESL ready and the lease state known' },
+                lease: {
+                  type: 'object',
+                  required: ['state', 'holder'],
+                  description: "The node's lease as this instance knows it (absent without node state consumers)",
+                  properties: {
+                    state: { enum: ['held', 'other', 'unknown'], description: '`held` by this instance, `other` instance, or `unknown` (not ready)' },
+                    holder: { ...nullableString, description: "the holder's instance id (lease token)" },
+                  },
+                },
               },
             },
           },
