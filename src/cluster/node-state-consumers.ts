@@ -3,6 +3,7 @@
  * after the pool is created, before awaiting anything, so the subscriptions are in
  * place before the first handshake.
  */
+import { createHash } from 'node:crypto';
 import type { Config } from '../config/schema.js';
 import type { FsPool } from '../esl/types.js';
 import { Keys } from '../keys.js';
@@ -14,7 +15,7 @@ import { NodeStateConsumer } from './node-state-consumer.js';
 /** One node's lease as this instance knows it (shown by /health). */
 export interface NodeLeaseInfo {
   state: NodeLeaseState;
-  /** The holder's instance id (lease token); ours when `held`, null when `unknown`. */
+  /** Who holds the lease, as a digest of its token (holderDigest); ours when `held`, null when `unknown`. */
   holder: string | null;
 }
 
@@ -42,10 +43,19 @@ export function startNodeStateConsumers(deps: { pool: FsPool; redis: RedisClient
   return {
     consumers,
     leases() {
-      return new Map(consumers.map((c, i) => [names[i] ?? '', { state: c.lease.state, holder: c.lease.holderId }]));
+      return new Map(consumers.map((c, i) => [names[i] ?? '', { state: c.lease.state, holder: holderDigest(c.lease.holderId) }]));
     },
     async stop() {
       await Promise.all(consumers.map((c) => c.stop({ release: true })));
     },
   };
+}
+
+/**
+ * What /health shows of a lease holder: the first 16 hex digits of the SHA-256 of its
+ * token. The token itself fences every state write, so it is never shown on an
+ * unauthenticated endpoint; the digest still tells instances apart.
+ */
+export function holderDigest(token: string | null): string | null {
+  return token === null ? null : createHash('sha256').update(token).digest('hex').slice(0, 16);
 }

@@ -4,6 +4,7 @@
  * events of that time are kept and written once the lease is held (or dropped when
  * another instance holds it).
  */
+import { holderDigest } from '../../src/cluster/node-state-consumers.js';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -106,7 +107,7 @@ describe('no blind start', () => {
       await waitFor(async () => (await listed(redis!, prefix)).includes('4001'));
       assert.equal(await redis.hexists(`${prefix}registrations`, '4001'), 1);
       assert.ok(Date.now() - startedAt < RENEW, 'written on the first lease attempt, not a renewal interval later');
-      assert.equal(await redis.get(new Keys(prefix).nodeLease('fs1')), node?.lease?.holder, '/health shows the holder id stored in Redis');
+      assert.equal(holderDigest(await redis.get(new Keys(prefix).nodeLease('fs1'))), node?.lease?.holder, '/health shows a digest of the holder token stored in Redis, never the token');
     } finally {
       await service.stop();
       redis?.disconnect();

@@ -191,7 +191,7 @@ function healthSchema(): Record<string, unknown> {
                   description: "The node's lease as this instance knows it (absent without node state consumers)",
                   properties: {
                     state: { enum: ['held', 'other', 'unknown'], description: '`held` by this instance, `other` instance, or `unknown` (not ready)' },
-                    holder: { ...nullableString, description: "the holder's instance id (lease token)" },
+                    holder: { ...nullableString, description: "who holds the lease: the first 16 hex digits of the SHA-256 of its lease token (never the token)" },
                   },
                 },
               },
