@@ -1,28 +1,18 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Redis } from 'ioredis';
 import { request } from 'undici';
-import { startRedis, uniquePrefix, type TestRedis } from '../helpers/redis.js';
+import { uniquePrefix, useRedis } from '../helpers/redis.js';
 import { makeApp, recordedRequest } from '../xml-curl/harness.js';
 
 const KEY = 'admin-key-0123456789abcdef';
 const auth = { 'x-api-key': KEY };
 
 describe('extension admin API', () => {
-  let server: TestRedis;
-  let redis: Redis;
-  before(async () => {
-    server = await startRedis();
-    redis = new Redis(server.url, { maxRetriesPerRequest: 1 });
-  });
-  after(async () => {
-    redis.disconnect();
-    await server.stop();
-  });
+  const db = useRedis({ client: { maxRetriesPerRequest: 1 } });
 
   const setup = (keys: string[] = [KEY]) => {
     const prefix = uniquePrefix('adm');
-    return { prefix, ...makeApp(redis, { redis: { url: server.url, keyPrefix: prefix }, admin: { keys } }) };
+    return { prefix, ...makeApp(db.redis, { redis: { url: db.server.url, keyPrefix: prefix }, admin: { keys } }) };
   };
 
   test('no admin.keys: 503 ADMIN_DISABLED; wrong or missing key: 401', async () => {
@@ -47,7 +37,7 @@ describe('extension admin API', () => {
     const value = { param: { password: 'p"<&' }, variable: { user_context: 'default' }, attribute: { 'number-alias': '99' } };
     const put = await app.inject({ method: 'PUT', url: '/api/v1/domains/127.0.0.1/extensions/1000', headers: auth, payload: value });
     assert.equal(put.statusCode, 201);
-    assert.equal(await redis.hget(`${prefix}cti_exten@127.0.0.1`, '1000'), JSON.stringify(value));
+    assert.equal(await db.redis.hget(`${prefix}cti_exten@127.0.0.1`, '1000'), JSON.stringify(value));
     const again = await app.inject({ method: 'PUT', url: '/api/v1/domains/127.0.0.1/extensions/1000', headers: auth, payload: { param: { password: 'new' } } });
     assert.equal(again.statusCode, 200);
     const xml = await app.inject({ method: 'POST', url: '/freeswitch/xml', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: recordedRequest('directory-sip-auth-register-1000').body });
@@ -55,7 +45,7 @@ describe('extension admin API', () => {
     const get = await app.inject({ method: 'GET', url: '/api/v1/domains/127.0.0.1/extensions/1000', headers: auth });
     assert.deepEqual(get.json(), { extension: '1000', value: { param: { password: 'new' } } });
     // A direct write into Redis is seen at once (no cache).
-    await redis.hset(`${prefix}cti_exten@127.0.0.1`, '1000', JSON.stringify({ param: { password: 'direct' } }));
+    await db.redis.hset(`${prefix}cti_exten@127.0.0.1`, '1000', JSON.stringify({ param: { password: 'direct' } }));
     const direct = await app.inject({ method: 'GET', url: '/api/v1/domains/127.0.0.1/extensions/1000', headers: auth });
     assert.equal(direct.json().value.param.password, 'direct');
     const del = await app.inject({ method: 'DELETE', url: '/api/v1/domains/127.0.0.1/extensions/1000', headers: auth });
@@ -83,7 +73,7 @@ describe('extension admin API', () => {
     }
     const notJson = await app.inject({ method: 'PUT', url: '/api/v1/domains/127.0.0.1/extensions/1000', headers: { ...auth, 'content-type': 'application/json' }, payload: '{oops' });
     assert.equal(notJson.statusCode, 400);
-    assert.equal(await redis.exists(`${prefix}cti_exten@127.0.0.1`), 0);
+    assert.equal(await db.redis.exists(`${prefix}cti_exten@127.0.0.1`), 0);
     await app.close();
   });
 
@@ -93,8 +83,8 @@ describe('extension admin API', () => {
     // Enough entries for Redis to use a real hash table (small hashes are scanned in one go).
     const entries: string[] = [];
     for (let i = 0; i < 1500; i++) entries.push(`${5000 + i}`, JSON.stringify({ param: { password: `pw${i}` } }));
-    await redis.hset(key, ...entries);
-    await redis.hset(key, 'broken', '{not json');
+    await db.redis.hset(key, ...entries);
+    await db.redis.hset(key, 'broken', '{not json');
     const seen = new Set<string>();
     let cursor = '0';
     let pages = 0;

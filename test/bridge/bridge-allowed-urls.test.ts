@@ -6,8 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
-import { after, before, describe, it } from 'node:test';
-import { Redis } from 'ioredis';
+import { describe, it } from 'node:test';
+import type { Redis } from 'ioredis';
 import { startOutboundSockets, type OutboundSockets } from '../../src/bridge/outbound-wiring.js';
 import type { Config } from '../../src/config/schema.js';
 import { FsPolicy } from '../../src/fs-lang/policy.js';
@@ -17,23 +17,29 @@ import { createWebhookClient } from '../../src/webhook/client.js';
 import { validateConfig } from '../../src/config/load.js';
 import { createLogger, type Logger } from '../../src/logger.js';
 import { createMetrics, type Metrics } from '../../src/metrics.js';
-import { freePort, startRedis, uniquePrefix, type TestRedis } from '../helpers/redis.js';
+import { freePort, uniquePrefix, useRedis } from '../helpers/redis.js';
 import { startAppServer, type AppServer } from './app-server.js';
 import { dialScriptedCall } from './scripted-call.js';
 
 const userReply = JSON.stringify({ dial: { type: 'user', user: '1000' } });
 
-let redisServer: TestRedis;
-let redis: Redis;
 let app: AppServer;
 let other: AppServer;
 let sockets: OutboundSockets;
 let port: number;
 const logs: Record<string, unknown>[] = [];
 
-before(async () => {
-  redisServer = await startRedis();
-  redis = new Redis(redisServer.url, { maxRetriesPerRequest: 1 });
+const db = useRedis({
+  afterStart: setup,
+  client: { maxRetriesPerRequest: 1 },
+  beforeStop: async () => {
+    await sockets.stop();
+    await app.close();
+    await other.close();
+  },
+});
+
+async function setup(): Promise<void> {
   app = await startAppServer(() => ({ body: userReply }));
   other = await startAppServer(() => ({ body: userReply }));
   port = await freePort();
@@ -50,17 +56,9 @@ before(async () => {
       done();
     },
   });
-  sockets = await startSockets({ config, logger: createLogger('debug', sink), redis, metrics: createMetrics({ defaultMetrics: false }) });
+  sockets = await startSockets({ config, logger: createLogger('debug', sink), redis: db.redis, metrics: createMetrics({ defaultMetrics: false }) });
   assert.equal(sockets.listening, true);
-});
-
-after(async () => {
-  await sockets.stop();
-  await app.close();
-  await other.close();
-  await redis.quit();
-  await redisServer.stop();
-});
+}
 
 async function call(cti_bridge: string) {
   const fs = dialScriptedCall(port, { variables: { cti_bridge } });

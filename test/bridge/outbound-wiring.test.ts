@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { Writable } from 'node:stream';
-import { after, before, it } from 'node:test';
-import { Redis } from 'ioredis';
+import { it } from 'node:test';
+import type { Redis } from 'ioredis';
 import { startOutboundSockets, type OutboundSockets } from '../../src/bridge/outbound-wiring.js';
 import type { Config } from '../../src/config/schema.js';
 import { FsPolicy } from '../../src/fs-lang/policy.js';
@@ -13,19 +13,10 @@ import { createWebhookClient } from '../../src/webhook/client.js';
 import { validateConfig } from '../../src/config/load.js';
 import { createLogger, type Logger } from '../../src/logger.js';
 import { createMetrics, type Metrics } from '../../src/metrics.js';
-import { freePort, startRedis, uniquePrefix, type TestRedis } from '../helpers/redis.js';
+import { freePort, uniquePrefix, useRedis } from '../helpers/redis.js';
 import { dialScriptedCall } from './scripted-call.js';
 
-let server: TestRedis;
-let redis: Redis;
-before(async () => {
-  server = await startRedis();
-  redis = new Redis(server.url, { maxRetriesPerRequest: 1 });
-});
-after(async () => {
-  await redis.quit();
-  await server.stop();
-});
+const db = useRedis({ client: { maxRetriesPerRequest: 1 } });
 
 function capture(): { logger: ReturnType<typeof createLogger>; logs: Record<string, unknown>[] } {
   const logs: Record<string, unknown>[] = [];
@@ -44,10 +35,10 @@ it('serves cti_dial sessions on config.eslOutbound', async () => {
   const config = validateConfig({ redis: { keyPrefix: prefix }, eslOutbound: { host: '127.0.0.1', port } });
   const { logger } = capture();
   const metrics = createMetrics({ defaultMetrics: false });
-  const sockets = await startSockets({ config, logger, redis, metrics });
+  const sockets = await startSockets({ config, logger, redis: db.redis, metrics });
   try {
     assert.equal(sockets.listening, true);
-    await redis.hset(`${prefix}{freecti}:linegroups`, 'g', JSON.stringify({ lines: [{ id: 'a', gateway: 'gw' }] }));
+    await db.redis.hset(`${prefix}{freecti}:linegroups`, 'g', JSON.stringify({ lines: [{ id: 'a', gateway: 'gw' }] }));
     const call = dialScriptedCall(port, { variables: { cti_dial: 'linegroup/g/100' }, bridges: ['busy'] });
     await call.closed;
     assert.equal(call.bridged.length, 1);
@@ -68,7 +59,7 @@ it('a port in use is logged and the service goes on', async () => {
   const port = (blocker.address() as { port: number }).port;
   const { logger, logs } = capture();
   const config = validateConfig({ eslOutbound: { host: '127.0.0.1', port } });
-  const sockets = await startSockets({ config, logger, redis, metrics: createMetrics({ defaultMetrics: false }) });
+  const sockets = await startSockets({ config, logger, redis: db.redis, metrics: createMetrics({ defaultMetrics: false }) });
   try {
     assert.equal(sockets.listening, false);
     assert.ok(logs.some((l) => l['level'] === 50 && String(l['msg']).includes('EADDRINUSE')));

@@ -35,8 +35,7 @@
  */
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
-import { after, before, describe, it } from 'node:test';
-import { Redis } from 'ioredis';
+import { before, describe, it } from 'node:test';
 import { Registry } from 'prom-client';
 import { OutboundServer } from '../../src/esl/outbound-server.js';
 import { Keys } from '../../src/keys.js';
@@ -46,7 +45,7 @@ import type { BridgeResult } from '../../src/bridge/bridge-call.js';
 import { LinegroupResolver } from '../../src/linegroups/resolver.js';
 import { createWebhookClient, type WebhookClient } from '../../src/webhook/index.js';
 import { loadBridgeRecording, replayBridgeRecording, type BridgeReplayOptions, type BridgeReplayResult } from '../fake-freeswitch/bridge-replay.js';
-import { startRedis, uniquePrefix, type TestRedis } from '../helpers/redis.js';
+import { uniquePrefix, useRedis } from '../helpers/redis.js';
 import { startAppServer, type AppReply, type AppServer } from './app-server.js';
 
 const AFTER = 'bridge-user-answered-caller-hangs-up-events-after-linger-notice';
@@ -73,18 +72,23 @@ interface Run {
   metric: Record<string, number>;
 }
 
-let redisServer: TestRedis;
-let redis: Redis;
 let resolver: LinegroupResolver;
 let webhooks: WebhookClient;
 let app: AppServer;
 let reply: AppReply = { body: '{}' };
 
-before(async () => {
-  redisServer = await startRedis();
-  redis = new Redis(redisServer.url, { maxRetriesPerRequest: 1 });
+const db = useRedis({
+  afterStart: setup,
+  client: { maxRetriesPerRequest: 1 },
+  beforeStop: async () => {
+    await app.close();
+    await webhooks.close(0);
+  },
+});
+
+async function setup(): Promise<void> {
   const quiet = createLogger('error', new Writable({ write: (_c, _e, done) => done() }));
-  resolver = new LinegroupResolver({ redis, keys: new Keys(uniquePrefix()), logger: quiet });
+  resolver = new LinegroupResolver({ redis: db.redis, keys: new Keys(uniquePrefix()), logger: quiet });
   webhooks = createWebhookClient({});
   app = await startAppServer(() => reply);
   // Line 1 reaches the recorded `sofia/gateway/nonexistent/1` (INVALID_GATEWAY).
@@ -93,14 +97,7 @@ before(async () => {
     maxAttempts: 3,
     lines: [{ id: 'l1', gateway: 'nonexistent', priority: 1 }, { id: 'l2', gateway: 'gw-b', priority: 2 }, { id: 'l3', gateway: 'gw-c', priority: 3 }],
   });
-});
-
-after(async () => {
-  await app.close();
-  await webhooks.close(0);
-  await redis.quit();
-  await redisServer.stop();
-});
+}
 
 /** One recorded call against a fresh OutboundServer with the bridge attached. */
 async function replay(stem: keyof typeof A, options: BridgeReplayOptions = {}): Promise<Run> {

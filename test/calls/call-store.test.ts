@@ -1,13 +1,12 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Redis } from 'ioredis';
 import { CallStore } from '../../src/calls/call-store.js';
 import { validateConfig } from '../../src/config/load.js';
 import { EslDecoder } from '../../src/esl/decoder.js';
 import type { EslEvent } from '../../src/esl/event.js';
 import { Keys } from '../../src/keys.js';
 import { readEsl } from '../helpers/fixtures.js';
-import { startRedis, uniquePrefix, type TestRedis } from '../helpers/redis.js';
+import { uniquePrefix, useRedis } from '../helpers/redis.js';
 
 type CallRecord = Record<string, unknown> & { username: string; current: string; notify: string; activity: string[] };
 
@@ -15,21 +14,12 @@ const eventsOf = (file: string): EslEvent[] => EslDecoder.decodeAll(readEsl(file
 const apiBody = (file: string): string => EslDecoder.decodeAll(readEsl(file)).flatMap((m) => (m.kind === 'api-response' ? [m.body] : []))[0] ?? '';
 
 describe('call state from channel events', () => {
-  let server: TestRedis;
-  let redis: Redis;
-  before(async () => {
-    server = await startRedis();
-    redis = new Redis(server.url);
-  });
-  after(async () => {
-    redis.disconnect();
-    await server.stop();
-  });
+  const db = useRedis();
 
   function store() {
     const prefix = uniquePrefix('calls');
     const config = validateConfig({ redis: { keyPrefix: prefix }, gui: { call: { list: 'call-list', listMax: 100 } } });
-    return { prefix, s: new CallStore(redis, new Keys(prefix), config.gui.call), fields: config.gui.call.fields };
+    return { prefix, s: new CallStore(db.redis, new Keys(prefix), config.gui.call), fields: config.gui.call.fields };
   }
 
   /** Replays a recording; returns each extension's notify sequence (from the list) and the snapshots. */
@@ -38,13 +28,13 @@ describe('call state from channel events', () => {
     const snapshots: Record<string, CallRecord>[] = [];
     for (const event of eventsOf(file)) {
       if (await s.apply('fs1', event)) {
-        const all = await redis.hgetall(`${prefix}calls`);
+        const all = await db.redis.hgetall(`${prefix}calls`);
         snapshots.push(Object.fromEntries(Object.entries(all).map(([k, v]) => [k, JSON.parse(v) as CallRecord])));
       }
     }
-    const messages = (await redis.lrange(`${prefix}call-list`, 0, -1)).reverse().map((m) => JSON.parse(m) as CallRecord);
+    const messages = (await db.redis.lrange(`${prefix}call-list`, 0, -1)).reverse().map((m) => JSON.parse(m) as CallRecord);
     const sequence = (ext: string) => messages.filter((m) => m.username === ext).map((m) => m.notify);
-    return { prefix, s, snapshots, messages, sequence, final: await redis.hgetall(`${prefix}calls`) };
+    return { prefix, s, snapshots, messages, sequence, final: await db.redis.hgetall(`${prefix}calls`) };
   }
 
   for (const format of ['plain', 'json']) {
@@ -97,8 +87,8 @@ describe('call state from channel events', () => {
     await s.apply('fs2', other);
     const oneCall = apiBody('esl-inbound/api-show-channels-json-one-call');
     assert.deepEqual(await s.reconcile('fs1', oneCall), { removed: 1, added: 1 });
-    assert.equal(await redis.hexists(`${prefix}calls`, '1001'), 0);
-    const rec = JSON.parse((await redis.hget(`${prefix}calls`, '1000')) ?? '{}') as CallRecord;
+    assert.equal(await db.redis.hexists(`${prefix}calls`, '1001'), 0);
+    const rec = JSON.parse((await db.redis.hget(`${prefix}calls`, '1000')) ?? '{}') as CallRecord;
     assert.equal(rec.activity.length, 2, 'fs2 call kept, fs1 listed call added');
     assert.equal(rec.notify, 'answer');
     assert.equal((rec['100f2420-9622-4e81-b569-bd11e29ee86c'] as Record<string, string>)['Caller-Destination-Number'], '9196');
@@ -106,7 +96,7 @@ describe('call state from channel events', () => {
     assert.deepEqual(await s.reconcile('fs1', oneCall), { removed: 0, added: 0 });
     const none = apiBody('esl-inbound/api-show-channels-json-no-calls');
     assert.deepEqual(await s.reconcile('fs1', none), { removed: 1, added: 0 });
-    const left = JSON.parse((await redis.hget(`${prefix}calls`, '1000')) ?? '{}') as CallRecord;
+    const left = JSON.parse((await db.redis.hget(`${prefix}calls`, '1000')) ?? '{}') as CallRecord;
     assert.deepEqual(left.activity, [other.uuid]);
     await assert.rejects(() => s.reconcile('fs1', '-ERR no reply\n'), /not JSON/);
   });

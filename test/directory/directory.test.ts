@@ -1,4 +1,4 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
@@ -9,7 +9,7 @@ import { Keys } from '../../src/keys.js';
 import { createLogger } from '../../src/logger.js';
 import { parseXmlCurlForm } from '../../src/xml-curl/request.js';
 import { NOT_FOUND_DOCUMENT } from '../../src/xml-curl/xml.js';
-import { startRedis, uniquePrefix, type TestRedis } from '../helpers/redis.js';
+import { uniquePrefix, useRedis } from '../helpers/redis.js';
 import { recordedRequest, withFields } from '../xml-curl/harness.js';
 
 function unescape(value: string): string {
@@ -21,8 +21,6 @@ function paramOf(doc: string, name: string): string | undefined {
 }
 
 describe('directory from cti_exten@<domain>', () => {
-  let server: TestRedis;
-  let redis: Redis;
   const logs: Record<string, unknown>[] = [];
   const logger = createLogger('info', new Writable({
     write(chunk: Buffer, _e, done) {
@@ -31,21 +29,14 @@ describe('directory from cti_exten@<domain>', () => {
     },
   }));
 
-  before(async () => {
-    server = await startRedis();
-    redis = new Redis(server.url, { maxRetriesPerRequest: 1 });
-  });
-  after(async () => {
-    redis.disconnect();
-    await server.stop();
-  });
+  const db = useRedis({ client: { maxRetriesPerRequest: 1 } });
 
   async function setup(value: unknown, user = '1000', domain = '127.0.0.1') {
     const prefix = uniquePrefix('dir');
     const keys = new Keys(prefix);
-    await redis.hset(keys.extensions(domain), user, typeof value === 'string' ? value : JSON.stringify(value));
+    await db.redis.hset(keys.extensions(domain), user, typeof value === 'string' ? value : JSON.stringify(value));
     const config = validateConfig({ redis: { keyPrefix: prefix } });
-    return { keys, handler: createDirectoryHandler({ redis, keys, config, logger }) };
+    return { keys, handler: createDirectoryHandler({ redis: db.redis, keys, config, logger }) };
   }
   const register = recordedRequest('directory-sip-auth-register-1000').body;
 
@@ -102,8 +93,8 @@ describe('directory from cti_exten@<domain>', () => {
   });
 
   test('Redis that does not answer: not found once directory.redisTimeoutMs has passed', async () => {
-    const blocker = new Redis(server.url);
-    const slow = new Redis(server.url);
+    const blocker = new Redis(db.server.url);
+    const slow = new Redis(db.server.url);
     await slow.ping();
     const prefix = uniquePrefix('dir');
     const config = validateConfig({ redis: { keyPrefix: prefix }, directory: { redisTimeoutMs: 50 } });

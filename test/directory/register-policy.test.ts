@@ -1,7 +1,6 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
-import { Redis } from 'ioredis';
 import { validateConfig } from '../../src/config/load.js';
 import type { Extension } from '../../src/directory/extension-schema.js';
 import { createDirectoryHandler } from '../../src/directory/handler.js';
@@ -12,7 +11,7 @@ import { createLogger } from '../../src/logger.js';
 import { RegistrationStore } from '../../src/registrations/registration-store.js';
 import { parseXmlCurlForm } from '../../src/xml-curl/request.js';
 import { readEsl } from '../helpers/fixtures.js';
-import { startRedis, uniquePrefix, type TestRedis } from '../helpers/redis.js';
+import { uniquePrefix, useRedis } from '../helpers/redis.js';
 import { recordedRequest, withFields } from '../xml-curl/harness.js';
 
 const REGISTER = recordedRequest('directory-sip-auth-register-1000').body; // user 1000, ip 127.0.0.1, UA sipp-test
@@ -30,8 +29,6 @@ function registerEvent(callId: string): EslEvent {
 }
 
 describe('registration rules enforced by freecti (one test per rule, recorded REGISTER fields)', () => {
-  let server: TestRedis;
-  let redis: Redis;
   const logs: Record<string, unknown>[] = [];
   const logger = createLogger('info', new Writable({
     write(chunk: Buffer, _e, done) {
@@ -40,23 +37,16 @@ describe('registration rules enforced by freecti (one test per rule, recorded RE
     },
   }));
 
-  before(async () => {
-    server = await startRedis();
-    redis = new Redis(server.url, { maxRetriesPerRequest: 1 });
-  });
-  after(async () => {
-    redis.disconnect();
-    await server.stop();
-  });
+  const db = useRedis({ client: { maxRetriesPerRequest: 1 } });
 
   async function lookup(param: Extension['param'], body: string, prepare?: (store: RegistrationStore) => Promise<void>) {
     const prefix = uniquePrefix('pol');
     const keys = new Keys(prefix);
-    await redis.hset(keys.extensions('127.0.0.1'), '1000', JSON.stringify({ param }));
+    await db.redis.hset(keys.extensions('127.0.0.1'), '1000', JSON.stringify({ param }));
     const config = validateConfig({ redis: { keyPrefix: prefix } });
-    if (prepare) await prepare(new RegistrationStore(redis, keys, config.gui.registration));
+    if (prepare) await prepare(new RegistrationStore(db.redis, keys, config.gui.registration));
     const before = logs.length;
-    const doc = await createDirectoryHandler({ redis, keys, config, logger })(parseXmlCurlForm(body));
+    const doc = await createDirectoryHandler({ redis: db.redis, keys, config, logger })(parseXmlCurlForm(body));
     const password = /<param name="password" value="([^"]*)"\/>/.exec(doc)?.[1];
     const refusal = logs.slice(before).find((l) => String(l['msg']).startsWith('SIP auth refused'));
     return { doc, password, refusal, logs: logs.slice(before) };

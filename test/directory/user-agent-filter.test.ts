@@ -9,13 +9,12 @@
  * and flaky); the tests show that the engine used now answers these inputs at all,
  * which V8 would not do within the test runner's lifetime for n = 40.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
-import { Redis } from 'ioredis';
 import { compileUserAgentFilter, MAX_PATTERN, MAX_USER_AGENT } from '../../src/directory/user-agent-filter.js';
 import { CACHE_MAX, compileSafeRegex, MAX_PROGRAM, safeRegexCacheSize } from '../../src/safe-regex.js';
-import { startRedis, uniquePrefix, type TestRedis } from '../helpers/redis.js';
+import { uniquePrefix, useRedis } from '../helpers/redis.js';
 import { makeApp, recordedRequest, sendRaw, withFields } from '../xml-curl/harness.js';
 
 const EVIL_PATTERNS = ['^(a+)+$', '(a|aa)*c', '^(a|a?)+$', '(.*a){20}!x', '^(\\w+\\s?)*$'];
@@ -107,17 +106,8 @@ describe('linear-time regex engine (src/safe-regex.ts)', () => {
 });
 
 describe('end to end: a crafted User-Agent does not stall the service', () => {
-  let server: TestRedis;
-  let redis: Redis;
 
-  before(async () => {
-    server = await startRedis();
-    redis = new Redis(server.url, { maxRetriesPerRequest: 1 });
-  });
-  after(async () => {
-    redis.disconnect();
-    await server.stop();
-  });
+  const db = useRedis({ client: { maxRetriesPerRequest: 1 } });
 
   /** The recorded REGISTER of 1000 with another User-Agent, as mod_xml_curl sends it. */
   function register(userAgent: string): Buffer {
@@ -129,8 +119,8 @@ describe('end to end: a crafted User-Agent does not stall the service', () => {
 
   test("user-agent-filter '^(a+)+$', REGISTER with 5,000 'a' + '!': /health answers in under 50 ms", async () => {
     const prefix = uniquePrefix('uaf');
-    await redis.hset(`${prefix}cti_exten@127.0.0.1`, '1000', JSON.stringify({ param: { password: 'pw-1000', 'user-agent-filter': '^(a+)+$' } }));
-    const { app, logs } = makeApp(redis, { redis: { url: server.url, keyPrefix: prefix } });
+    await db.redis.hset(`${prefix}cti_exten@127.0.0.1`, '1000', JSON.stringify({ param: { password: 'pw-1000', 'user-agent-filter': '^(a+)+$' } }));
+    const { app, logs } = makeApp(db.redis, { redis: { url: db.server.url, keyPrefix: prefix } });
     await app.listen({ host: '127.0.0.1', port: 0 });
     try {
       const port = (app.server.address() as { port: number }).port;

@@ -1,11 +1,14 @@
 /**
  * Starts a private redis-server on a free loopback port for one test file and stops it
  * afterwards. Each test should still use its own key prefix (see `uniquePrefix`).
+ * `useRedis()` is the per-suite fixture: server plus one ready client, with its own hooks.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { after, before } from 'node:test';
+import { Redis, type RedisOptions } from 'ioredis';
 
 export interface TestRedis {
   url: string;
@@ -64,4 +67,77 @@ export async function startRedis(): Promise<TestRedis> {
 
 export function uniquePrefix(name = 't'): string {
   return `${name}:${randomBytes(4).toString('hex')}:`;
+}
+
+export interface RedisFixture {
+  /** The suite's redis-server (set once the fixture's `before` hook has run). */
+  readonly server: TestRedis;
+  /** A client of `server`, ready before the first test. */
+  readonly redis: Redis;
+}
+
+export interface UseRedisOptions {
+  /** Options of the default client, `new Redis(server.url, client)`. */
+  client?: Pick<RedisOptions, 'maxRetriesPerRequest'>;
+  /** Builds the client instead of the default one (e.g. the app's `createRedis`). */
+  connect?: (url: string) => Redis;
+  /**
+   * Runs last in the fixture's `before` hook, once the client is ready: the setup of whatever
+   * the suite builds on them. (At the top level of a file, node:test 20 does not wait for one
+   * `before` hook before starting the next, so a separate `before` could run too early.)
+   */
+  afterStart?: () => Promise<void>;
+  /**
+   * Runs first in the fixture's `after` hook, while the server and the client are still up:
+   * the teardown of whatever the suite built on them. (node:test runs `after` hooks in the
+   * order they were registered, so a separate `after` registered later would run too late.)
+   */
+  beforeStop?: () => Promise<void>;
+}
+
+/**
+ * Registers `before`/`after` hooks in the calling suite (or file, at top level): start a
+ * redis-server and connect one client before the first test; close the client and stop the
+ * server after the last.
+ */
+export function useRedis(options: UseRedisOptions = {}): RedisFixture {
+  let server: TestRedis | undefined;
+  let redis: Redis | undefined;
+  before(async () => {
+    server = await startRedis();
+    redis = options.connect ? options.connect(server.url) : new Redis(server.url, options.client ?? {});
+    if (redis.status !== 'ready') await once(redis, 'ready');
+    await options.afterStart?.();
+  });
+  after(async () => {
+    try {
+      await options.beforeStop?.();
+    } finally {
+      if (redis !== undefined) await closeClient(redis);
+      await server?.stop();
+    }
+  });
+  return {
+    get server(): TestRedis {
+      if (server === undefined) throw new Error('useRedis: the server is only there once the before hook has run');
+      return server;
+    },
+    get redis(): Redis {
+      if (redis === undefined) throw new Error('useRedis: the client is only there once the before hook has run');
+      return redis;
+    },
+  };
+}
+
+async function closeClient(redis: Redis): Promise<void> {
+  if (redis.status === 'end') return;
+  if (redis.status === 'ready') {
+    try {
+      await redis.quit();
+      return;
+    } catch {
+      // fall through to disconnect
+    }
+  }
+  redis.disconnect(false);
 }

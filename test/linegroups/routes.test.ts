@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { afterEach, describe, it } from 'node:test';
 import { Writable } from 'node:stream';
-import { Redis } from 'ioredis';
 import { validateConfig } from '../../src/config/load.js';
 import { buildApp } from '../../src/http/app.js';
 import { Keys } from '../../src/keys.js';
@@ -10,25 +9,15 @@ import { createMetrics } from '../../src/metrics.js';
 import { LinegroupResolver } from '../../src/linegroups/resolver.js';
 import { linegroupRoutes } from '../../src/linegroups/routes.js';
 import type { FsPool } from '../../src/esl/types.js';
-import { startRedis, uniquePrefix, type TestRedis } from '../helpers/redis.js';
+import { uniquePrefix, useRedis } from '../helpers/redis.js';
 
 const ADMIN = 'admin-key-0123456789abcdef';
-let server: TestRedis;
-let redis: Redis;
 /** Every app built, closed after each test whatever happened. */
 const apps: ReturnType<typeof buildApp>[] = [];
 afterEach(async () => {
   await Promise.all(apps.splice(0).map((a) => a.close()));
 });
-before(async () => {
-  server = await startRedis();
-  redis = new Redis(server.url, { maxRetriesPerRequest: 1 });
-  await new Promise((resolve) => redis.once('ready', resolve));
-});
-after(async () => {
-  await redis.quit();
-  await server.stop();
-});
+const db = useRedis({ client: { maxRetriesPerRequest: 1 } });
 
 const noPool: FsPool = { nodes: [], get: () => { throw new Error('no nodes'); }, statuses: () => [], close: async () => {} };
 
@@ -43,7 +32,7 @@ function makeApp(prefix: string, adminKeys: string[] = [ADMIN]): { app: ReturnTy
   const config = validateConfig({ redis: { keyPrefix: prefix }, admin: { keys: adminKeys } });
   // linegroupRoutes is one of buildApp's default plugins.
   assert.ok(typeof linegroupRoutes === 'function');
-  const app = buildApp({ config, logger: createLogger('info', sink), redis, pool: noPool, metrics: createMetrics({ defaultMetrics: false }), version: 't' });
+  const app = buildApp({ config, logger: createLogger('info', sink), redis: db.redis, pool: noPool, metrics: createMetrics({ defaultMetrics: false }), version: 't' });
   apps.push(app);
   return { app, logs };
 }
@@ -67,7 +56,7 @@ describe('REST /api/v1/linegroups', () => {
     res = await app.inject({ method: 'GET', url: '/api/v1/linegroups', headers: auth });
     assert.deepEqual(Object.keys(res.json().linegroups), ['sales']);
     // the resolver sees what the API stored
-    const resolver = new LinegroupResolver({ redis, keys: new Keys(prefix), logger: createLogger('silent') });
+    const resolver = new LinegroupResolver({ redis: db.redis, keys: new Keys(prefix), logger: createLogger('silent') });
     const { lease } = await resolver.resolveLinegroupDialString('linegroup/sales/123');
     res = await app.inject({ method: 'GET', url: '/api/v1/linegroups/sales/status', headers: auth });
     assert.deepEqual(res.json().lines.map((l: { active: number }) => l.active).reduce((a: number, b: number) => a + b, 0), 1);

@@ -3,10 +3,9 @@
  * resolver (src/linegroups/, real Redis) → originate over a real event socket to the
  * fake FreeSWITCH.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { Redis } from 'ioredis';
 import { validateConfig } from '../../src/config/load.js';
 import { createNodePool, type NodePool } from '../../src/esl/node-pool.js';
 import { Keys } from '../../src/keys.js';
@@ -14,39 +13,35 @@ import { LinegroupStore } from '../../src/linegroups/store.js';
 import { createLogger } from '../../src/logger.js';
 import { FakeFreeSwitch } from '../fake-freeswitch/index.js';
 import { KEY, makeApp } from '../cli-http/helpers.js';
-import { startRedis, uniquePrefix, type TestRedis } from '../helpers/redis.js';
+import { uniquePrefix, useRedis } from '../helpers/redis.js';
 import { SEED } from './seed-examples.js';
 
-let server: TestRedis;
-let redis: Redis;
 let fake: FakeFreeSwitch;
 let pool: NodePool;
 let app: ReturnType<typeof makeApp>['app'];
 
-before(async () => {
-  server = await startRedis();
-  redis = new Redis(server.url);
-  await redis.ping();
+const db = useRedis({
+  afterStart: setup,
+  beforeStop: async () => {
+    await app.close();
+    await pool.close();
+    await fake.close();
+  },
+});
+
+async function setup(): Promise<void> {
   fake = await FakeFreeSwitch.start();
   const prefix = uniquePrefix('lg');
   const config = {
-    redis: { url: server.url, keyPrefix: prefix },
+    redis: { url: db.server.url, keyPrefix: prefix },
     cli: { key: KEY, keyRatePerMinute: 0 },
     freeswitch: { nodes: [{ name: 'fs1', host: fake.host, port: fake.port, password: fake.password }] },
   };
-  await new LinegroupStore(redis, new Keys(prefix)).put('default', { lines: [{ id: 'l1', gateway: 'gw1', maxConcurrent: 1 }] });
+  await new LinegroupStore(db.redis, new Keys(prefix)).put('default', { lines: [{ id: 'l1', gateway: 'gw1', maxConcurrent: 1 }] });
   pool = createNodePool(validateConfig(config), createLogger('silent'));
   if (pool.nodes[0]!.status.state !== 'ready') await once(pool.nodes[0]!, 'ready');
-  app = makeApp(config, pool, redis).app;
-});
-
-after(async () => {
-  await app.close();
-  await pool.close();
-  await fake.close();
-  redis.disconnect();
-  await server.stop();
-});
+  app = makeApp(config, pool, db.redis).app;
+}
 
 const cli = (cmd: string, arg: string) => app.inject({ method: 'GET', url: `/cli?key=${KEY}&cmd=${cmd}&arg=${encodeURIComponent(arg)}` });
 

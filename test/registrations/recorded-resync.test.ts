@@ -20,9 +20,8 @@
  *   bring it back;
  * - after the recorded sofia::expire 1006 is gone too; 1001 stays throughout.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Redis } from 'ioredis';
 import { NodeStateConsumer } from '../../src/cluster/node-state-consumer.js';
 import { validateConfig } from '../../src/config/load.js';
 import { EslDecoder } from '../../src/esl/decoder.js';
@@ -34,7 +33,7 @@ import { contactUri } from '../../src/registrations/registration-event.js';
 import { RegistrationStore } from '../../src/registrations/registration-store.js';
 import { FakeFreeSwitch } from '../fake-freeswitch/index.js';
 import { readEsl, readTranscript } from '../helpers/fixtures.js';
-import { startRedis, uniquePrefix, type TestRedis } from '../helpers/redis.js';
+import { uniquePrefix, useRedis } from '../helpers/redis.js';
 import { waitFor } from '../helpers/wait.js';
 
 const STEM = 'esl-control/registrations-resync-learned-unregister-and-expire';
@@ -161,21 +160,12 @@ describe('the recording holds what this test replays', () => {
 });
 
 describe('recorded resync, unregister, racing resync and expire against a real Redis', () => {
-  let server: TestRedis;
-  let redis: Redis;
-  before(async () => {
-    server = await startRedis();
-    redis = new Redis(server.url);
-  });
-  after(async () => {
-    redis.disconnect();
-    await server.stop();
-  });
+  const db = useRedis();
 
   function context(prefix: string) {
     const keys = new Keys(prefix);
-    const fields = async (): Promise<string[]> => (await redis.hkeys(`${prefix}registrations`)).sort();
-    const value = (field: string): Promise<string | null> => redis.hget(`${prefix}registrations`, field);
+    const fields = async (): Promise<string[]> => (await db.redis.hkeys(`${prefix}registrations`)).sort();
+    const value = (field: string): Promise<string | null> => db.redis.hget(`${prefix}registrations`, field);
     return { keys, fields, value };
   }
 
@@ -183,13 +173,13 @@ describe('recorded resync, unregister, racing resync and expire against a real R
     const prefix = uniquePrefix('recorded-resync');
     const config = validateConfig({ redis: { keyPrefix: prefix } });
     const { keys, fields, value } = context(prefix);
-    const store = new RegistrationStore(redis, keys, config.gui.registration);
+    const store = new RegistrationStore(db.redis, keys, config.gui.registration);
 
     // The resync (freecti starts, takes over the lease, or Redis came back empty).
     assert.deepEqual(await store.reconcile(NODE, RESYNC, undefined, clockAt(listings[0])), { removed: 0, added: 3, skipped: 0 });
     assert.deepEqual(await fields(), ['1001', '1005', '1006']);
     for (const row of rowsOf(RESYNC)) assertSeedShape((await value(row.reg_user)) ?? undefined, row);
-    assert.equal(await redis.scard(keys.registrationsOfNode(NODE)), 3);
+    assert.equal(await db.redis.scard(keys.registrationsOfNode(NODE)), 3);
 
     // sofia::unregister of 1005, as recorded.
     const unregister = await store.apply(NODE, UNREGISTER, clockAt(unregisterStep));
@@ -217,7 +207,7 @@ describe('recorded resync, unregister, racing resync and expire against a real R
     const r1001 = rowsOf(RESYNC).find((r) => r.reg_user === '1001');
     assert.ok(r1001);
     assertSeedShape((await value('1001')) ?? undefined, r1001);
-    assert.equal(await redis.scard(keys.registrationsOfNode(NODE)), 1);
+    assert.equal(await db.redis.scard(keys.registrationsOfNode(NODE)), 1);
   });
 
   test('through the real node state consumer and the fake FreeSWITCH answering with the recorded bytes', async () => {
@@ -242,7 +232,7 @@ describe('recorded resync, unregister, racing resync and expire against a real R
       });
       const client = node;
       await waitFor(() => client.status.state === 'ready', 8000);
-      consumer = new NodeStateConsumer({ node, redis, keys, config, logger, leaseToken: 'recorded-resync' });
+      consumer = new NodeStateConsumer({ node, redis: db.redis, keys, config, logger, leaseToken: 'recorded-resync' });
       await consumer.start();
       await fake.waitForCommand(/^event .*sofia::unregister.*sofia::expire/);
 

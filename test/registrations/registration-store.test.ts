@@ -1,4 +1,4 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import { validateConfig } from '../../src/config/load.js';
@@ -9,7 +9,7 @@ import { Keys } from '../../src/keys.js';
 import { RegistrationStore } from '../../src/registrations/registration-store.js';
 import { parseShowRegistrations } from '../../src/registrations/show-registrations.js';
 import { readEsl } from '../helpers/fixtures.js';
-import { startRedis, uniquePrefix, type TestRedis } from '../helpers/redis.js';
+import { uniquePrefix, useRedis } from '../helpers/redis.js';
 
 const recording = EslDecoder.decodeAll(readEsl('esl-control/registration-expire-sofia-events'));
 const events = recording.flatMap((m) => (m.kind === 'event' && m.event.subclass?.startsWith('sofia::') ? [m.event] : []));
@@ -25,42 +25,33 @@ const EMPTY = apiBodies('esl-control/registration-expire-sofia-events').find((b)
 const RECORDED_NOW = Math.floor(Number(byKind('sofia::register', '1004').get('Event-Date-Timestamp')) / 1000);
 
 describe('registration state from sofia events', () => {
-  let server: TestRedis;
-  let redis: Redis;
-  before(async () => {
-    server = await startRedis();
-    redis = new Redis(server.url);
-  });
-  after(async () => {
-    redis.disconnect();
-    await server.stop();
-  });
+  const db = useRedis();
 
   function store(gui: NonNullable<ConfigInput['gui']>['registration'] = {}) {
     const prefix = uniquePrefix('reg');
     const config = validateConfig({ redis: { keyPrefix: prefix }, gui: { registration: gui } });
-    return { prefix, s: new RegistrationStore(redis, new Keys(prefix), config.gui.registration) };
+    return { prefix, s: new RegistrationStore(db.redis, new Keys(prefix), config.gui.registration) };
   }
 
   test('the recorded register / unregister / expire sequence: HSET the event JSON, HDEL at the end', async () => {
     const { prefix, s: withOutputs } = store({ channel: 'reg-events', list: 'reg-list', listMax: 3 });
-    const sub = new Redis(server.url);
+    const sub = new Redis(db.server.url);
     const published: string[] = [];
     await sub.subscribe(`${prefix}reg-events`);
     sub.on('message', (_c, m) => published.push(m));
     await withOutputs.apply('fs1', byKind('sofia::register', '1004'), RECORDED_NOW);
     await withOutputs.apply('fs1', byKind('sofia::register', '1005'), RECORDED_NOW);
-    const stored = JSON.parse((await redis.hget(`${prefix}registrations`, '1004')) ?? '{}') as Record<string, string>;
+    const stored = JSON.parse((await db.redis.hget(`${prefix}registrations`, '1004')) ?? '{}') as Record<string, string>;
     assert.equal(stored['Event-Subclass'], 'sofia::register');
     assert.equal(stored['call-id'], 'reg-1004@127.0.0.1');
     assert.equal(stored['network-port'], '5084');
     await withOutputs.apply('fs1', byKind('sofia::unregister', '1005'), RECORDED_NOW);
-    assert.equal(await redis.hexists(`${prefix}registrations`, '1005'), 0);
-    assert.equal(await redis.hexists(`${prefix}registrations`, '1004'), 1);
+    assert.equal(await db.redis.hexists(`${prefix}registrations`, '1005'), 0);
+    assert.equal(await db.redis.hexists(`${prefix}registrations`, '1004'), 1);
     await withOutputs.apply('fs1', byKind('sofia::expire', '1004'), RECORDED_NOW);
-    assert.equal(await redis.hlen(`${prefix}registrations`), 0);
+    assert.equal(await db.redis.hlen(`${prefix}registrations`), 0);
     // Bounded list, newest first, and one PUBLISH per event.
-    const list = await redis.lrange(`${prefix}reg-list`, 0, -1);
+    const list = await db.redis.lrange(`${prefix}reg-list`, 0, -1);
     assert.deepEqual(list.map((j) => (JSON.parse(j) as Record<string, string>)['Event-Subclass']), ['sofia::expire', 'sofia::unregister', 'sofia::register']);
     for (let i = 0; i < 50 && published.length < 4; i++) await new Promise((r) => setTimeout(r, 10));
     assert.equal(published.length, 4);
@@ -75,7 +66,7 @@ describe('registration state from sofia events', () => {
     await s.apply('fs1', second, RECORDED_NOW);
     assert.equal((await s.liveContacts('1005', '127.0.0.1', RECORDED_NOW)).count, 2);
     await s.apply('fs1', byKind('sofia::unregister', '1005'), RECORDED_NOW);
-    const left = JSON.parse((await redis.hget(`${prefix}registrations`, '1005')) ?? '{}') as Record<string, string>;
+    const left = JSON.parse((await db.redis.hget(`${prefix}registrations`, '1005')) ?? '{}') as Record<string, string>;
     assert.equal(left['call-id'], 'second-device');
     assert.equal((await s.liveContacts('1005', '127.0.0.1', RECORDED_NOW)).count, 1);
     // A re-REGISTER of the same Call-ID does not add a device.
@@ -86,7 +77,7 @@ describe('registration state from sofia events', () => {
   test('field mode extension@domain keys by <ext>@<domain>', async () => {
     const { prefix, s } = store({ field: 'extension@domain' });
     await s.apply('fs1', byKind('sofia::register', '1004'), RECORDED_NOW);
-    assert.deepEqual(await redis.hkeys(`${prefix}registrations`), ['1004@127.0.0.1']);
+    assert.deepEqual(await db.redis.hkeys(`${prefix}registrations`), ['1004@127.0.0.1']);
   });
 
   test('reconcile after a reconnect: stale entries go, missing ones come, other nodes untouched', async () => {
@@ -99,21 +90,21 @@ describe('registration state from sofia events', () => {
     await s.apply('fs2', Object.assign(Object.create(Object.getPrototypeOf(stale) as object) as EslEvent, stale, { headers: { ...stale.headers, username: '1007', 'call-id': 'other-node' } }), RECORDED_NOW);
     const result = await s.reconcile('fs1', TWO_USERS);
     assert.deepEqual(result, { removed: 1, added: 1, skipped: 0 });
-    assert.deepEqual((await redis.hkeys(`${prefix}registrations`)).sort(), ['1004', '1005', '1007']);
+    assert.deepEqual((await db.redis.hkeys(`${prefix}registrations`)).sort(), ['1004', '1005', '1007']);
     // 1005 keeps its original event JSON; 1004 comes from the listing.
-    assert.equal((JSON.parse((await redis.hget(`${prefix}registrations`, '1005')) ?? '{}') as Record<string, string>)['Event-Calling-Function'], 'sofia_reg_handle_register_token');
-    assert.equal((JSON.parse((await redis.hget(`${prefix}registrations`, '1004')) ?? '{}') as Record<string, string>)['call-id'], 'reg-1004@127.0.0.1');
+    assert.equal((JSON.parse((await db.redis.hget(`${prefix}registrations`, '1005')) ?? '{}') as Record<string, string>)['Event-Calling-Function'], 'sofia_reg_handle_register_token');
+    assert.equal((JSON.parse((await db.redis.hget(`${prefix}registrations`, '1004')) ?? '{}') as Record<string, string>)['call-id'], 'reg-1004@127.0.0.1');
     // The empty listing ({"row_count": 0}\n) clears fs1 only.
     assert.equal(EMPTY, '{"row_count": 0}\n');
     assert.deepEqual(await s.reconcile('fs1', EMPTY), { removed: 2, added: 0, skipped: 0 });
-    assert.deepEqual(await redis.hkeys(`${prefix}registrations`), ['1007']);
+    assert.deepEqual(await db.redis.hkeys(`${prefix}registrations`), ['1007']);
   });
 
   test('a listing that is an error reply is refused, nothing changes', async () => {
     const { prefix, s } = store();
     await s.apply('fs1', byKind('sofia::register', '1005'), RECORDED_NOW);
     await assert.rejects(() => s.reconcile('fs1', '-ERR no reply\n'), /not JSON/);
-    assert.equal(await redis.hlen(`${prefix}registrations`), 1);
+    assert.equal(await db.redis.hlen(`${prefix}registrations`), 1);
     assert.throws(() => parseShowRegistrations('{"row_count":2,"rows":[]}'), /row_count 2/);
   });
   test('an unREGISTER with another Call-ID (recorded: 1000 registers with 1-30547, unregisters with 1-30552) removes the contact with the same contact URI', async () => {
@@ -128,7 +119,7 @@ describe('registration state from sofia events', () => {
     await s.apply('fs1', register, now);
     const applied = await s.apply('fs1', unregister, now);
     assert.equal(applied?.removed, 1);
-    assert.equal(await redis.hexists(`${prefix}registrations`, '1000'), 0);
+    assert.equal(await db.redis.hexists(`${prefix}registrations`, '1000'), 0);
     // Nothing matches at all: removed 0 (the consumer then reconciles with FreeSWITCH).
     const again = await s.apply('fs1', unregister, now);
     assert.equal(again?.removed, 0);

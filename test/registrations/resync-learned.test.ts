@@ -7,9 +7,8 @@
  * esl-control/registration-expire-sofia-events (unregister and expire of the same two
  * registrations), and esl-events/*-unregister (a device unregisters with a new Call-ID).
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Redis } from 'ioredis';
 import { validateConfig } from '../../src/config/load.js';
 import { EslDecoder } from '../../src/esl/decoder.js';
 import { EslEvent } from '../../src/esl/event.js';
@@ -17,7 +16,7 @@ import { Keys } from '../../src/keys.js';
 import { contactUri, registrationChange } from '../../src/registrations/registration-event.js';
 import { RegistrationStore } from '../../src/registrations/registration-store.js';
 import { readEsl } from '../helpers/fixtures.js';
-import { startRedis, uniquePrefix, type TestRedis } from '../helpers/redis.js';
+import { uniquePrefix, useRedis } from '../helpers/redis.js';
 
 const recording = EslDecoder.decodeAll(readEsl('esl-control/registration-expire-sofia-events'));
 const events = recording.flatMap((m) => (m.kind === 'event' && m.event.subclass?.startsWith('sofia::') ? [m.event] : []));
@@ -82,23 +81,14 @@ describe('contactUri: the identity a listing URL and an event contact share', ()
 });
 
 describe('a registration learned from a reconcile', () => {
-  let server: TestRedis;
-  let redis: Redis;
-  before(async () => {
-    server = await startRedis();
-    redis = new Redis(server.url);
-  });
-  after(async () => {
-    redis.disconnect();
-    await server.stop();
-  });
+  const db = useRedis();
 
   function store(removedTtlMs?: number) {
     const prefix = uniquePrefix('resync');
     const config = validateConfig({ redis: { keyPrefix: prefix } });
     const keys = new Keys(prefix);
-    const s = new RegistrationStore(redis, keys, config.gui.registration, removedTtlMs);
-    const fields = async () => (await redis.hkeys(`${prefix}registrations`)).sort();
+    const s = new RegistrationStore(db.redis, keys, config.gui.registration, removedTtlMs);
+    const fields = async () => (await db.redis.hkeys(`${prefix}registrations`)).sort();
     return { prefix, keys, s, fields };
   }
 
@@ -118,7 +108,7 @@ describe('a registration learned from a reconcile', () => {
     assert.deepEqual(await fields(), []);
     assert.deepEqual(await s.reconcile('fs1', TWO_USERS, undefined, RECORDED_NOW + 300), { removed: 0, added: 0, skipped: 2 });
     assert.deepEqual(await fields(), []);
-    assert.equal(await redis.scard(keys.registrationsOfNode('fs1')), 0);
+    assert.equal(await db.redis.scard(keys.registrationsOfNode('fs1')), 0);
     // FreeSWITCH then lists nothing (as recorded after the expire).
     assert.deepEqual(await s.reconcile('fs1', EMPTY, undefined, RECORDED_NOW + 400), { removed: 0, added: 0, skipped: 0 });
     assert.deepEqual(await fields(), []);

@@ -2,28 +2,25 @@
  * Control mode end to end: a real OutboundServer, FreeSWITCH's side scripted from the
  * recorded outbound connect reply (control-peer.ts), a real webhook app, a real Redis.
  */
-import { after, before, beforeEach, test } from 'node:test';
+import { beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
-import type { Redis } from 'ioredis';
 import { loadConfig } from '../../src/config/load.js';
 import { createOutboundServer, type OutboundServer } from '../../src/esl/outbound-server.js';
 import { Keys } from '../../src/keys.js';
 import { createLogger } from '../../src/logger.js';
-import { closeRedis, createRedis } from '../../src/redis.js';
+import { createRedis } from '../../src/redis.js';
 import { controlActions } from '../../src/routing/control-dialplan.js';
 import { attachControlMode } from '../../src/routing/control-mode.js';
 import { outcomeOf } from '../../src/routing/control-session.js';
 import { routeSchema, type RouteInput } from '../../src/routing/route-schema.js';
 import { RouteStore } from '../../src/routing/route-store.js';
 import { createWebhookClient, type WebhookClient } from '../../src/webhook/index.js';
-import { startRedis, uniquePrefix, type TestRedis } from '../helpers/redis.js';
+import { uniquePrefix, useRedis } from '../helpers/redis.js';
 import { json, startApp, type TestApp } from '../webhook/http-app.js';
 import { LINGER_ORDERS } from '../fake-freeswitch/linger.js';
 import { callThroughSocket } from './control-peer.js';
 
-let server: TestRedis;
-let redis: Redis;
 let webapp: TestApp;
 let outbound: OutboundServer;
 let store: RouteStore;
@@ -39,10 +36,17 @@ function query(i: number): URLSearchParams {
   return new URL(`http://x${webapp.seen[i]?.url ?? ''}`).searchParams;
 }
 
-before(async () => {
-  server = await startRedis();
-  redis = createRedis(loadConfig({ REDIS_URL: server.url }), createLogger('silent'));
-  while (redis.status !== 'ready') await new Promise((r) => setTimeout(r, 20));
+const db = useRedis({
+  afterStart: setup,
+  connect: (url) => createRedis(loadConfig({ REDIS_URL: url }), createLogger('silent')),
+  beforeStop: async () => {
+    await outbound.close();
+    await webhooks.close();
+    await webapp.close();
+  },
+});
+
+async function setup(): Promise<void> {
   webapp = await startApp((_req, res) => json(res, []));
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
@@ -51,20 +55,12 @@ before(async () => {
     },
   });
   const logger = createLogger('info', sink);
-  store = new RouteStore(redis, new Keys(uniquePrefix('ctl')), logger, 0);
+  store = new RouteStore(db.redis, new Keys(uniquePrefix('ctl')), logger, 0);
   webhooks = createWebhookClient();
   outbound = createOutboundServer({ host: '127.0.0.1', port: 0, commandTimeoutMs: 2000, connectTimeoutMs: 2000, logger });
   attachControlMode(outbound, { store, webhooks, logger, publicContext: 'public' });
   port = (await outbound.listen()).port;
-});
-
-after(async () => {
-  await outbound.close();
-  await webhooks.close();
-  await webapp.close();
-  await closeRedis(redis);
-  await server.stop();
-});
+}
 
 beforeEach(() => {
   webapp.seen.length = 0;

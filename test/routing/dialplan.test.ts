@@ -4,14 +4,13 @@
  * the real app, a real node:http webhook application and a real Redis.
  * One test per failure mode shows the fallback document was served and logged.
  */
-import { after, before, beforeEach, test } from 'node:test';
+import { beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Redis } from 'ioredis';
 import { loadConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/logger.js';
-import { closeRedis, createRedis } from '../../src/redis.js';
+import { createRedis } from '../../src/redis.js';
 import { verifySignature } from '../../src/webhook/index.js';
-import { freePort, startRedis, type TestRedis } from '../helpers/redis.js';
+import { freePort, useRedis } from '../helpers/redis.js';
 import { json, startApp, type TestApp } from '../webhook/http-app.js';
 import { makeApp, recordedRequest, sendRaw, withFields, type Harness } from '../xml-curl/harness.js';
 import { findAll, parseXml } from './xml-check.js';
@@ -21,8 +20,6 @@ const ADMIN = 'admin-key-0123456789abcdef';
 const UUID = '4bbe7137-63d5-417f-813b-44e1d04df14d';
 const recorded = recordedRequest('dialplan-call-1000-to-1001');
 
-let server: TestRedis;
-let redis: Redis;
 let webapp: TestApp;
 let h: Harness;
 let port: number;
@@ -64,13 +61,19 @@ async function expectFallback(reason: RegExp, fallback = FALLBACK): Promise<void
   assert.match(String(line['msg']), new RegExp(UUID));
 }
 
-before(async () => {
-  server = await startRedis();
-  redis = createRedis(loadConfig({ REDIS_URL: server.url }), createLogger('silent'));
-  await waitFor(() => redis.status === 'ready');
+const db = useRedis({
+  afterStart: setup,
+  connect: (url) => createRedis(loadConfig({ REDIS_URL: url }), createLogger('silent')),
+  beforeStop: async () => {
+    await h.app.close();
+    await webapp.close();
+  },
+});
+
+async function setup(): Promise<void> {
   webapp = await startApp((_req, res) => json(res, []));
-  h = makeApp(redis, {
-    redis: { url: server.url, keyPrefix: 'rt:' },
+  h = makeApp(db.redis, {
+    redis: { url: db.server.url, keyPrefix: 'rt:' },
     admin: { keys: [ADMIN] },
     routing: {
       cacheMs: 0,
@@ -80,15 +83,8 @@ before(async () => {
   await h.app.listen({ host: '127.0.0.1', port: 0 });
   const address = h.app.server.address();
   port = typeof address === 'object' && address !== null ? address.port : 0;
-  await waitFor(async () => (await redis.hexists('rt:{freecti}:routes', 'main')) === 1);
-});
-
-after(async () => {
-  await h.app.close();
-  await webapp.close();
-  await closeRedis(redis);
-  await server.stop();
-});
+  await waitFor(async () => (await db.redis.hexists('rt:{freecti}:routes', 'main')) === 1);
+}
 
 beforeEach(async () => {
   webapp.seen.length = 0;

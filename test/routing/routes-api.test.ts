@@ -1,45 +1,41 @@
 /** `GET/PUT/DELETE /api/v1/routes` with a real Redis: admin key, validation, write-only secrets, seeding. */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Redis } from 'ioredis';
 import { loadConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/logger.js';
 import { closeRedis, createRedis } from '../../src/redis.js';
 import { RouteStore } from '../../src/routing/route-store.js';
 import { routeSchema } from '../../src/routing/route-schema.js';
 import { Keys } from '../../src/keys.js';
-import { freePort, startRedis, uniquePrefix, type TestRedis } from '../helpers/redis.js';
+import { freePort, uniquePrefix, useRedis } from '../helpers/redis.js';
 import { makeApp, type Harness } from '../xml-curl/harness.js';
 import { waitFor } from '../helpers/wait.js';
 
 const ADMIN = 'admin-key-0123456789abcdef';
 const auth = { 'x-api-key': ADMIN };
-let server: TestRedis;
-let redis: Redis;
 let h: Harness;
 const prefix = uniquePrefix('api');
 
-before(async () => {
-  server = await startRedis();
-  redis = createRedis(loadConfig({ REDIS_URL: server.url }), createLogger('silent'));
-  await waitFor(() => redis.status === 'ready');
-  h = makeApp(redis, {
-    redis: { url: server.url, keyPrefix: prefix },
+const db = useRedis({
+  afterStart: setup,
+  connect: (url) => createRedis(loadConfig({ REDIS_URL: url }), createLogger('silent')),
+  beforeStop: async () => {
+    await h.app.close();
+  },
+});
+
+async function setup(): Promise<void> {
+  h = makeApp(db.redis, {
+    redis: { url: db.server.url, keyPrefix: prefix },
     admin: { keys: [ADMIN] },
     routing: { routes: [{ id: 'seeded', context: 'public', url: 'http://127.0.0.1:9/route?n=${destination_number}' }] },
   });
   await h.app.ready();
-  await waitFor(async () => (await redis.hexists(`${prefix}{freecti}:routes`, 'seeded')) === 1);
-});
-
-after(async () => {
-  await h.app.close();
-  await closeRedis(redis);
-  await server.stop();
-});
+  await waitFor(async () => (await db.redis.hexists(`${prefix}{freecti}:routes`, 'seeded')) === 1);
+}
 
 test('without admin.keys the API is disabled (503)', async () => {
-  const off = makeApp(redis, { redis: { url: server.url, keyPrefix: uniquePrefix('off') } });
+  const off = makeApp(db.redis, { redis: { url: db.server.url, keyPrefix: uniquePrefix('off') } });
   const res = await off.app.inject({ method: 'GET', url: '/api/v1/routes', headers: auth });
   assert.equal(res.statusCode, 503);
   assert.equal(res.json().error.code, 'FREECTI_ERR_ADMIN_DISABLED');
@@ -67,7 +63,7 @@ test('config routes are seeded; create, replace, read (secret hidden), delete', 
   const one = await h.app.inject({ method: 'GET', url: '/api/v1/routes/r1', headers: auth });
   assert.equal(one.json().priority, 7);
   assert.equal(one.json().secret, undefined);
-  const stored = JSON.parse((await redis.hget(`${prefix}{freecti}:routes`, 'r1')) ?? '{}') as { secret?: string };
+  const stored = JSON.parse((await db.redis.hget(`${prefix}{freecti}:routes`, 'r1')) ?? '{}') as { secret?: string };
   assert.equal(stored.secret, 'a-secret-of-16-chars', 'the secret is kept in Redis');
   assert.equal((await h.app.inject({ method: 'DELETE', url: '/api/v1/routes/r1', headers: auth })).statusCode, 204);
   assert.equal((await h.app.inject({ method: 'DELETE', url: '/api/v1/routes/r1', headers: auth })).statusCode, 404);
@@ -98,7 +94,7 @@ test('invalid routes are refused with 400 and a reason', async () => {
 });
 
 test('seeding never overwrites a route edited through the API', async () => {
-  const store = new RouteStore(redis, new Keys(prefix), createLogger('silent'));
+  const store = new RouteStore(db.redis, new Keys(prefix), createLogger('silent'));
   const edited = await h.app.inject({ method: 'PUT', url: '/api/v1/routes/seeded', headers: auth, payload: { context: 'public', url: 'http://127.0.0.1:9/edited' } });
   assert.equal(edited.statusCode, 200);
   assert.equal(await store.seed([routeSchema.parse({ id: 'seeded', context: 'public', url: 'http://127.0.0.1:9/original' })]), 0);
@@ -106,14 +102,14 @@ test('seeding never overwrites a route edited through the API', async () => {
 });
 
 test('garbage stored in Redis is ignored, not served', async () => {
-  await redis.hset(`${prefix}{freecti}:routes`, 'junk', '{not json', 'wrong', JSON.stringify({ id: 'x', context: 'a', url: 'http://127.0.0.1/' }));
+  await db.redis.hset(`${prefix}{freecti}:routes`, 'junk', '{not json', 'wrong', JSON.stringify({ id: 'x', context: 'a', url: 'http://127.0.0.1/' }));
   const list = await h.app.inject({ method: 'GET', url: '/api/v1/routes', headers: auth });
   assert.ok(!list.json().routes.some((r: { id: string }) => r.id === 'junk' || r.id === 'wrong'));
-  await redis.hdel(`${prefix}{freecti}:routes`, 'junk', 'wrong');
+  await db.redis.hdel(`${prefix}{freecti}:routes`, 'junk', 'wrong');
 });
 
 test('the route table keeps serving from cache while Redis is down; empty cache means not found', async () => {
-  const store = new RouteStore(redis, new Keys(prefix), createLogger('silent'), 0);
+  const store = new RouteStore(db.redis, new Keys(prefix), createLogger('silent'), 0);
   const before = await store.table();
   assert.ok(before.length > 0);
   const down = createRedis(loadConfig({ REDIS_URL: `redis://127.0.0.1:${await freePort()}` }), createLogger('silent'));
@@ -121,7 +117,7 @@ test('the route table keeps serving from cache while Redis is down; empty cache 
   await assert.rejects(broken.table());
   (broken as unknown as { cached: unknown }).cached = { at: 0, routes: before };
   assert.deepEqual(await broken.table(), before);
-  const offline = makeApp(down, { redis: { url: server.url, keyPrefix: prefix }, admin: { keys: [ADMIN] } });
+  const offline = makeApp(down, { redis: { url: db.server.url, keyPrefix: prefix }, admin: { keys: [ADMIN] } });
   const res = await offline.app.inject({ method: 'GET', url: '/api/v1/routes', headers: auth });
   assert.equal(res.statusCode, 503);
   assert.equal(res.json().error.code, 'FREECTI_ERR_REDIS_UNAVAILABLE');
@@ -137,13 +133,13 @@ test('the API is in the OpenAPI document', async () => {
 });
 
 test('a start with routes and a Redis client still connecting: seeded once ready, no warning (issue 9)', async () => {
-  const fresh = createRedis(loadConfig({ REDIS_URL: server.url }), createLogger('silent'));
+  const fresh = createRedis(loadConfig({ REDIS_URL: db.server.url }), createLogger('silent'));
   const freshPrefix = uniquePrefix('seed');
   try {
     assert.notEqual(fresh.status, 'ready', 'the client is still connecting when the app starts');
-    const app = makeApp(fresh, { redis: { url: server.url, keyPrefix: freshPrefix }, routing: { routes: [{ id: 'early', context: 'default', url: 'http://127.0.0.1:9/r' }] } });
+    const app = makeApp(fresh, { redis: { url: db.server.url, keyPrefix: freshPrefix }, routing: { routes: [{ id: 'early', context: 'default', url: 'http://127.0.0.1:9/r' }] } });
     await app.app.ready();
-    await waitFor(async () => (await redis.hexists(`${freshPrefix}{freecti}:routes`, 'early')) === 1);
+    await waitFor(async () => (await db.redis.hexists(`${freshPrefix}{freecti}:routes`, 'early')) === 1);
     assert.deepEqual(app.logs.filter((l) => Number(l['level']) >= 40).map((l) => l['msg']), []);
     assert.equal(app.logs.filter((l) => l['msg'] === 'routes from the config seeded into Redis').length, 1);
     await app.app.close();

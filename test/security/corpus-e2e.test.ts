@@ -17,15 +17,14 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Redis } from 'ioredis';
 import { loadConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/logger.js';
-import { closeRedis, createRedis } from '../../src/redis.js';
+import { createRedis } from '../../src/redis.js';
 import { planDial } from '../../src/bridge/dial-target.js';
 import { parseBridgeReply } from '../../src/bridge/reply.js';
 import { FsPolicy, PolicyRefusal } from '../../src/fs-lang/policy.js';
 import { isFreectiError } from '../../src/errors.js';
-import { startRedis, type TestRedis } from '../helpers/redis.js';
+import { useRedis } from '../helpers/redis.js';
 import { waitFor } from '../helpers/wait.js';
 import { json, startApp, type TestApp } from '../webhook/http-app.js';
 import { makeApp as makeXmlCurlApp, recordedRequest, sendRaw, withFields, type Harness } from '../xml-curl/harness.js';
@@ -43,25 +42,14 @@ function grantKey(grant: readonly string[] | undefined): string {
 }
 const grantSets = [...new Map(ALL.map((a) => [grantKey(a.grant), a.grant ?? []])).entries()];
 
-let server: TestRedis;
-let redis: Redis;
 
-before(async () => {
-  server = await startRedis();
-  redis = createRedis(loadConfig({ REDIS_URL: server.url }), createLogger('silent'));
-  await waitFor(() => redis.status === 'ready');
-});
-
-after(async () => {
-  await closeRedis(redis);
-  await server.stop();
-});
+const db = useRedis({ connect: (url) => createRedis(loadConfig({ REDIS_URL: url }), createLogger('silent')) });
 
 describe('/cli', () => {
   it('refuses every command entry, direct and wrapped, with 403 and sends nothing', async () => {
     const pool = scriptedPool('fs1');
     const keys = grantSets.map(([key, grant], i) => ({ id: `k${i}`, key, allow: ['*', ...grant], ratePerMinute: 0 }));
-    const { app } = makeApp({ cli: { keys }, security: SEED_SECURITY }, pool, redis);
+    const { app } = makeApp({ cli: { keys }, security: SEED_SECURITY }, pool, db.redis);
     const entries = ALL.filter((a): a is Extract<Attack, { kind: 'command' }> => a.kind === 'command' && a.scope === 'key');
     assert.ok(entries.length >= 150, `${entries.length} command entries`);
     for (const a of entries) {
@@ -96,8 +84,8 @@ describe('routing replies', () => {
 
   before(async () => {
     webapp = await startApp((_req, res) => json(res, reply));
-    h = makeXmlCurlApp(redis, {
-      redis: { url: server.url, keyPrefix: 'sec:' },
+    h = makeXmlCurlApp(db.redis, {
+      redis: { url: db.server.url, keyPrefix: 'sec:' },
       admin: { keys: [ADMIN] },
       security: SEED_SECURITY,
       routing: {
@@ -111,7 +99,7 @@ describe('routing replies', () => {
     await h.app.listen({ host: '127.0.0.1', port: 0 });
     const address = h.app.server.address();
     port = typeof address === 'object' && address !== null ? address.port : 0;
-    await waitFor(async () => (await redis.hlen('sec:{freecti}:routes')) === 2);
+    await waitFor(async () => (await db.redis.hlen('sec:{freecti}:routes')) === 2);
   });
 
   after(async () => {
@@ -172,7 +160,7 @@ describe('cti_bridge replies', () => {
 describe('typed API', () => {
   it('refuses every payload in every free-text field with 400 or 403 and sends nothing', async () => {
     const pool = scriptedPool('fs1');
-    const { app } = makeApp({ cli: { key: KEY, keyRatePerMinute: 0 }, security: SEED_SECURITY }, pool, redis);
+    const { app } = makeApp({ cli: { key: KEY, keyRatePerMinute: 0 }, security: SEED_SECURITY }, pool, db.redis);
     const payloads = new Set<string>();
     for (const a of ALL) {
       const text = a.kind === 'command' ? a.arg : a.kind === 'application' ? a.data : a.kind === 'dialstring' ? a.text : `${a.name}=${a.value}`;
@@ -222,9 +210,9 @@ describe('seed 003', () => {
     for (const name of ['uuid_broadcast', 'conference', 'uuid_cti_background']) fs1.handlers.set(name, () => '+OK\n');
     fs1.handlers.set('originate', () => '+OK 9f0c\n');
     const { app } = makeApp(
-      { cli: { key: KEY, keyRatePerMinute: 0, keyAllow: ['*', 'uuid_cti_background'] }, admin: { keys: [ADMIN] }, redis: { url: server.url, keyPrefix: 'seed:' }, security: SEED_SECURITY },
+      { cli: { key: KEY, keyRatePerMinute: 0, keyAllow: ['*', 'uuid_cti_background'] }, admin: { keys: [ADMIN] }, redis: { url: db.server.url, keyPrefix: 'seed:' }, security: SEED_SECURITY },
       pool,
-      redis,
+      db.redis,
     );
     for (const group of GROUPS) {
       const res = await app.inject({ method: 'PUT', url: `/api/v1/linegroups/${group}`, headers: { 'x-api-key': ADMIN }, payload: { lines: [{ id: 'l1', gateway: 'carrier1' }] } });

@@ -1,32 +1,22 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
-import { Redis } from 'ioredis';
 import type { AppPlugin } from '../../src/http/app.js';
 import { fixturePath } from '../helpers/fixtures.js';
-import { startRedis, uniquePrefix, type TestRedis } from '../helpers/redis.js';
+import { uniquePrefix, useRedis } from '../helpers/redis.js';
 import { makeApp, recordedRequest, sendRaw, withFields } from './harness.js';
 
 const NOT_FOUND = readFileSync(fixturePath('xml-curl/served-not-found.xml'), 'utf8');
 const FORM = 'application/x-www-form-urlencoded';
 
 describe('POST /freeswitch/xml (mod_xml_curl endpoint)', () => {
-  let server: TestRedis;
-  let redis: Redis;
 
-  before(async () => {
-    server = await startRedis();
-    redis = new Redis(server.url, { maxRetriesPerRequest: 1 });
-  });
-  after(async () => {
-    redis.disconnect();
-    await server.stop();
-  });
+  const db = useRedis({ client: { maxRetriesPerRequest: 1 } });
 
   test('the recorded sip_auth REGISTER over a real socket: the user document, text/xml', async () => {
     const prefix = uniquePrefix('xc');
-    await redis.hset(`${prefix}cti_exten@127.0.0.1`, '1000', JSON.stringify({ param: { password: '1234' }, variable: { user_context: 'default' } }));
-    const { app } = makeApp(redis, { redis: { url: server.url, keyPrefix: prefix } });
+    await db.redis.hset(`${prefix}cti_exten@127.0.0.1`, '1000', JSON.stringify({ param: { password: '1234' }, variable: { user_context: 'default' } }));
+    const { app } = makeApp(db.redis, { redis: { url: db.server.url, keyPrefix: prefix } });
     await app.listen({ host: '127.0.0.1', port: 0 });
     try {
       const port = (app.server.address() as { port: number }).port;
@@ -56,8 +46,8 @@ describe('POST /freeswitch/xml (mod_xml_curl endpoint)', () => {
 
   test('every recorded directory lookup kind is answered from Redis', async () => {
     const prefix = uniquePrefix('xc');
-    await redis.hset(`${prefix}cti_exten@127.0.0.1`, '1001', JSON.stringify({ param: { password: 'p' }, variable: { callgroup: 'sales' } }));
-    const { app } = makeApp(redis, { redis: { url: server.url, keyPrefix: prefix } });
+    await db.redis.hset(`${prefix}cti_exten@127.0.0.1`, '1001', JSON.stringify({ param: { password: 'p' }, variable: { callgroup: 'sales' } }));
+    const { app } = makeApp(db.redis, { redis: { url: db.server.url, keyPrefix: prefix } });
     for (const name of ['directory-user-call-bridge-user-1001', 'directory-user-data-var-1001-from-dialplan', 'directory-sip-auth-unregister-1001']) {
       const res = await app.inject({ method: 'POST', url: '/freeswitch/xml', headers: { 'content-type': FORM }, payload: recordedRequest(name).body });
       assert.equal(res.statusCode, 200, name);
@@ -68,7 +58,7 @@ describe('POST /freeswitch/xml (mod_xml_curl endpoint)', () => {
   });
 
   test('a section without handler (here: phrases) is "not found", exactly the served-not-found.xml bytes', async () => {
-    const { app } = makeApp(redis, { redis: { url: server.url, keyPrefix: uniquePrefix('xc') } });
+    const { app } = makeApp(db.redis, { redis: { url: db.server.url, keyPrefix: uniquePrefix('xc') } });
     const phrases = withFields(recordedRequest('dialplan-call-1000-to-1001').body, { section: 'phrases' });
     const res = await app.inject({ method: 'POST', url: '/freeswitch/xml', headers: { 'content-type': FORM }, payload: phrases });
     assert.equal(res.statusCode, 200);
@@ -91,7 +81,7 @@ describe('POST /freeswitch/xml (mod_xml_curl endpoint)', () => {
         throw new Error('boom');
       });
     };
-    const { app, logs } = makeApp(redis, { redis: { url: server.url, keyPrefix: uniquePrefix('xc') } }, [dialplan]);
+    const { app, logs } = makeApp(db.redis, { redis: { url: db.server.url, keyPrefix: uniquePrefix('xc') } }, [dialplan]);
     const languages = withFields(recordedRequest('dialplan-call-1000-to-1001').body, { section: 'languages' });
     const res = await app.inject({ method: 'POST', url: '/freeswitch/xml', headers: { 'content-type': FORM }, payload: languages });
     assert.equal(res.body, '<document type="freeswitch/xml"><!-- 1001 --></document>');
@@ -104,8 +94,8 @@ describe('POST /freeswitch/xml (mod_xml_curl endpoint)', () => {
 
   test('addresses outside xmlCurl.allowFrom get 403 and no user', async () => {
     const prefix = uniquePrefix('xc');
-    await redis.hset(`${prefix}cti_exten@127.0.0.1`, '1000', JSON.stringify({ param: { password: 'secret' } }));
-    const { app } = makeApp(redis, { redis: { url: server.url, keyPrefix: prefix }, xmlCurl: { allowFrom: ['10.0.0.0/8'] } });
+    await db.redis.hset(`${prefix}cti_exten@127.0.0.1`, '1000', JSON.stringify({ param: { password: 'secret' } }));
+    const { app } = makeApp(db.redis, { redis: { url: db.server.url, keyPrefix: prefix }, xmlCurl: { allowFrom: ['10.0.0.0/8'] } });
     const body = recordedRequest('directory-sip-auth-register-1000').body;
     const res = await app.inject({ method: 'POST', url: '/freeswitch/xml', headers: { 'content-type': FORM }, payload: body, remoteAddress: '127.0.0.1' });
     assert.equal(res.statusCode, 403);
@@ -115,8 +105,8 @@ describe('POST /freeswitch/xml (mod_xml_curl endpoint)', () => {
 
   test('with xmlCurl.credentials, basic auth is required', async () => {
     const prefix = uniquePrefix('xc');
-    await redis.hset(`${prefix}cti_exten@127.0.0.1`, '1000', JSON.stringify({ param: { password: 'secret' } }));
-    const { app } = makeApp(redis, { redis: { url: server.url, keyPrefix: prefix }, xmlCurl: { credentials: 'fs:s3cret-pass' } });
+    await db.redis.hset(`${prefix}cti_exten@127.0.0.1`, '1000', JSON.stringify({ param: { password: 'secret' } }));
+    const { app } = makeApp(db.redis, { redis: { url: db.server.url, keyPrefix: prefix }, xmlCurl: { credentials: 'fs:s3cret-pass' } });
     const payload = recordedRequest('directory-sip-auth-register-1000').body;
     const denied = await app.inject({ method: 'POST', url: '/freeswitch/xml', headers: { 'content-type': FORM }, payload });
     assert.equal(denied.statusCode, 401);
@@ -131,8 +121,8 @@ describe('POST /freeswitch/xml (mod_xml_curl endpoint)', () => {
 
   test('form values are decoded like mod_xml_curl encodes them (%20, %2B, raw commas)', async () => {
     const prefix = uniquePrefix('xc');
-    await redis.hset(`${prefix}cti_exten@example.com`, 'a+b', JSON.stringify({ param: { password: 'x' } }));
-    const { app } = makeApp(redis, { redis: { url: server.url, keyPrefix: prefix } });
+    await db.redis.hset(`${prefix}cti_exten@example.com`, 'a+b', JSON.stringify({ param: { password: 'x' } }));
+    const { app } = makeApp(db.redis, { redis: { url: db.server.url, keyPrefix: prefix } });
     const body = withFields(recordedRequest('directory-user-data-var-1001-from-dialplan').body, { user: 'a+b', domain: 'example.com', key_value: 'example.com' });
     assert.match(body, /user=a%2Bb/);
     const res = await app.inject({ method: 'POST', url: '/freeswitch/xml', headers: { 'content-type': FORM }, payload: body });
