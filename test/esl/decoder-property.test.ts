@@ -127,6 +127,9 @@ describe('decoder properties', () => {
           const boundary = where % frames.length;
           at.set(boundary, [...(at.get(boundary) ?? []), bytes]);
         }
+        // Pieces that land on the same boundary are one garbage run: together they may spell
+        // a token ('Content-Length' + ': '), which is a frame start, not garbage.
+        fc.pre([...at.values()].every((run) => !TOKENS.some((t) => Buffer.concat(run).includes(t, 0, 'latin1'))));
         frames.forEach((offset, i) => {
           parts.push(...(at.get(i) ?? []));
           const next = frames[i + 1];
