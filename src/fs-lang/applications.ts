@@ -70,9 +70,14 @@ export const APPLICATIONS: ReadonlyMap<string, Check> = new Map<string, Check>([
   ['park', text], ['valet_park', text], ['callcenter', text], ['fifo', text], ['voicemail', text],
   ['conference', (policy, data, scope, where) => {
     const bridged = /^bridge:([^:]+):([^]*)$/i.exec(data.trim());
-    if (bridged === null) return policy.text(data, where);
-    policy.text(bridged[1] as string, where);
-    policy.dialString(bridged[2] as string, scope, where);
+    if (bridged !== null) {
+      policy.text(bridged[1] as string, where);
+      policy.dialString(bridged[2] as string, scope, where);
+      return;
+    }
+    // <name>[@<profile>][+flags{<flag>|<flag>}][+<pin>]; the name may hold allowed expansions.
+    if (!CONFERENCE.test(data.trim())) throw new PolicyRefusal(`${where}: '${data.slice(0, 60)}' is not <name>[@<profile>][+flags{...}][+<pin>] or bridge:<name>:<dial string>`);
+    policy.text(data, where);
   }],
   // media
   ['playback', media], ['endless_playback', media],
@@ -128,6 +133,7 @@ export const APPLICATIONS: ReadonlyMap<string, Check> = new Map<string, Check>([
 ]);
 
 export const UUID = /^[0-9A-Za-z][0-9A-Za-z-]{7,63}$/;
+const CONFERENCE = /^(?:[\p{L}\p{N}_.-]|\$\$?\{[A-Za-z0-9_.-]{1,64}\})+(?:@[A-Za-z0-9_.-]{1,64})?(?:\+flags\{[a-z_|-]{0,256}\})?(?:\+\d{1,16})?$/u;
 
 export function checkApplication(policy: FsPolicy, name: string, data: string, scope: Scope, where: string): void {
   if (!/^[a-z][a-z0-9_]{0,63}$/.test(name)) throw new PolicyRefusal(`${where}: application name '${name.slice(0, 64)}' is not a plain name (lower case letters, digits, _)`);
