@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { after, before } from 'node:test';
 import { Redis, type RedisOptions } from 'ioredis';
+import { closeRedis } from '../../src/redis.js';
 
 export interface TestRedis {
   url: string;
@@ -113,7 +114,7 @@ export function useRedis(options: UseRedisOptions = {}): RedisFixture {
     try {
       await options.beforeStop?.();
     } finally {
-      if (redis !== undefined) await closeClient(redis);
+      if (redis !== undefined) await closeRedis(redis);
       await server?.stop();
     }
   });
@@ -127,17 +128,4 @@ export function useRedis(options: UseRedisOptions = {}): RedisFixture {
       return redis;
     },
   };
-}
-
-async function closeClient(redis: Redis): Promise<void> {
-  if (redis.status === 'end') return;
-  if (redis.status === 'ready') {
-    try {
-      await redis.quit();
-      return;
-    } catch {
-      // fall through to disconnect
-    }
-  }
-  redis.disconnect(false);
 }
