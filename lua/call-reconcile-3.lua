@@ -6,9 +6,12 @@
   KEYS[3] lease of the node (fencing: only its holder writes)
   ARGV[1] JSON array of live calls: [{"f": field, "u": username, "id": uuid, "n": notify, "x": fields object}]
   ARGV[2] lease token; '' = no fencing (tests, tools)
+  ARGV[3] after the last live call ends: 'keep' or 'delete' (as in call-update-4.lua)
   Returns: {removed, added}.
-  Calls no longer reported are removed from their record (the field goes when empty);
-  reported calls not yet in their record are added; known ones are left as they are.
+  Calls no longer reported are removed from their record as a hangup would: the record's
+  current = the ended call, notify = hangup (with 'delete', the field goes when no live
+  call is left); reported calls not yet in their record are added; known ones are left
+  as they are. A record keeps the entries of its live calls and of current only.
 ]]
 if ARGV[2] ~= '' and redis.call('GET', KEYS[3]) ~= ARGV[2] then
   return redis.error_reply('FREECTI_NOT_LEASE_HOLDER')
@@ -31,8 +34,17 @@ local function load(field)
 end
 
 local function save(field, record)
+  local live = {}
+  for _, u in ipairs(record.activity) do live[u] = true end
+  for k, v in pairs(record) do
+    if type(v) == 'table' and k ~= 'activity' and k ~= record.current and not live[k] then record[k] = nil end
+  end
   if #record.activity == 0 then
-    redis.call('HDEL', KEYS[1], field)
+    if ARGV[3] == 'delete' then
+      redis.call('HDEL', KEYS[1], field)
+    else
+      redis.call('HSET', KEYS[1], field, (string.gsub(cjson.encode(record), '"activity":{}', '"activity":[]')))
+    end
   else
     redis.call('HSET', KEYS[1], field, cjson.encode(record))
   end
@@ -46,13 +58,17 @@ for _, member in ipairs(redis.call('SMEMBERS', KEYS[2])) do
     if ok and type(pair) == 'table' and pair[1] and pair[2] then
       local record = load(pair[1])
       if record then
-        local activity = {}
+        local activity, ended = {}, false
         for _, u in ipairs(record.activity) do
-          if u ~= pair[2] then table.insert(activity, u) else removed = removed + 1 end
+          if u ~= pair[2] then table.insert(activity, u) else ended = true end
         end
-        record.activity = activity
-        record[pair[2]] = nil
-        save(pair[1], record)
+        if ended then
+          removed = removed + 1
+          record.activity = activity
+          record.current = pair[2]
+          record.notify = 'hangup'
+          save(pair[1], record)
+        end
       end
     end
   end

@@ -15,9 +15,13 @@
   ARGV[7] '1' = push to KEYS[3]
   ARGV[8] list length bound
   ARGV[9] lease token; '' = no fencing (tests, tools)
+  ARGV[10] after the last live call ends: 'keep' (seed 001: the record stays with
+           current = the ended call, notify = hangup, activity = []) or 'delete' (HDEL)
   Returns: number of live calls of the field afterwards, or -1 when a hangup found no record.
-  The field is deleted when no live call is left; the published/pushed message is the
-  record as it was changed (for a hangup: with the ended call's fields).
+  The record holds the entries of its live calls and of `current` (an ended call's
+  entry stays while it is current, so a reader of current finds its fields); every
+  other ended call's entry is dropped. The published/pushed message is the record as
+  it was changed (for a hangup: with the ended call's fields).
 ]]
 if ARGV[9] ~= '' and redis.call('GET', KEYS[4]) ~= ARGV[9] then
   return redis.error_reply('FREECTI_NOT_LEASE_HOLDER')
@@ -47,11 +51,22 @@ record.current = uuid
 record.notify = notify
 
 local activity = {}
+local live = {}
 for _, u in ipairs(record.activity) do
-  if u ~= uuid then table.insert(activity, u) end
+  if u ~= uuid then
+    table.insert(activity, u)
+    live[u] = true
+  end
 end
-if notify ~= 'hangup' then table.insert(activity, uuid) end
+if notify ~= 'hangup' then
+  table.insert(activity, uuid)
+  live[uuid] = true
+end
 record.activity = activity
+-- Entries are the table values other than `activity`: keep the live ones and current.
+for k, v in pairs(record) do
+  if type(v) == 'table' and k ~= 'activity' and k ~= uuid and not live[k] then record[k] = nil end
+end
 
 local function encode(r)
   local json = cjson.encode(r)
@@ -62,11 +77,10 @@ end
 local message = encode(record)
 if notify == 'hangup' then
   redis.call('SREM', KEYS[2], member)
-  record[uuid] = nil
-  if #activity == 0 then
+  if #activity == 0 and ARGV[10] == 'delete' then
     redis.call('HDEL', KEYS[1], field)
   else
-    redis.call('HSET', KEYS[1], field, encode(record))
+    redis.call('HSET', KEYS[1], field, message)
   end
 else
   redis.call('SADD', KEYS[2], member)

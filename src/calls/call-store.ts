@@ -1,8 +1,10 @@
 /**
  * Call state in Redis (seed 001 "gui.call"; docs/redis-keys.md): hash `calls`
  * (configurable), field = extension (or `<ext>@<domain>`), value =
- * `{"username","current","notify","<uuid>": {fields}, "activity": [uuids]}`; the field
- * goes away when the extension has no live call. Optional PUBLISH channel and bounded
+ * `{"username","current","notify","<uuid>": {fields}, "activity": [uuids]}`. After the
+ * last live call ends the record stays with current = that call, notify = hangup and
+ * activity = [] (`gui.call.onLastHangup: keep`, the default: seed 001 lists hangup
+ * among the states a reader polls for), or goes (`delete`). Optional PUBLISH channel and bounded
  * list carry every changed record. Each change is one Lua script (atomic
  * read-modify-write of the JSON).
  */
@@ -40,6 +42,7 @@ export class CallStore {
       [
         this.field(change.extension, change.domain), change.extension, change.uuid, change.notify,
         JSON.stringify(change.fields), channel === '' ? '' : this.keys.named(channel), list === '' ? '0' : '1', listMax, fence.token,
+        this.settings.onLastHangup,
       ],
     );
     return change;
@@ -57,7 +60,7 @@ export class CallStore {
       this.redis,
       'call-reconcile',
       [this.keys.named(this.settings.hash), this.keys.callsOfNode(node), this.keys.nodeLease(node)],
-      [JSON.stringify(live), fence.token],
+      [JSON.stringify(live), fence.token, this.settings.onLastHangup],
     )) as [number, number];
     return { removed: Number(result[0]), added: Number(result[1]) };
   }

@@ -169,6 +169,12 @@ export const configSchema = z.strictObject({
           list: z.string().default(''),
           listMax: z.number().int().min(1).max(1_000_000).default(1000),
           field: z.enum(['extension', 'extension@domain']).default('extension'),
+          /**
+           * After an extension's last live call ends: 'keep' its record with current = the
+           * ended call, notify = hangup, activity = [] (seed 001: hangup is one of the
+           * states a reader sees), or 'delete' the field.
+           */
+          onLastHangup: z.enum(['keep', 'delete']).default('keep'),
         })
         .prefault({}),
     })

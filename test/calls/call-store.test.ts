@@ -16,15 +16,15 @@ const apiBody = (file: string): string => EslDecoder.decodeAll(readEsl(file)).fl
 describe('call state from channel events', () => {
   const db = useRedis();
 
-  function store() {
+  function store(onLastHangup: 'keep' | 'delete' = 'delete') {
     const prefix = uniquePrefix('calls');
-    const config = validateConfig({ redis: { keyPrefix: prefix }, gui: { call: { list: 'call-list', listMax: 100 } } });
+    const config = validateConfig({ redis: { keyPrefix: prefix }, gui: { call: { list: 'call-list', listMax: 100, onLastHangup } } });
     return { prefix, s: new CallStore(db.redis, new Keys(prefix), config.gui.call), fields: config.gui.call.fields };
   }
 
   /** Replays a recording; returns each extension's notify sequence (from the list) and the snapshots. */
-  async function replay(file: string) {
-    const { prefix, s } = store();
+  async function replay(file: string, onLastHangup: 'keep' | 'delete' = 'delete') {
+    const { prefix, s } = store(onLastHangup);
     const snapshots: Record<string, CallRecord>[] = [];
     for (const event of eventsOf(file)) {
       if (await s.apply('fs1', event)) {
@@ -55,7 +55,34 @@ describe('call state from channel events', () => {
       const last = r.messages.at(-1) as CallRecord;
       assert.equal(last.notify, 'hangup');
       assert.deepEqual(last.activity, []);
-      assert.deepEqual(r.final, {}, 'the fields go away when no call is live');
+      assert.deepEqual(r.final, {}, "onLastHangup 'delete': the fields go away when no call is live");
+    });
+
+    test(`${format}: default (seed 001): after the last call the record stays, notify hangup, current = the ended call`, async () => {
+      assert.equal(validateConfig({}).gui.call.onLastHangup, 'keep');
+      const r = await replay(`esl-events/event-${format}-all-register-call-answered-caller-hangup-unregister`, 'keep');
+      assert.deepEqual(r.sequence('1000'), ['callout', 'answer', 'hangup']);
+      assert.deepEqual(Object.keys(r.final).sort(), ['1000', '1001']);
+      for (const ext of ['1000', '1001']) {
+        const rec = JSON.parse(r.final[ext] ?? '{}') as CallRecord;
+        assert.equal(rec.notify, 'hangup');
+        assert.deepEqual(rec.activity, [], 'activity is an empty array, not an object');
+        assert.match(r.final[ext] ?? '', /"activity":\[\]/);
+        const ended = rec[rec.current] as Record<string, string>;
+        assert.match(ended['Caller-Channel-Answered-Time'] ?? '', /^\d{16}$/, 'the ended call keeps its fields while current');
+        const last = r.messages.filter((m) => m.username === ext).at(-1) as CallRecord;
+        assert.equal(rec.current, last.current);
+      }
+      // The next call of 1000 replaces the ended one: the record holds live calls and current only.
+      const { s } = r;
+      const create = eventsOf(`esl-events/event-${format}-all-call-to-unregistered-user`).find((e) => e.name === 'CHANNEL_CREATE' && e.variable('user_name') === '1000');
+      assert.ok(create?.uuid);
+      await s.apply('fs1', create);
+      const next = JSON.parse((await db.redis.hget(`${r.prefix}calls`, '1000')) ?? '{}') as CallRecord;
+      assert.equal(next.notify, 'callout');
+      assert.deepEqual(next.activity, [create.uuid]);
+      const entries = Object.keys(next).filter((k) => typeof next[k] === 'object' && k !== 'activity');
+      assert.deepEqual(entries, [create.uuid]);
     });
 
     test(`${format}: callee busy (486): 1001 rings then hangs up without answer`, async () => {
@@ -98,6 +125,25 @@ describe('call state from channel events', () => {
     assert.deepEqual(await s.reconcile('fs1', none), { removed: 1, added: 0 });
     const left = JSON.parse((await db.redis.hget(`${prefix}calls`, '1000')) ?? '{}') as CallRecord;
     assert.deepEqual(left.activity, [other.uuid]);
+    assert.equal(left.notify, 'hangup', 'a call a reconcile finds gone ends like a hangup');
+    assert.equal(left.current, '100f2420-9622-4e81-b569-bd11e29ee86c');
     await assert.rejects(() => s.reconcile('fs1', '-ERR no reply\n'), /not JSON/);
+  });
+
+  test("reconcile, onLastHangup 'keep': a record whose last call is gone stays with notify hangup", async () => {
+    const { prefix, s } = store('keep');
+    const events = eventsOf('esl-events/event-plain-all-register-call-answered-caller-hangup-unregister');
+    const create = events.find((e) => e.name === 'CHANNEL_CREATE' && e.variable('dialed_user') === '1001');
+    assert.ok(create?.uuid);
+    await s.apply('fs1', create);
+    const none = apiBody('esl-inbound/api-show-channels-json-no-calls');
+    assert.deepEqual(await s.reconcile('fs1', none), { removed: 1, added: 0 });
+    const raw = (await db.redis.hget(`${prefix}calls`, '1001')) ?? '';
+    const rec = JSON.parse(raw) as CallRecord;
+    assert.equal(rec.notify, 'hangup');
+    assert.equal(rec.current, create.uuid);
+    assert.deepEqual(rec.activity, []);
+    assert.match(raw, /"activity":\[\]/);
+    assert.deepEqual(await s.reconcile('fs1', none), { removed: 0, added: 0 }, 'a second reconcile changes nothing');
   });
 });

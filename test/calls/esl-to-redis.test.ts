@@ -38,7 +38,14 @@ describe('recorded FreeSWITCH events over a real event socket end up in Redis', 
         const calls = (await db.redis.lrange(`${prefix}calls-log`, 0, -1)).reverse().map((m) => JSON.parse(m) as { username: string; notify: string });
         assert.deepEqual(calls.filter((c) => c.username === '1000').map((c) => c.notify), ['callout', 'answer', 'hangup']);
         assert.deepEqual(calls.filter((c) => c.username === '1001').map((c) => c.notify), ['callin', 'answer', 'hangup']);
-        assert.equal(await db.redis.hlen(`${prefix}calls`), 0);
+        // Default onLastHangup 'keep' (seed 001): a poller of the hash sees each extension's hangup.
+        const kept = await db.redis.hgetall(`${prefix}calls`);
+        assert.deepEqual(Object.keys(kept).sort(), ['1000', '1001']);
+        for (const raw of Object.values(kept)) {
+          const rec = JSON.parse(raw) as { notify: string; activity: unknown[] };
+          assert.equal(rec.notify, 'hangup');
+          assert.deepEqual(rec.activity, []);
+        }
         // Both phones registered and unregistered again in the recording.
         const regs = (await db.redis.lrange(`${prefix}reg-log`, 0, -1)).reverse().map((m) => JSON.parse(m) as Record<string, string>);
         assert.deepEqual(regs.map((r) => `${r['Event-Subclass']} ${r['username']}`).filter((l) => l.endsWith('1000')), ['sofia::register 1000', 'sofia::unregister 1000']);
