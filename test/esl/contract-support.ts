@@ -14,7 +14,8 @@
  *   long as its Content-Length says.
  */
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
+import { EslDecoder } from '../../src/esl/decoder.js';
 import type { TranscriptChunk } from '../helpers/fixtures.js';
 
 /** Splits a server byte stream into frames (header block + Content-Length body). */
@@ -48,10 +49,15 @@ const STATUS = /UP \d+ years[\s\S]*?Current Stack Size\/Max \d+K\/\d+K/g;
 
 /** Normalised text of every frame of one stream (see the file comment). */
 export function normaliseFrames(frames: readonly Buffer[], clientBytes: string): string[] {
+  for (const frame of frames) checkInnerLength(frame);
+  return normaliseTexts(frames.map((frame) => frame.toString('utf8')), clientBytes);
+}
+
+/** The normalisation of normaliseFrames on texts (e.g. projections of frames). */
+export function normaliseTexts(texts: readonly string[], clientBytes: string): string[] {
   const names = new Map<string, string>();
-  return frames.map((frame) => {
-    checkInnerLength(frame);
-    let text = frame.toString('utf8');
+  return texts.map((original) => {
+    let text = original;
     text = text.replace(UUID, (uuid) => {
       if (clientBytes.includes(uuid)) return uuid;
       if (!names.has(uuid)) names.set(uuid, `<uuid-${names.size + 1}>`);
@@ -69,7 +75,7 @@ export function normaliseFrames(frames: readonly Buffer[], clientBytes: string):
 }
 
 /** A plain event's inner body Content-Length must match the bytes that follow it. */
-function checkInnerLength(frame: Buffer): void {
+export function checkInnerLength(frame: Buffer): void {
   const outerEnd = frame.indexOf('\n\n');
   if (!frame.subarray(0, outerEnd).includes('text/event-plain')) return;
   const inner = frame.subarray(outerEnd + 2);
@@ -128,4 +134,120 @@ export async function driveTranscript(chunks: readonly TranscriptChunk[], host: 
   await new Promise((r) => setTimeout(r, 20));
   socket.destroy();
   return { received, closedByServer: closed };
+}
+
+/** Headers an outbound-mode event is compared on (the fake's channel events carry a short header set, not ~200). */
+export const OUTBOUND_EVENT_HEADERS = [
+  'Event-Name',
+  'Unique-ID',
+  'Channel-State',
+  'Channel-Call-State',
+  'Answer-State',
+  'Application',
+  'Application-Data',
+  'Application-Response',
+  'Application-UUID',
+  'Hangup-Cause',
+] as const;
+
+/**
+ * One frame as compared in the outbound contract: replies (command/reply, api/response,
+ * disconnect-notice, the connect reply) whole; an event as its Content-Type and the
+ * OUTBOUND_EVENT_HEADERS it has, decoded (plain and json alike).
+ */
+export function projectFrame(frame: Buffer): string {
+  const text = frame.toString('utf8');
+  if (text.startsWith('Event-Name: CHANNEL_DATA\n')) return projectConnectReply(text);
+  const [message] = EslDecoder.decodeAll(frame);
+  if (message?.kind !== 'event') return text;
+  const lines = [`event ${message.format}`];
+  for (const name of OUTBOUND_EVENT_HEADERS) {
+    let value = message.event.get(name);
+    // where the client's server listened (the recordings: 127.0.0.1:8084)
+    if (name === 'Application-Data' && message.event.get('Application') === 'socket') value = value?.replace(/^[^ ]+/, '<socket address>');
+    if (value !== undefined) lines.push(`${name}: ${value}`);
+  }
+  return lines.join('\n');
+}
+
+/** Values of the connect reply compared as they are; every other header by name and place only. */
+const CONNECT_VALUES = new Set(['Event-Name', 'Unique-ID', 'Channel-State', 'Channel-Call-State', 'Answer-State', 'Call-Direction', 'Channel-Name', 'Content-Type', 'Reply-Text', 'Socket-Mode', 'Control']);
+
+/**
+ * The outbound `connect` reply (one header block, no Content-Length, README observation 9):
+ * every header name in order, the values of CONNECT_VALUES (run-specific values such as
+ * creation times, SIP call ids and session numbers differ between two real calls).
+ */
+function projectConnectReply(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => {
+      const colon = line.indexOf(': ');
+      if (colon === -1) return line;
+      const name = line.slice(0, colon);
+      return CONNECT_VALUES.has(name) ? line : name;
+    })
+    .join('\n');
+}
+
+export interface OutboundDrive {
+  /** Everything the fake sent. */
+  readonly received: Buffer;
+  /** The client bytes of the recording, as sent. */
+  readonly clientBytes: string;
+}
+
+/**
+ * The client side of a recorded outbound session, against the fake's outbound mode: a TCP
+ * server on loopback, `dial(port)` makes the fake connect to it, then every recorded C>S
+ * chunk is sent once the fake has sent as many frames as FreeSWITCH had before it. Where
+ * FreeSWITCH sent a CHANNEL_HANGUP that no client hangup asked for (the caller hung up),
+ * `callerHangsUp()` is called once the fake has sent the frames before it.
+ */
+export async function driveOutbound(chunks: readonly TranscriptChunk[], dial: (port: number) => void, callerHangsUp: () => void): Promise<OutboundDrive> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const accepted = new Promise<Socket>((resolve) => server.once('connection', resolve));
+  dial(typeof address === 'object' && address !== null ? address.port : 0);
+  const socket = await accepted;
+  server.close();
+  let received = Buffer.alloc(0);
+  socket.on('data', (data: Buffer) => {
+    received = Buffer.concat([received, data]);
+  });
+  socket.on('error', () => undefined);
+  const until = async (test: () => boolean, what: string): Promise<void> => {
+    const deadline = Date.now() + 3000;
+    while (!test()) {
+      if (Date.now() > deadline) throw new Error(`fake never ${what}; got ${JSON.stringify(received.toString('utf8').slice(-300))}`);
+      await new Promise((r) => setTimeout(r, 2));
+    }
+  };
+  let expected = Buffer.alloc(0);
+  let clientHangup = false;
+  let clientBytes = '';
+  for (const chunk of chunks) {
+    if (chunk.dir === 'S>C') {
+      const before = splitFrames(expected).length;
+      const [message] = EslDecoder.decodeAll(chunk.bytes);
+      if (!clientHangup && message?.kind === 'event' && message.event.name === 'CHANNEL_HANGUP') {
+        await until(() => splitFrames(received).length >= before, `sent the ${before} frames before the caller's hangup`);
+        callerHangsUp();
+        clientHangup = true;
+      }
+      expected = Buffer.concat([expected, chunk.bytes]);
+    } else if (chunk.dir === 'C>S') {
+      const frames = splitFrames(expected).length;
+      await until(() => splitFrames(received).length >= frames, `sent ${frames} frames`);
+      if (/call-command: hangup/.test(chunk.bytes.toString('utf8'))) clientHangup = true;
+      clientBytes += chunk.bytes.toString('utf8');
+      socket.write(chunk.bytes);
+    }
+  }
+  const frames = splitFrames(expected).length;
+  await until(() => splitFrames(received).length >= frames, `sent ${frames} frames`);
+  await new Promise((r) => setTimeout(r, 20));
+  socket.destroy();
+  return { received, clientBytes };
 }

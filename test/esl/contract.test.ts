@@ -24,7 +24,8 @@ import { RecordedPlayer } from '../fake-freeswitch/recorded-player.js';
 import { fsUrlEncode } from '../fake-freeswitch/fs-url-encode.js';
 import { eventFrame } from '../fake-freeswitch/serialise.js';
 import { bytesSent, listEsl, readEsl, readTranscript } from '../helpers/fixtures.js';
-import { driveTranscript, normaliseFrames, splitFrames } from './contract-support.js';
+import { checkInnerLength, driveOutbound, driveTranscript, normaliseFrames, normaliseTexts, projectFrame, splitFrames } from './contract-support.js';
+import type { OutboundCall } from '../fake-freeswitch/index.js';
 
 const logger = createLogger('silent');
 const INBOUND = listEsl('esl-inbound').map((path) => path.replace(/^esl-inbound\//, '').replace(/\.esl$/, ''));
@@ -50,6 +51,41 @@ describe('the fake answers every recorded inbound session like FreeSWITCH', () =
         const expected = normaliseFrames(splitFrames(bytesSent(chunks, 'S>C')), clientBytes);
         assert.deepEqual(normaliseFrames(splitFrames(session.received), clientBytes), expected);
         assert.equal(splitFrames(session.received).reduce((n, f) => n + f.length, 0), session.received.length, 'no partial frame');
+      } finally {
+        await fake.close();
+      }
+    });
+  }
+});
+
+// ---- outbound mode: the fake dials, the recorded client drives it ---------------------
+
+const OUTBOUND = listEsl('esl-outbound').map((path) => path.replace(/^esl-outbound\//, '').replace(/\.esl$/, ''));
+
+describe('the fake answers every recorded outbound session like FreeSWITCH', () => {
+  it('there are outbound recordings', () => assert.ok(OUTBOUND.length >= 3));
+  for (const stem of OUTBOUND) {
+    it(stem, async () => {
+      const fake = await FakeFreeSwitch.start();
+      try {
+        // A playback that runs until the caller hangs up (when the recording has the caller hang up).
+        fake.onExecute('playback', (ctx) => (/20000/.test(ctx.arg) ? { delayMs: 60_000 } : {}));
+        const chunks = readTranscript(`esl-outbound/${stem}`);
+        let call: OutboundCall | undefined;
+        const session = await driveOutbound(
+          chunks,
+          (port) => {
+            call = fake.dial(port);
+          },
+          () => void call?.hangup('NORMAL_CLEARING'),
+        );
+        const recorded = splitFrames(bytesSent(chunks, 'S>C'));
+        const got = splitFrames(session.received);
+        assert.equal(got.reduce((n, f) => n + f.length, 0), session.received.length, 'no partial frame');
+        for (const frame of got) checkInnerLength(frame);
+        assert.deepEqual(normaliseTexts(got.map(projectFrame), session.clientBytes), normaliseTexts(recorded.map(projectFrame), session.clientBytes));
+        assert.equal(call?.hangupCause, 'NORMAL_CLEARING');
+        assert.equal(fake.channel(call?.uuid ?? ''), undefined, 'the channel is gone');
       } finally {
         await fake.close();
       }

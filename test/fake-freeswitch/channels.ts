@@ -34,6 +34,17 @@ export interface FakeChannel {
   readonly headers: Record<string, string>;
   readonly variables: Map<string, string>;
   readonly row: Record<string, string>;
+  /**
+   * Explicit `Channel-State` / `Channel-Call-State` / `Answer-State` (outbound-mode calls keep
+   * these as the recordings show them change); unset: derived from `answered` / the hangup cause.
+   */
+  state?: ChannelState;
+}
+
+export interface ChannelState {
+  channel: string;
+  call: string;
+  answer: string;
 }
 
 export function createChannel(init: ChannelInit): FakeChannel {
@@ -55,13 +66,14 @@ export function createChannel(init: ChannelInit): FakeChannel {
 /** The channel part of an event about `channel`. */
 export function channelHeaders(channel: FakeChannel, hangupCause?: string): EventHeaders {
   const hungUp = hangupCause !== undefined;
+  const state = channel.state;
   const out: EventHeaders = {
-    'Channel-State': hungUp ? 'CS_HANGUP' : 'CS_EXECUTE',
-    'Channel-Call-State': hungUp ? 'HANGUP' : channel.answered ? 'ACTIVE' : 'RINGING',
+    'Channel-State': state?.channel ?? (hungUp ? 'CS_HANGUP' : 'CS_EXECUTE'),
+    'Channel-Call-State': state?.call ?? (hungUp ? 'HANGUP' : channel.answered ? 'ACTIVE' : 'RINGING'),
     'Channel-Name': channel.name,
     'Unique-ID': channel.uuid,
     'Call-Direction': channel.direction,
-    'Answer-State': hungUp ? 'hangup' : channel.answered ? 'answered' : 'ringing',
+    'Answer-State': state?.answer ?? (hungUp ? 'hangup' : channel.answered ? 'answered' : 'ringing'),
   };
   if (hungUp) out['Hangup-Cause'] = hangupCause;
   out['Caller-Direction'] = channel.direction;

@@ -1,7 +1,9 @@
 /**
  * Answers one client command like mod_event_socket does (reply texts and order as
  * recorded): `exit`, `auth`, then, once authenticated, `event`, `noevents`, `filter`,
- * `api`, `bgapi`, `sendmsg`; anything else `-ERR command not found`.
+ * `api`, `bgapi`, `sendmsg`; anything else `-ERR command not found`. On a connection the
+ * fake dialed (outbound mode) outbound-call.ts answers `connect`, `myevents`, `linger`,
+ * `nolinger` and `sendmsg` to its own channel first.
  */
 import { randomUUID } from 'node:crypto';
 import type { EventHeaders } from '../../src/esl/event.js';
@@ -35,6 +37,7 @@ export async function dispatch(host: DispatchHost, connection: FakeConnection, c
     connection.endAfterWrites();
     return;
   }
+  if (connection.outbound?.command(command) === true) return;
   if (!connection.authenticated) {
     if (verb !== 'auth') return reply('-ERR command not found');
     if (line.slice(5) === host.password) {

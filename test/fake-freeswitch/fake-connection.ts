@@ -25,6 +25,8 @@ export class FakeConnection {
   closed = false;
   readonly subscription = new Subscription();
   readonly received: ReceivedCommand[] = [];
+  /** Set on a connection the fake dialed (outbound mode): answers the outbound-only verbs. */
+  outbound: { command(command: ReceivedCommand): boolean } | undefined;
   /** Commands are answered one after the other, like FreeSWITCH's listener thread. */
   work: Promise<void> = Promise.resolve();
   private readonly reader = new CommandReader();

@@ -15,6 +15,7 @@ import type { ReceivedCommand } from './command-reader.js';
 import { dispatch, type Calling, type DispatchHost } from './dispatch.js';
 import { EventBuilder } from './event-builder.js';
 import { FakeConnection, type ConnectionHost } from './fake-connection.js';
+import { OutboundCall, type DialOptions, type OutboundHost } from './outbound-call.js';
 import { handleSendmsg, hangupChannel, type ExecuteHandler, type SendmsgHost } from './sendmsg.js';
 import { authRequest, eventFrame } from './serialise.js';
 import { CommandLog, type CommandMatch, type LoggedCommand } from './command-log.js';
@@ -29,7 +30,7 @@ export interface FakeFreeSwitchOptions {
   coreUuid?: string;
 }
 
-export class FakeFreeSwitch implements ConnectionHost, DispatchHost, SendmsgHost {
+export class FakeFreeSwitch implements ConnectionHost, DispatchHost, SendmsgHost, OutboundHost {
   readonly host: string;
   readonly password: string;
   port = 0;
@@ -43,6 +44,7 @@ export class FakeFreeSwitch implements ConnectionHost, DispatchHost, SendmsgHost
   private readonly executeHandlers = new Map<string, ExecuteHandler>();
   private readonly builder: EventBuilder;
   private readonly hostname: string;
+  readonly coreUuid: string;
   private readonly startedAt = Date.now();
   private server: Server | undefined;
   private cutNext = false;
@@ -53,7 +55,8 @@ export class FakeFreeSwitch implements ConnectionHost, DispatchHost, SendmsgHost
     this.host = options.host ?? '127.0.0.1';
     this.password = options.password ?? 'ClueCon';
     this.hostname = options.hostname ?? 'fakefs';
-    this.builder = new EventBuilder({ hostname: this.hostname, coreUuid: options.coreUuid ?? randomUUID(), ipv4: '127.0.0.1', ipv6: '::1' });
+    this.coreUuid = options.coreUuid ?? randomUUID();
+    this.builder = new EventBuilder({ hostname: this.hostname, coreUuid: this.coreUuid, ipv4: '127.0.0.1', ipv6: '::1' });
   }
 
   static async start(options: FakeFreeSwitchOptions = {}): Promise<FakeFreeSwitch> {
@@ -87,6 +90,30 @@ export class FakeFreeSwitch implements ConnectionHost, DispatchHost, SendmsgHost
     const connection = new FakeConnection(++this.acceptedCount, socket, this);
     this.connections.add(connection);
     connection.send(authRequest(), 'greeting');
+  }
+
+  // ---- outbound mode -------------------------------------------------------------
+
+  /**
+   * Hands a new call to the outbound event socket server at `port` (the dialplan's `socket`
+   * application): connects, then answers like FreeSWITCH (outbound-call.ts). The call's
+   * channel is one of `channels` while it is up; its events also reach inbound listeners.
+   */
+  dial(port: number, options: DialOptions = {}): OutboundCall {
+    return new OutboundCall(this, port, options);
+  }
+
+  get hostnameShown(): string {
+    return this.hostname;
+  }
+
+  nextConnectionId(): number {
+    return ++this.acceptedCount;
+  }
+
+  adopt(connection: FakeConnection, channel: FakeChannel): void {
+    this.connections.add(connection);
+    this.channels.set(channel.uuid, channel);
   }
 
   /** Closes the listener and every connection (FreeSWITCH going down). */

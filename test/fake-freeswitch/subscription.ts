@@ -20,6 +20,8 @@ export class Subscription {
   private readonly names = new Set<string>();
   private readonly subclasses = new Set<string>();
   private readonly filters: Filter[] = [];
+  /** `myevents` on an outbound socket: only events whose Unique-ID is this channel's. */
+  private own: string | undefined;
 
   get active(): boolean {
     return this.all || this.names.size > 0;
@@ -49,7 +51,15 @@ export class Subscription {
     return `+OK event listener enabled ${format}`;
   }
 
+  /** `myevents [plain|json]`: every event of channel `uuid`, in `format`. */
+  myEvents(uuid: string, format: EventFormat): void {
+    this.all = true;
+    this.own = uuid;
+    this.format = format;
+  }
+
   clear(): void {
+    this.own = undefined;
     this.all = false;
     this.names.clear();
     this.subclasses.clear();
@@ -62,6 +72,7 @@ export class Subscription {
   accepts(headers: EventHeaders): boolean {
     const name = first(headers['Event-Name']);
     if (name === undefined) return false;
+    if (this.own !== undefined && first(headers['Unique-ID']) !== this.own) return false;
     let send = this.all;
     if (!send && this.names.has(name)) {
       const subclass = first(headers['Event-Subclass']);
