@@ -79,7 +79,7 @@ export class RegistrationStore {
 
   /** Zset of the registrations `node` removed recently: member JSON ['c', field, call-id] or ['u', field, contact URI], score = until (ms). */
   removedKey(node: string): string {
-    return this.keys.internal('reg', 'removed', node);
+    return this.keys.registrationsRemoved(node);
   }
 
   field(extension: string, domain: string): string {
@@ -120,20 +120,40 @@ export class RegistrationStore {
    */
   async reconcile(node: string, listing: string, fence: Fence = NO_FENCE, now = Date.now()): Promise<{ removed: number; added: number; skipped: number }> {
     const rows = parseShowRegistrations(listing).map((row) => {
-      const json = rowToEventJson(row, node);
+      const json = rowToEventJson(row, node, now);
       const u = contactUri(row.url);
       const value: ContactValue = {
         n: node, d: row.realm, x: Number(row.expires) * 1000, e: json, k: (JSON.parse(json) as { contact: string }).contact, u, a: networkAddress(row.network_ip, row.network_port),
       };
       return { f: this.field(row.reg_user, row.realm), c: row.token, u, v: JSON.stringify(value), e: json };
     });
-    const result = (await runScript(
-      this.redis,
-      'registration-reconcile',
-      [this.keys.named(this.settings.hash), this.keys.registrationsOfNode(node), this.keys.nodeLease(node), this.removedKey(node)],
-      [node, this.keys.registrationContactsPrefix(), JSON.stringify(rows), fence.token, now],
-    )) as [number, number, number];
-    return { removed: Number(result[0]), added: Number(result[1]), skipped: Number(result[2]) };
+    // Every key a script touches is in KEYS (Redis Cluster): the contacts hash of each
+    // field listed or held by the node now. The node's set only changes through this
+    // node's fenced writes; should it change in between, the script refuses and we read again.
+    const nodeKey = this.keys.registrationsOfNode(node);
+    for (let attempt = 1; ; attempt++) {
+      const fields = new Set(rows.map((row) => row.f));
+      for (const member of await this.redis.smembers(nodeKey)) {
+        try {
+          const pair = JSON.parse(member) as unknown;
+          if (Array.isArray(pair) && typeof pair[0] === 'string') fields.add(pair[0]);
+        } catch {
+          // Not a [field, call-id] pair: the script drops it.
+        }
+      }
+      const ordered = [...fields];
+      try {
+        const result = (await runScript(
+          this.redis,
+          'registration-reconcile',
+          [this.keys.named(this.settings.hash), nodeKey, this.keys.nodeLease(node), this.removedKey(node), ...ordered.map((f) => this.keys.registrationContacts(f))],
+          [node, JSON.stringify(ordered), JSON.stringify(rows), fence.token, now],
+        )) as [number, number, number];
+        return { removed: Number(result[0]), added: Number(result[1]), skipped: Number(result[2]) };
+      } catch (error) {
+        if (attempt >= 3 || !(error instanceof Error) || !error.message.includes('FREECTI_RECONCILE_KEYS')) throw error;
+      }
+    }
   }
 
   /** Live contacts of one extension (for max-registrations-per-extension). */
