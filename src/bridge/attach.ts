@@ -15,6 +15,11 @@ export function isBridgeSession(session: Pick<OutboundSession, 'channelData'>): 
 /** Runs the bridge, then makes sure the socket is closed (FreeSWITCH then goes on with its dialplan). */
 export async function handleBridgeSession(session: OutboundSession, deps: BridgeDeps): Promise<BridgeResult> {
   const result = await runBridge(session, deps);
+  if (result.continued === true && session.endedBy === undefined) {
+    // continue_on_fail: closing the socket makes FreeSWITCH's `socket` return; the dialplan goes on.
+    await session.close();
+    return result;
+  }
   if (session.endedBy === undefined) {
     // After our hangup FreeSWITCH sends the disconnect-notice and the session closes; if it
     // does not within 5 s, close the socket ourselves.

@@ -53,6 +53,12 @@ export interface BridgeResult {
   cause: string;
   answered: boolean;
   error?: FreectiError;
+  /**
+   * True when the call was given back to the dialplan instead of being hung up
+   * (continue_on_fail): the caller closes the socket and FreeSWITCH goes on with the
+   * next dialplan action; `cti_bridge_cause` (and `cti_bridge_error`) are set on it.
+   */
+  continued?: boolean;
   /** Resolves once every progress notification was delivered or given up. */
   notified: Promise<void>;
 }
@@ -90,6 +96,17 @@ export async function runBridge(channel: BridgeChannel, deps: BridgeDeps, reques
     if (stage !== undefined) notifier?.push(stage, { b_uuid: event.uuid ?? '' });
   };
   channel.on('event', onEvent);
+  // continue_on_fail: the option word of cti_bridge, else the channel's own variable (as FreeSWITCH's bridge reads it).
+  let continueOnFail = channelContinues(channel.channelData.variable('continue_on_fail'));
+  const giveBack = async (outcome: Outcome): Promise<Outcome> => {
+    log.info({ cause: outcome.cause, code: outcome.error?.code }, `cti_bridge did not connect (${outcome.cause}); continue_on_fail: the dialplan goes on`);
+    await channel.execute('set', `cti_bridge_cause=${outcome.cause}`).catch(() => undefined);
+    return { ...outcome, continued: true };
+  };
+  const failed = async (error: unknown, cause: string): Promise<Outcome> => {
+    if (continueOnFail && !channel.hungUp) return giveBack(await fail(channel, log, error, cause, false));
+    return fail(channel, log, error, cause);
+  };
   try {
     await subscribe(channel);
     let plan: DialPlan;
@@ -100,36 +117,40 @@ export async function runBridge(channel: BridgeChannel, deps: BridgeDeps, reques
       try {
         plan = planDial({ dial: { type: 'dialstring', dialstring: staticDial } }, dialOptions(deps));
       } catch (error) {
-        return finish(await fail(channel, log, error, BRIDGE_CAUSES.invalid), 'bad_reply');
+        return finish(await failed(error, BRIDGE_CAUSES.invalid), 'bad_reply');
       }
     } else {
       let args: BridgeArgs;
       try {
         args = parseBridgeArgs(bridgeArg);
+        continueOnFail = args.continueOnFail ?? continueOnFail;
         assertAllowedUrl(args.url, deps.allowedUrls ?? LOOPBACK_ONLY);
       } catch (error) {
-        return finish(await fail(channel, log, error, BRIDGE_CAUSES.invalid), 'bad_reply');
+        return finish(await failed(error, BRIDGE_CAUSES.invalid), 'bad_reply');
       }
-      if (args.notify) notifier = new ProgressNotifier({ webhooks: deps.webhooks, url: args.url, connectTimeoutMs: args.connectTimeoutMs, responseTimeoutMs: args.responseTimeoutMs, call, logger: log });
+      if (args.notify) notifier = new ProgressNotifier({ webhooks: deps.webhooks, url: args.url, method: args.method, connectTimeoutMs: args.connectTimeoutMs, responseTimeoutMs: args.responseTimeoutMs, call, logger: log });
       try {
         plan = await requestPlan(channel, deps, args, call, abort.signal);
       } catch (error) {
         if (abort.signal.aborted) return finish({ cause: legs.aHangupCause ?? 'ORIGINATOR_CANCEL', answered: false }, 'caller_gone');
-        const failed = isFreectiError(error) && error.key.startsWith('WEBHOOK_') && error.key !== 'WEBHOOK_BAD_REPLY';
-        return finish(await fail(channel, log, error, failed ? BRIDGE_CAUSES.requestFailed : BRIDGE_CAUSES.invalid), failed ? 'request_failed' : 'bad_reply');
+        const unreachable = isFreectiError(error) && error.key.startsWith('WEBHOOK_') && error.key !== 'WEBHOOK_BAD_REPLY';
+        return finish(await failed(error, unreachable ? BRIDGE_CAUSES.requestFailed : BRIDGE_CAUSES.invalid), unreachable ? 'request_failed' : 'bad_reply');
       }
       log.info({ url: args.url }, 'cti_bridge reply accepted');
     }
     let outcome: DialOutcome;
     try {
+      // FreeSWITCH's bridge hangs the caller up on failure unless continue_on_fail is on the channel.
+      if (continueOnFail && plan.kind !== 'hangup') await channel.execute('set', 'continue_on_fail=true');
       outcome = await dialPlan(channel, plan, { ...deps, legs, log, signal: abort.signal, ended });
     } catch (error) {
       if (!isFreectiError(error)) throw error;
       const noLine = isFreectiError(error, 'LINEGROUP_NO_LINE');
-      return finish(await fail(channel, log, error, noLine ? NO_LINE_CAUSE : BRIDGE_CAUSES.invalid), noLine ? 'no_line' : 'bad_reply');
+      return finish(await failed(error, noLine ? NO_LINE_CAUSE : BRIDGE_CAUSES.invalid), noLine ? 'no_line' : 'bad_reply');
     }
-    const result = { cause: outcome.cause, answered: outcome.answered };
-    if (!channel.hungUp) await channel.hangup(toHangupCause(outcome.cause)).catch(() => undefined);
+    let result: Outcome = { cause: outcome.cause, answered: outcome.answered };
+    if (continueOnFail && !outcome.answered && plan.kind !== 'hangup' && !channel.hungUp) result = await giveBack(result);
+    else if (!channel.hungUp) await channel.hangup(toHangupCause(outcome.cause)).catch(() => undefined);
     log.info({ plan: describePlan(plan), cause: outcome.cause, answered: outcome.answered, attempts: outcome.attempts }, 'cti_bridge call finished');
     // From the outcome, not from the hangup: a failed bridge that FreeSWITCH ended by hanging up the caller is not_answered.
     const cancelled = outcome.cause === 'ORIGINATOR_CANCEL' || (outcome.attempts === 0 && abort.signal.aborted);
@@ -165,8 +186,8 @@ async function subscribe(channel: BridgeChannel): Promise<void> {
 async function requestPlan(channel: BridgeChannel, deps: BridgeDeps, args: BridgeArgs, call: CallInfo, signal: AbortSignal): Promise<DialPlan> {
   const { data } = await deps.webhooks.requestJson({
     url: args.url,
-    method: 'POST',
-    form: requestFields(call, channel.channelData),
+    method: args.method,
+    ...(args.method === 'GET' ? { query: requestFields(call, channel.channelData) } : { form: requestFields(call, channel.channelData) }),
     connectTimeoutMs: args.connectTimeoutMs,
     responseTimeoutMs: args.responseTimeoutMs,
     requestId: call.uuid,
@@ -175,13 +196,18 @@ async function requestPlan(channel: BridgeChannel, deps: BridgeDeps, args: Bridg
   return planDial(parseBridgeReply(data), dialOptions(deps));
 }
 
-/** Ends the call for a cti_bridge failure: `cti_bridge_error=<code>`, hangup, one log line. */
-async function fail(channel: BridgeChannel, log: Logger, error: unknown, cause: string): Promise<Outcome> {
+/** Ends the call for a cti_bridge failure: `cti_bridge_error=<code>`, hangup (unless `hangup` is false), one log line. */
+async function fail(channel: BridgeChannel, log: Logger, error: unknown, cause: string, hangup = true): Promise<Outcome> {
   const failure = isFreectiError(error) ? error : new FreectiError('INTERNAL', (error as Error).message, { cause: error });
-  log.warn({ code: failure.code, err: failure.message, cause }, `cti_bridge failed: ${failure.message}; hanging up with ${cause}`);
+  log.warn({ code: failure.code, err: failure.message, cause }, `cti_bridge failed: ${failure.message}; ${hangup ? `hanging up with ${cause}` : 'continue_on_fail: giving the call back to the dialplan'}`);
   await channel.execute('set', `cti_bridge_error=${failure.code}`).catch(() => undefined);
-  await channel.hangup(cause).catch(() => undefined);
+  if (hangup) await channel.hangup(cause).catch(() => undefined);
   return { cause, answered: false, error: failure };
+}
+
+/** FreeSWITCH's reading of `continue_on_fail` for a bridge that failed: `true` (a cause list is not kept: freecti gives back on any failure). */
+function channelContinues(value: string | undefined): boolean {
+  return value !== undefined && /^\s*(true|yes|on|1)\s*$/i.test(value);
 }
 
 type Outcome = Omit<BridgeResult, 'notified'>;
@@ -207,5 +233,6 @@ function toHangupCause(cause: string): string {
 function describePlan(plan: DialPlan): string {
   if (plan.kind === 'hangup') return `hangup ${plan.cause}${plan.sipCode === undefined ? '' : ` (sip ${plan.sipCode})`}`;
   if (plan.kind === 'linegroup') return `linegroup/${plan.target.group}/${plan.target.number}`;
+  if (plan.kind === 'contact') return `${plan.number} via the contact of user ${plan.user}`;
   return plan.dialString;
 }

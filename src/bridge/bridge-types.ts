@@ -10,7 +10,7 @@ import type { Logger } from '../logger.js';
 import type { WebhookClient } from '../webhook/index.js';
 import type { AllowedUrls } from './allowed-urls.js';
 
-export type BridgeChannel = Pick<OutboundSession, 'uuid' | 'channelData' | 'answerState' | 'on' | 'off' | 'whenEnded' | 'hungUp' | 'execute' | 'hangup' | 'command' | 'linger'>;
+export type BridgeChannel = Pick<OutboundSession, 'uuid' | 'channelData' | 'answerState' | 'on' | 'off' | 'whenEnded' | 'hungUp' | 'execute' | 'hangup' | 'command' | 'linger' | 'api'>;
 
 export interface BridgeDeps {
   webhooks: WebhookClient;

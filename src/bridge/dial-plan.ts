@@ -12,7 +12,8 @@ import { dialWithFailover } from '../linegroups/failover.js';
 import { NO_LINE_CAUSE, type LineLease } from '../linegroups/resolver.js';
 import { mapLegs, type ResolvedLinegroup } from '../originate/translate.js';
 import type { BridgeChannel, BridgeDeps } from './bridge-types.js';
-import type { DialPlan } from './dial-target.js';
+import { withVariables, type DialPlan } from './dial-target.js';
+import { contactDialString, contactQuery } from './contact.js';
 import type { LegTracker } from './legs.js';
 
 export interface DialContext extends BridgeDeps {
@@ -60,6 +61,16 @@ export async function dialPlan(channel: BridgeChannel, plan: DialPlan, ctx: Dial
     }
     const last = results.at(-1);
     return { cause: outcome.final.cause, answered: outcome.final.verdict === 'answered', attempts: outcome.attempts.length, ...(last === undefined ? {} : { last }) };
+  }
+  if (plan.kind === 'contact') {
+    // A gateway registered as an extension: `number` at the registration's contact (contact.ts).
+    const domain = plan.domain ?? channel.channelData.variable('domain_name');
+    const contacts = await channel.api('sofia_contact', contactQuery(plan.user, domain));
+    const dialString = withVariables(plan.vars, contactDialString(contacts, plan.number));
+    ctx.log.info({ user: plan.user, number: plan.number, dialString }, 'cti_bridge: number dialed at the registered contact of the user');
+    const last = await bridgeOnce(channel, dialString, ctx);
+    const verdict = classify(last);
+    return { cause: verdict.cause === 'UNKNOWN' ? 'NORMAL_CLEARING' : verdict.cause, answered: verdict.verdict === 'answered', attempts: 1, last };
   }
   let dialString = plan.dialString;
   const taken: (ResolvedLinegroup & { lease: LineLease })[] = [];

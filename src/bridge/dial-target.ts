@@ -21,6 +21,12 @@ import type { BridgeReply } from './reply.js';
 export type DialPlan =
   /** Bridge this dial string; `linegroups` when some legs are `linegroup/...` (resolved at bridge time). */
   | { kind: 'dial'; dialString: string; linegroups: boolean }
+  /**
+   * `user` with a different `number`: a gateway registered as extension `user`; dial
+   * `number` at that registration's contact (`sofia_contact`, resolved at bridge time:
+   * contact.ts). `vars` is the `{...}` block (or '').
+   */
+  | { kind: 'contact'; user: string; domain?: string; number: string; vars: string }
   /** One `linegroup/<group>/<number>` target: dialed line after line with failover. */
   | { kind: 'linegroup'; target: LinegroupTarget }
   /** Hang up with this cause; with a SIP code the unanswered caller gets exactly that response. */
@@ -86,6 +92,11 @@ export function planDial(reply: BridgeReply, options: DialOptions = {}): DialPla
       const user = dial.user ?? dial.number;
       if (user === undefined) bad('dial.user: missing (the registered extension to call)', 'dial.user');
       const domain = dial.domain === undefined ? '' : `@${name(dial.domain, 'dial.domain')}`;
+      if (dial.user !== undefined && dial.number !== undefined && dial.number !== dial.user) {
+        const plan: DialPlan = { kind: 'contact', user: number(dial.user, 'dial.user'), number: number(dial.number, 'dial.number'), vars };
+        if (dial.domain !== undefined) plan.domain = name(dial.domain, 'dial.domain');
+        return plan;
+      }
       return { kind: 'dial', dialString: withVariables(vars, `user/${number(user, 'dial.user')}${domain}`), linegroups: false };
     }
     case 'ip': {

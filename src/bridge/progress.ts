@@ -39,6 +39,8 @@ export function stageOfEvent(event: EslEvent, aUuid: string): Stage | undefined 
 export interface ProgressNotifierOptions {
   webhooks: WebhookClient;
   url: string;
+  /** POST (form body, the default) or GET (the fields in the query string): cti_bridge's `method=`. */
+  method?: 'GET' | 'POST';
   connectTimeoutMs: number;
   responseTimeoutMs: number;
   call: CallInfo;
@@ -73,10 +75,11 @@ export class ProgressNotifier {
 
   private async send(stage: Stage, form: Record<string, string>): Promise<void> {
     const { webhooks, url, connectTimeoutMs, responseTimeoutMs, call, logger } = this.options;
+    const body = this.options.method === 'GET' ? { method: 'GET' as const, query: form } : { method: 'POST' as const, form };
     const attempts = Math.max(1, this.retry.attempts ?? 1);
     for (let attempt = 1; ; attempt++) {
       try {
-        await webhooks.request({ url, method: 'POST', form, connectTimeoutMs, responseTimeoutMs, requestId: call.uuid });
+        await webhooks.request({ url, ...body, connectTimeoutMs, responseTimeoutMs, requestId: call.uuid });
         return;
       } catch (error) {
         const retryable = isFreectiError(error) && isRetryable(error.key, Number(error.details?.['status'] ?? 0));

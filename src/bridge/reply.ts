@@ -13,6 +13,8 @@ import { z } from 'zod';
 import { FreectiError } from '../errors.js';
 
 const text = z.union([z.string(), z.number().finite()]).transform(String);
+/** A SIP response code, 300-699, as a JSON number or a string of digits (`"486"`, as the seed's apps send it). */
+const sipCode = z.union([z.number(), z.string().regex(/^\s*\d{3}\s*$/, 'must be a SIP code (300-699)').transform(Number)]).pipe(z.number().int().min(300).max(699));
 const scalar = z.union([z.string(), z.number().finite(), z.boolean()]).transform(String);
 
 const dialSchema = z.discriminatedUnion('type', [
@@ -21,7 +23,7 @@ const dialSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ip'), number: text, ip: text, sofia: text.optional(), port: text.optional() }),
   z.object({ type: z.literal('dialstring'), dialstring: z.string().min(1).max(4096) }),
   z.object({ type: z.literal('linegroup'), group: text, number: text }),
-  z.object({ type: z.literal('hangup'), cause: text.optional(), sipcode: z.number().int().min(300).max(699).optional() }),
+  z.object({ type: z.literal('hangup'), cause: text.optional(), sipcode: sipCode.optional() }),
 ]);
 
 export const bridgeReplySchema = z.object({

@@ -16,6 +16,8 @@ export interface AppServer {
   url: string;
   /** Every request's form fields, in arrival order. */
   readonly requests: Record<string, string>[];
+  /** The HTTP method of every request, in arrival order. */
+  readonly methods: string[];
   /** Notification actions received (not `request`), in order, per uuid. */
   actions(uuid: string): string[];
   /** Resolves once `n` requests with this action arrived. */
@@ -25,11 +27,14 @@ export interface AppServer {
 
 export async function startAppServer(reply: (fields: Record<string, string>) => AppReply, options: { failNotifications?: number } = {}): Promise<AppServer> {
   const requests: Record<string, string>[] = [];
+  const methods: string[] = [];
   let failures = options.failNotifications ?? 0;
   const waiters = new Set<() => void>();
   const server: Server = createServer((req, res) => {
     void readBody(req).then(async (text) => {
-      const fields = Object.fromEntries(new URLSearchParams(text));
+      // A POST carries the fields as a form body; a GET (cti_bridge method=GET) in the query string.
+      const fields = req.method === 'GET' ? Object.fromEntries(new URL(req.url ?? '/', 'http://x').searchParams) : Object.fromEntries(new URLSearchParams(text));
+      methods.push(req.method ?? '');
       if (fields['action'] !== 'request' && failures > 0) {
         failures--;
         res.writeHead(503).end('try later');
@@ -49,6 +54,7 @@ export async function startAppServer(reply: (fields: Record<string, string>) => 
   return {
     url: `http://127.0.0.1:${port}/bridge`,
     requests,
+    methods,
     actions: (uuid) => requests.filter((r) => r['uuid'] === uuid && r['action'] !== 'request').map((r) => r['action'] ?? ''),
     async waitFor(action, n = 1, timeoutMs = 5000) {
       const count = (): number => requests.filter((r) => r['action'] === action).length;

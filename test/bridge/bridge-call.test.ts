@@ -68,9 +68,10 @@ for (const lingerOrder of LINGER_ORDERS) describe(`FreeSWITCH order: ${lingerOrd
       assert.equal(h.lingerTimeouts(), 0);
     });
 
-    it('unregistered user: user dial, hangup USER_NOT_REGISTERED', async () => {
+    it('unregistered user: the number at its contact, which FreeSWITCH says is none; hangup USER_NOT_REGISTERED', async () => {
       const { fs } = await bridgeCall(JSON.stringify({ dial: { type: 'user', number: '123456', user: '1015' } }), ['unregistered']);
-      assert.deepEqual(fs.bridged, ['user/1015']);
+      assert.deepEqual(fs.apis, ['sofia_contact */1015@127.0.0.1']);
+      assert.deepEqual(fs.bridged, ['error/user_not_registered']);
       assert.deepEqual([fs.hangups, fs.aHangupCause()], [[], 'USER_NOT_REGISTERED']);
       assert.deepEqual(app.actions(fs.aUuid), ['hangup']);
       assert.equal(app.requests.find((r) => r['uuid'] === fs.aUuid && r['action'] === 'hangup')?.['cause'], 'USER_NOT_REGISTERED');

@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { parseBridgeArgs } from '../../src/bridge/args.js';
 import { planDial, type DialPlan } from '../../src/bridge/dial-target.js';
 import { parseBridgeReply } from '../../src/bridge/reply.js';
+import { contactDialString } from '../../src/bridge/contact.js';
 import { isFreectiError } from '../../src/errors.js';
 
 const plan = (reply: unknown): DialPlan => planDial(parseBridgeReply(reply));
@@ -18,9 +19,12 @@ const refused = (reply: unknown, pattern: RegExp): void => {
 
 describe('cti_bridge arguments', () => {
   it('url connect_timeout response_timeout notify_type with the seed defaults', () => {
-    assert.deepEqual(parseBridgeArgs('http://app/b?x=1'), { url: 'http://app/b?x=1', connectTimeoutMs: 3000, responseTimeoutMs: 3000, notify: true });
-    assert.deepEqual(parseBridgeArgs(' https://app/b  1000 2000 0 '), { url: 'https://app/b', connectTimeoutMs: 1000, responseTimeoutMs: 2000, notify: false });
-    for (const bad of [undefined, '', 'ftp://x', 'not a url', 'http://a 0', 'http://a 100 abc', 'http://a 1 1 2', 'http://a 1 1 1 1']) {
+    assert.deepEqual(parseBridgeArgs('http://app/b?x=1'), { url: 'http://app/b?x=1', connectTimeoutMs: 3000, responseTimeoutMs: 3000, notify: true, method: 'POST' });
+    assert.deepEqual(parseBridgeArgs(' https://app/b  1000 2000 0 '), { url: 'https://app/b', connectTimeoutMs: 1000, responseTimeoutMs: 2000, notify: false, method: 'POST' });
+    // freecti's option words after the positional ones (docs/bridge.md).
+    assert.deepEqual(parseBridgeArgs('http://a/b 1000 method=get continue_on_fail=true'), { url: 'http://a/b', connectTimeoutMs: 1000, responseTimeoutMs: 3000, notify: true, method: 'GET', continueOnFail: true });
+    assert.deepEqual(parseBridgeArgs('http://a/b continue_on_fail=false').continueOnFail, false);
+    for (const bad of [undefined, '', 'ftp://x', 'not a url', 'http://a 0', 'http://a 100 abc', 'http://a 1 1 2', 'http://a 1 1 1 1', 'http://a method=PUT', 'http://a x=1', 'http://a method=GET 1000', 'http://a continue_on_fail=yes']) {
       assert.throws(() => parseBridgeArgs(bad), (e) => isFreectiError(e, 'BRIDGE_BAD_ARGS'), String(bad));
     }
   });
@@ -34,8 +38,15 @@ describe('dial types', () => {
     );
   });
 
-  it('user: user/<ext>[@domain] (seed: `user` is the extension, `number` the fallback)', () => {
-    assert.equal(dialString({ dial: { type: 'user', number: '123456', user: '1000' } }), 'user/1000');
+  it('user: user/<ext>[@domain] (seed: `user` is the extension, `number` the fallback); user + another number: dialed at the contact', () => {
+    assert.equal(dialString({ dial: { type: 'user', user: '1000' } }), 'user/1000');
+    assert.equal(dialString({ dial: { type: 'user', number: '1000', user: '1000' } }), 'user/1000');
+    assert.deepEqual(planDial(parseBridgeReply({ variables: { a: 'b' }, dial: { type: 'user', number: '123456', user: 'gw1', domain: 'pbx.example' } })), { kind: 'contact', user: 'gw1', number: '123456', domain: 'pbx.example', vars: '{a=b}' });
+    // Behind NAT (seed 001's registration: fs_nat and an url-encoded fs_path) the params stay.
+    assert.equal(contactDialString('sofia/internal/sip:121@192.168.31.57:55458;ob;fs_nat=yes;fs_path=sip%3A121%40192.168.31.57%3A55458', '123'), 'sofia/internal/sip:123@192.168.31.57:55458;ob;fs_nat=yes;fs_path=sip%3A121%40192.168.31.57%3A55458');
+    assert.equal(contactDialString('sofia/internal/"" <sip:gw1@192.0.2.7:5072>', '123'), 'sofia/internal/sip:123@192.0.2.7:5072');
+    assert.equal(contactDialString('error/user_not_registered', '123'), 'error/user_not_registered');
+    assert.throws(() => contactDialString('-ERR no reply', '123'), (e) => isFreectiError(e, 'BRIDGE_BAD_REPLY'));
     assert.equal(dialString({ dial: { type: 'user', number: '1001', domain: 'pbx.example' } }), 'user/1001@pbx.example');
   });
 

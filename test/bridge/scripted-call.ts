@@ -20,7 +20,7 @@ import { CommandReader, type ReceivedCommand } from '../fake-freeswitch/command-
 import { fsUrlEncode } from '../fake-freeswitch/fs-url-encode.js';
 import { header } from '../fake-freeswitch/outbound-recording.js';
 import { continuesOnFail, defaultLingerOrder, lingerNotice, lingerSequence, type LingerOrder } from '../fake-freeswitch/linger.js';
-import { commandReply, eventFrame } from '../fake-freeswitch/serialise.js';
+import { apiResponse, commandReply, eventFrame } from '../fake-freeswitch/serialise.js';
 import { readEsl } from '../helpers/fixtures.js';
 import { bridgeScenario, type BridgeOutcomeName } from './scenarios.js';
 
@@ -31,6 +31,11 @@ export interface ScriptedCallOptions {
   bridges?: readonly BridgeOutcomeName[];
   /** The caller hangs up this many ms after `connect` (e.g. while the app is asked). */
   callerHangsUpAfterMs?: number;
+  /**
+   * `api sofia_contact <arg>` answers this (FreeSWITCH's form: `sofia/<profile>/sip:<user>@<host:port>[;params]`,
+   * comma separated for several registrations); default `error/user_not_registered` (what it answers for nobody).
+   */
+  sofiaContact?: (arg: string) => string;
   /** Whether the channel's last events come before or after the disconnect-notice (default: defaultLingerOrder()). */
   lingerOrder?: LingerOrder;
 }
@@ -43,6 +48,8 @@ export interface ScriptedCall {
   readonly bridged: string[];
   /** Hangup causes freecti asked for. */
   readonly hangups: string[];
+  /** api commands freecti ran (`sofia_contact` and its argument). */
+  readonly apis: string[];
   /** Other apps freecti executed: `name arg`. */
   readonly executed: string[];
   /** The cause the A leg ended with (whoever hung it up); undefined while it is up. */
@@ -61,7 +68,7 @@ export function dialScriptedCall(port: number, options: ScriptedCallOptions): Sc
   const commands: ReceivedCommand[] = [];
   const subscribed = new Set<string>();
   const filters: [string, string][] = [];
-  const call = { aUuid, commands, bridged: [] as string[], hangups: [] as string[], executed: [] as string[] };
+  const call = { aUuid, commands, bridged: [] as string[], hangups: [] as string[], executed: [] as string[], apis: [] as string[] };
   const order = options.lingerOrder ?? defaultLingerOrder();
   const channelVars = new Map<string, string>();
   let bridgeCount = 0;
@@ -113,6 +120,9 @@ export function dialScriptedCall(port: number, options: ScriptedCallOptions): Sc
       write(commandReply('+OK will linger'));
     } else if (verb === 'sendmsg') {
       onSendmsg(command);
+    } else if (verb === 'api' && rest[0] === 'sofia_contact') {
+      call.apis.push(command.line.slice(4));
+      write(apiResponse(options.sofiaContact?.(rest.slice(1).join(' ')) ?? 'error/user_not_registered'));
     } else {
       write(commandReply('-ERR command not found'));
     }
