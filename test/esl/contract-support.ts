@@ -99,7 +99,13 @@ export interface DrivenSession {
  * frames as FreeSWITCH had sent before it; then waits for the rest (and the close when
  * FreeSWITCH closed).
  */
-export async function driveTranscript(chunks: readonly TranscriptChunk[], host: string, port: number): Promise<DrivenSession> {
+export async function driveTranscript(
+  chunks: readonly TranscriptChunk[],
+  host: string,
+  port: number,
+  /** Which server frames count (default all); with `isReply` only replies pace the client (events are not compared). */
+  counts: (frame: Buffer) => boolean = () => true,
+): Promise<DrivenSession> {
   const socket = connect({ host, port });
   let received = Buffer.alloc(0);
   let closed = false;
@@ -123,17 +129,22 @@ export async function driveTranscript(chunks: readonly TranscriptChunk[], host: 
     if (chunk.dir === 'S>C') expected = Buffer.concat([expected, chunk.bytes]);
     else if (chunk.dir === 'NOTE') expectClose ||= /closed the TCP connection/.test(chunk.bytes.toString('utf8'));
     else {
-      const frames = splitFrames(expected).length;
-      await until(() => splitFrames(received).length >= frames, `sent ${frames} frames`);
+      const frames = splitFrames(expected).filter(counts).length;
+      await until(() => splitFrames(received).filter(counts).length >= frames, `sent ${frames} frames`);
       socket.write(chunk.bytes);
     }
   }
-  const frames = splitFrames(expected).length;
-  await until(() => splitFrames(received).length >= frames && (!expectClose || closed), `sent ${frames} frames${expectClose ? ' and closed' : ''}`);
+  const frames = splitFrames(expected).filter(counts).length;
+  await until(() => splitFrames(received).filter(counts).length >= frames && (!expectClose || closed), `sent ${frames} frames${expectClose ? ' and closed' : ''}`);
   // Anything extra the server sends right after would show up in the comparison.
   await new Promise((r) => setTimeout(r, 20));
   socket.destroy();
   return { received, closedByServer: closed };
+}
+
+/** Not an event: a command/reply, api/response, auth/request or disconnect-notice. */
+export function isReply(frame: Buffer): boolean {
+  return !/^Content-Type: text\/event-/m.test(frame.toString('latin1', 0, Math.max(0, frame.indexOf('\n\n'))));
 }
 
 /** Headers an outbound-mode event is compared on (the fake's channel events carry a short header set, not ~200). */

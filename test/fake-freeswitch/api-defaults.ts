@@ -5,6 +5,7 @@
  */
 import type { FakeChannel } from './channels.js';
 import { showCallsRow, showChannelsRow } from './channels.js';
+import { controlApis, emptyRegistrations } from './api-control.js';
 
 export interface ApiContext {
   readonly channels: ReadonlyMap<string, FakeChannel>;
@@ -72,6 +73,7 @@ function sofia(args: string): string {
   const words = args.trim().split(/\s+/);
   if (words.length === 1 && words[0] === 'status') return SOFIA_STATUS;
   if (words[0] === 'status' && words[1] === 'profile' && words[2] !== 'internal' && words[2] !== 'external') return 'Invalid Profile!\n';
+  if (words[0] === 'status' && words[1] === 'profile' && words[3] === 'reg') return emptyRegistrations();
   return '-ERR Usage: sofia status|xmlstatus|profile <name> ...\n';
 }
 
@@ -117,5 +119,6 @@ export function defaultApis(): Map<string, ApiReply> {
     ['uuid_setvar', uuidSetvar],
     ['reloadxml', '+OK [Success]\n'],
     ['global_getvar', ''],
+    ...controlApis(),
   ]);
 }

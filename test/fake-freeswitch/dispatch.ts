@@ -84,6 +84,15 @@ export async function dispatch(host: DispatchHost, connection: FakeConnection, c
     }
     case 'sendmsg':
       return host.sendmsg(connection, command);
+    case 'sendevent': {
+      // Recorded reply: `+OK <uuid of the new event>`. With a `unique-id` FreeSWITCH queues
+      // the event to that session (no listener sees it); otherwise it is fired.
+      const eventUuid = randomUUID();
+      const headers: EventHeaders = { 'Event-Name': words[0] ?? 'CUSTOM', ...command.headers };
+      const target = Object.keys(command.headers).some((name) => name.toLowerCase() === 'unique-id');
+      if (!target) host.fire(headers, command.body);
+      return reply(`+OK ${eventUuid}`);
+    }
     default:
       return reply('-ERR command not found');
   }

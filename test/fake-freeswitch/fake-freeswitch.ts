@@ -38,7 +38,6 @@ export class FakeFreeSwitch implements ConnectionHost, DispatchHost, SendmsgHost
   acceptedCount = 0;
   readonly connections = new Set<FakeConnection>();
   readonly channels = new Map<string, FakeChannel>();
-  checksChannels = false;
   private readonly log = new CommandLog();
   private readonly apis = defaultApis();
   private readonly executeHandlers = new Map<string, ExecuteHandler>();
@@ -200,7 +199,6 @@ export class FakeFreeSwitch implements ConnectionHost, DispatchHost, SendmsgHost
   addChannel(init: ChannelInit = {}): string {
     const channel = createChannel(init);
     this.channels.set(channel.uuid, channel);
-    this.checksChannels = true;
     return channel.uuid;
   }
 

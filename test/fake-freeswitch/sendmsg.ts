@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { EventHeaders } from '../../src/esl/event.js';
-import { channelHeaders, createChannel, type FakeChannel } from './channels.js';
+import { channelHeaders, type FakeChannel } from './channels.js';
 import type { ReceivedCommand } from './command-reader.js';
 import type { Calling } from './dispatch.js';
 import type { FakeConnection } from './fake-connection.js';
@@ -17,7 +17,7 @@ export interface ExecuteContext {
   readonly app: string;
   readonly arg: string;
   readonly eventUuid: string;
-  /** The declared channel (a throwaway one when the test declared none). */
+  /** The channel (declared with addChannel, or the call the fake dialed). */
   readonly channel: FakeChannel;
 }
 
@@ -35,8 +35,6 @@ export interface ExecuteResult {
 export type ExecuteHandler = (context: ExecuteContext) => ExecuteResult | void | Promise<ExecuteResult | void>;
 
 export interface SendmsgHost {
-  /** True once the test declared channels: unknown uuids are refused. */
-  readonly checksChannels: boolean;
   channel(uuid: string): FakeChannel | undefined;
   removeChannel(uuid: string): void;
   executeHandler(app: string): ExecuteHandler | undefined;
@@ -58,12 +56,13 @@ function header(command: ReceivedCommand, name: string): string | undefined {
 export function handleSendmsg(host: SendmsgHost, connection: FakeConnection, command: ReceivedCommand): void {
   const uuid = command.line.trim().split(/\s+/)[1] ?? header(command, 'Unique-ID') ?? '';
   const known = host.channel(uuid);
-  if (uuid === '' || (host.checksChannels && known === undefined)) {
+  // Recorded (esl-control): a uuid that is no live channel is refused.
+  if (known === undefined) {
     connection.send(commandReply(`-ERR invalid session id [${uuid}]`), 'reply');
     return;
   }
   connection.send(commandReply('+OK'), 'reply');
-  const channel = known ?? createChannel({ uuid });
+  const channel = known;
   const callCommand = (header(command, 'call-command') ?? '').toLowerCase();
   if (callCommand === 'hangup') {
     hangupChannel(host, channel, header(command, 'hangup-cause') ?? 'NORMAL_CLEARING');
