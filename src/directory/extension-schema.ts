@@ -56,9 +56,45 @@ export type ExtensionParams = z.infer<typeof extensionParamsSchema>;
 export const EXTENSION_NAME = /^[A-Za-z0-9_.+*#-]{1,64}$/;
 export const DOMAIN_NAME = /^[A-Za-z0-9_.:[\]-]{1,253}$/;
 
-export type ParsedExtension = { ok: true; extension: Extension } | { ok: false; reason: string };
+/** `ignored`: paths of keys the schema does not know (`foo`, `attribute.foo`), left out of `extension`. */
+export type ParsedExtension = { ok: true; extension: Extension; ignored: string[] } | { ok: false; reason: string };
 
-/** Parses a Redis value: never throws. */
+const TOP_KEYS: ReadonlySet<string> = new Set(['param', 'variable', 'attribute']);
+const ATTRIBUTE_KEYS: ReadonlySet<string> = new Set(['cacheable', 'number-alias']);
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * The value without the keys the schema does not know: top-level keys other than
+ * param/variable/attribute, attribute keys other than cacheable/number-alias (param and
+ * variable take any name FreeSWITCH can carry). Values written by other tools may hold
+ * such keys; they are served without them.
+ */
+function withoutUnknownKeys(json: unknown): { value: unknown; ignored: string[] } {
+  if (!isPlainObject(json)) return { value: json, ignored: [] };
+  const ignored: string[] = [];
+  const value: Record<string, unknown> = {};
+  for (const [key, part] of Object.entries(json)) {
+    if (!TOP_KEYS.has(key)) ignored.push(key);
+    else if (key === 'attribute' && isPlainObject(part)) {
+      const attribute: Record<string, unknown> = {};
+      for (const [name, v] of Object.entries(part)) {
+        if (ATTRIBUTE_KEYS.has(name)) attribute[name] = v;
+        else ignored.push(`attribute.${name}`);
+      }
+      value[key] = attribute;
+    } else value[key] = part;
+  }
+  return { value, ignored };
+}
+
+/**
+ * Parses a Redis value: never throws. Keys the schema does not know are left out and
+ * named in `ignored` (the caller warns); a known key with a wrong value refuses.
+ * The admin API validates its bodies with the strict `extensionSchema` instead.
+ */
 export function parseExtension(raw: string): ParsedExtension {
   let json: unknown;
   try {
@@ -66,9 +102,11 @@ export function parseExtension(raw: string): ParsedExtension {
   } catch {
     return { ok: false, reason: 'value is not valid JSON' };
   }
-  if (isExtension(json)) return { ok: true, extension: json as Extension };
-  const result = extensionSchema.safeParse(json);
-  if (result.success) return { ok: true, extension: result.data };
+  if (isExtension(json)) return { ok: true, extension: json as Extension, ignored: [] };
+  const { value, ignored } = withoutUnknownKeys(json);
+  if (ignored.length > 0 && isExtension(value)) return { ok: true, extension: value as Extension, ignored };
+  const result = extensionSchema.safeParse(value);
+  if (result.success) return { ok: true, extension: result.data, ignored };
   const issue = result.error.issues[0];
   const where = issue === undefined || issue.path.length === 0 ? '' : `${issue.path.map(String).join('.')}: `;
   return { ok: false, reason: `${where}${issue?.message ?? 'wrong shape'}` };

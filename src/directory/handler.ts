@@ -5,11 +5,16 @@
  * - `action=sip_auth` (REGISTER, INVITE digest): the registration rules of
  *   register-policy.ts apply; a refused request gets a user FreeSWITCH will reject;
  * - `action=user_call` (`bridge user/<ext>`) and `type=var` (`${user_data(...)}`): the user.
+ * A `user` that is no extension but some extension's `number-alias` gets that extension
+ * (alias-index.ts), as FreeSWITCH's own directory does. Keys of a stored value the schema
+ * does not know are left out and warned about once per key and value.
  * Every other case answers "not found", so FreeSWITCH falls back to its static XML:
  * no `user` field (domain or gateway lookups), an unknown domain or user, a value that
- * is not valid JSON or has the wrong shape (one log line naming key and field), or
- * Redis down or slower than `directory.redisTimeoutMs` (logged, at most once a second).
+ * is not valid JSON or has a known key with a wrong value (one log line naming key and
+ * field), or Redis down or slower than `directory.redisTimeoutMs` (logged, at most once a
+ * second).
  */
+import { createHash } from 'node:crypto';
 import type { Config } from '../config/schema.js';
 import type { Keys } from '../keys.js';
 import type { Logger } from '../logger.js';
@@ -17,6 +22,7 @@ import type { RedisClient } from '../lua-scripts.js';
 import { RegistrationStore } from '../registrations/registration-store.js';
 import type { XmlCurlHandler } from '../xml-curl/sections.js';
 import { isXmlSafe, NOT_FOUND_DOCUMENT } from '../xml-curl/xml.js';
+import { AliasIndex, aliasOf } from './alias-index.js';
 import { DOMAIN_NAME, EXTENSION_NAME, parseExtension } from './extension-schema.js';
 import { checkSipAuth } from './register-policy.js';
 import { userDocument } from './user-document.js';
@@ -26,6 +32,8 @@ export interface DirectoryDeps {
   keys: Keys;
   config: Pick<Config, 'directory' | 'gui'>;
   logger: Logger;
+  /** number-alias lookups; built here when not given. */
+  aliases?: AliasIndex;
 }
 
 class RedisTimeout extends Error {}
@@ -34,30 +42,53 @@ export function createDirectoryHandler(deps: DirectoryDeps): XmlCurlHandler {
   const { redis, keys, logger } = deps;
   const { redisTimeoutMs, dialString } = deps.config.directory;
   const registrations = new RegistrationStore(redis, keys, deps.config.gui.registration);
+  const aliases = deps.aliases ?? new AliasIndex(redis);
+  const ignoredWarned = new WarnedOnce(IGNORED_WARNINGS_KEPT);
   let lastRedisWarn = 0;
 
   return async (req) => {
-    const user = req.get('user');
+    const asked = req.get('user');
     const domain = req.get('domain') ?? req.get('key_value');
-    if (user === undefined || domain === undefined || !EXTENSION_NAME.test(user) || !DOMAIN_NAME.test(domain)) {
+    if (asked === undefined || domain === undefined || !EXTENSION_NAME.test(asked) || !DOMAIN_NAME.test(domain)) {
       return NOT_FOUND_DOCUMENT;
     }
     const key = keys.extensions(domain);
+    let user = asked;
     const deadline = deadlineAfter(redisTimeoutMs);
     try {
-      const raw = await deadline.race(redis.hget(key, user));
-      if (raw === null) return NOT_FOUND_DOCUMENT;
+      let raw = await deadline.race(redis.hget(key, user));
+      if (raw === null) {
+        // Not an extension: maybe a number-alias (alias-index.ts); re-read the user it names.
+        const extension = await deadline.race(aliases.extensionOf(key, asked));
+        if (extension === undefined || !EXTENSION_NAME.test(extension)) return NOT_FOUND_DOCUMENT;
+        raw = await deadline.race(redis.hget(key, extension));
+        if (raw === null || aliasOf(raw)?.toLowerCase() !== asked.toLowerCase()) return NOT_FOUND_DOCUMENT;
+        user = extension;
+      }
       const parsed = parseExtension(raw);
       if (!parsed.ok) {
         logger.warn({ redisKey: key, field: user, reason: parsed.reason }, 'extension value in Redis is invalid; answered not found');
         return NOT_FOUND_DOCUMENT;
+      }
+      for (const ignored of parsed.ignored) {
+        if (ignoredWarned.first(`${key}\0${user}\0${ignored}\0${digest(raw)}`)) {
+          logger.warn({ redisKey: key, field: user, ignoredKey: ignored }, 'extension value has a key freecti does not know; served without it');
+        }
       }
       let refuse = false;
       if (req.get('action') === 'sip_auth') {
         const verdict = await checkSipAuth(req, parsed.extension, {
           extension: user,
           domain,
-          liveContacts: () => deadline.race(registrations.liveContacts(user, domain)),
+          // FreeSWITCH reports a device under the name it registered with: count the extension's and its alias's.
+          liveContacts: async () => {
+            const own = await deadline.race(registrations.liveContacts(user, domain));
+            const alias = parsed.extension.attribute?.['number-alias'];
+            if (alias === undefined || alias === user) return own;
+            const byAlias = await deadline.race(registrations.liveContacts(alias, domain));
+            const callIds = new Set([...own.callIds, ...byAlias.callIds]);
+            return { count: callIds.size, callIds };
+          },
         });
         if (!verdict.allow) {
           refuse = true;
@@ -84,6 +115,25 @@ export function createDirectoryHandler(deps: DirectoryDeps): XmlCurlHandler {
       deadline.clear();
     }
   };
+}
+
+/** How many (key, field, unknown key, value) warnings are remembered; past it the memory starts over. */
+const IGNORED_WARNINGS_KEPT = 10_000;
+
+/** Remembers what was already logged, so each unknown key of each stored value is warned about once. */
+class WarnedOnce {
+  private readonly seen = new Set<string>();
+  constructor(private readonly max: number) {}
+  first(id: string): boolean {
+    if (this.seen.has(id)) return false;
+    if (this.seen.size >= this.max) this.seen.clear();
+    this.seen.add(id);
+    return true;
+  }
+}
+
+function digest(raw: string): string {
+  return createHash('sha1').update(raw).digest('base64');
 }
 
 /** One time budget shared by every Redis call of a request. */

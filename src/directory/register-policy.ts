@@ -5,7 +5,7 @@
  * | param | applies to | rule |
  * |---|---|---|
  * | sip-forbid-register | REGISTER | true: refused |
- * | auth-acl | every sip_auth (REGISTER, INVITE, ...) | `ip` must be in the CIDR list; a list that does not parse refuses |
+ * | auth-acl | every sip_auth (REGISTER, INVITE, ...) | CIDRs: `ip` must be in the list; one ACL list name: served to FreeSWITCH, which enforces it; a mix or a list that does not parse refuses (auth-acl.ts) |
  * | user-agent-filter | every sip_auth | `sip_user_agent` must match; an invalid or unsafe regex refuses |
  * | allow-empty-password | every sip_auth | no password and no a1-hash: refused unless true |
  * | max-registrations-per-extension | REGISTER | live contacts of the extension (all nodes) + this one <= max; a contact already registered (same Call-ID) is a refresh or an unREGISTER and always passes |
@@ -13,7 +13,7 @@
  * Pure except for `liveContacts`, which is only called when a max is set.
  */
 import type { XmlCurlRequest } from '../xml-curl/request.js';
-import { parseCidrList } from './cidr.js';
+import { parseAuthAcl } from './auth-acl.js';
 import { isTrue, type Extension } from './extension-schema.js';
 import { compileUserAgentFilter } from './user-agent-filter.js';
 
@@ -37,13 +37,10 @@ export async function checkSipAuth(req: XmlCurlRequest, ext: Extension, ctx: Pol
   const acl = params['auth-acl'];
   if (acl !== undefined && acl.trim() !== '') {
     const ip = req.get('ip') ?? '';
-    let list;
-    try {
-      list = parseCidrList(acl);
-    } catch (error) {
-      return { allow: false, reason: `auth-acl does not parse (${(error as Error).message})`, misconfigured: true };
-    }
-    if (!list.contains(ip)) return { allow: false, reason: `address ${ip || '(none)'} is outside auth-acl ${acl}` };
+    const parsed = parseAuthAcl(acl);
+    if (parsed.kind === 'invalid') return { allow: false, reason: `auth-acl does not parse (${parsed.reason})`, misconfigured: true };
+    // A named list is served to FreeSWITCH, which enforces it (auth-acl.ts).
+    if (parsed.kind === 'cidrs' && !parsed.list.contains(ip)) return { allow: false, reason: `address ${ip || '(none)'} is outside auth-acl ${acl}` };
   }
 
   const filter = params['user-agent-filter'];

@@ -3,12 +3,15 @@
  * xml-curl/served-directory-user-1005.xml). Every value is XML-escaped.
  *
  * The policy params freecti enforces itself (register-policy.ts) are not passed on,
- * so FreeSWITCH does not apply its own, different, version of them. A refused
+ * so FreeSWITCH does not apply its own, different, version of them; the exception is an
+ * `auth-acl` that names one FreeSWITCH ACL list, which only FreeSWITCH can check
+ * (auth-acl.ts). A refused
  * request gets the user with a random password: FreeSWITCH's digest check fails and
  * it answers 403 (a found user never falls back to the static XML).
  */
 import { randomBytes } from 'node:crypto';
 import { escapeXml } from '../xml-curl/xml.js';
+import { namedAuthAcl } from './auth-acl.js';
 import type { Extension } from './extension-schema.js';
 
 export const POLICY_PARAMS: ReadonlySet<string> = new Set([
@@ -41,6 +44,8 @@ export function userDocument(domain: string, user: string, ext: Extension, optio
     }
     params.push(param(name, String(raw)));
   }
+  const aclName = namedAuthAcl(ext.param?.['auth-acl']);
+  if (aclName !== undefined) params.push(param('auth-acl', aclName));
   params.push(param('dial-string', dialString));
   const variables = Object.entries(ext.variable ?? {}).map(
     ([name, value]) => `          <variable name="${escapeXml(name)}" value="${escapeXml(String(value))}"/>\n`,

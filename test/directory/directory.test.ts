@@ -70,7 +70,7 @@ describe('directory from cti_exten@<domain>', () => {
   });
 
   test('invalid JSON or a wrong shape: not found and exactly one log line naming key and field', async () => {
-    for (const bad of ['{not json', JSON.stringify({ param: { password: ['a'] } }), JSON.stringify({ params: {} }), JSON.stringify({ param: { password: 'a\u0001b' } })]) {
+    for (const bad of ['{not json', JSON.stringify({ param: { password: ['a'] } }), JSON.stringify({ attribute: { cacheable: 'soon' } }), JSON.stringify({ param: { password: 'a\u0001b' } })]) {
       const { keys, handler } = await setup(bad);
       const before = logs.length;
       assert.equal(await handler(parseXmlCurlForm(register)), NOT_FOUND_DOCUMENT, bad);

@@ -81,6 +81,24 @@ describe('registration rules enforced by freecti (one test per rule, recorded RE
     assert.equal(r.refusal?.['level'], 40);
   });
 
+  test('auth-acl naming one FreeSWITCH ACL list: served to FreeSWITCH, which enforces it; freecti does not refuse', async () => {
+    for (const name of ['lan', 'rfc1918.auto', 'office_phones']) {
+      const r = await lookup({ password: 'pw-1000', 'auth-acl': ` ${name} ` }, REGISTER);
+      assertAllowed(r);
+      assert.match(r.doc, new RegExp(`<param name="auth-acl" value="${name.replace('.', '\\.')}"/>`));
+    }
+    // CIDRs stay freecti's: not served.
+    assert.doesNotMatch((await lookup({ password: 'pw-1000', 'auth-acl': '127.0.0.0/8' }, REGISTER)).doc, /auth-acl/);
+  });
+
+  test('auth-acl mixing a list name with CIDRs, or naming two lists, refuses as misconfigured', async () => {
+    for (const acl of ['lan,10.0.0.0/8', 'lan, domains', '127.0.0.1,lan']) {
+      const r = await lookup({ password: 'pw-1000', 'auth-acl': acl }, REGISTER);
+      assertRefused(r, /names several lists|mixes ACL list names/);
+      assert.equal(r.refusal?.['level'], 40);
+    }
+  });
+
   test('auth-acl also applies to INVITE digest (as FreeSWITCH does)', async () => {
     assertRefused(await lookup({ password: 'pw-1000', 'auth-acl': '10.0.0.0/8' }, INVITE), /outside auth-acl/);
   });

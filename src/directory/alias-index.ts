@@ -1,0 +1,87 @@
+/**
+ * `number-alias` lookups (seed 001 attribute): FreeSWITCH finds a directory user by its
+ * `id` or its `number-alias` (`switch_xml_find_child_multi(tag, "user", "id", name,
+ * "number-alias", name, ...)` in switch_xml.c, case-insensitive), so `REGISTER
+ * sip:myphone@...`, `bridge user/myphone` and `${user_data(myphone@domain ...)}` all reach
+ * the user whose alias is `myphone`; mod_xml_curl asks with `user=myphone`.
+ *
+ * The hash `cti_exten@<domain>` is keyed by extension and may be written by any tool, so
+ * there is no index to keep in step: on a miss, this reads the aliases of the domain's
+ * hash (HSCAN) and keeps them in memory for `refreshMs`. A miss older than that rebuilds
+ * the domain's map (one scan at a time per domain; concurrent misses share it), so a new
+ * alias is found within `refreshMs` and an unknown name costs at most one scan per
+ * domain per `refreshMs`. The caller re-reads the user it maps to and checks that the
+ * alias still matches.
+ */
+import type { RedisClient } from '../lua-scripts.js';
+
+export const ALIAS_REFRESH_MS = 2_000;
+/** Domains whose aliases are kept at once (oldest dropped first). */
+const MAX_DOMAINS = 1_000;
+const SCAN_COUNT = 1_000;
+
+interface DomainAliases {
+  builtAt: number;
+  byAlias: Map<string, string>;
+}
+
+export class AliasIndex {
+  private readonly domains = new Map<string, DomainAliases>();
+  private readonly building = new Map<string, Promise<DomainAliases>>();
+
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly refreshMs: number = ALIAS_REFRESH_MS,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** The extension whose `attribute.number-alias` is `alias` (case-insensitive), if any. */
+  async extensionOf(hashKey: string, alias: string): Promise<string | undefined> {
+    let entry = this.domains.get(hashKey);
+    if (entry === undefined || this.now() - entry.builtAt >= this.refreshMs) entry = await this.rebuild(hashKey);
+    return entry.byAlias.get(alias.toLowerCase());
+  }
+
+  private rebuild(hashKey: string): Promise<DomainAliases> {
+    let pending = this.building.get(hashKey);
+    if (pending === undefined) {
+      pending = this.scan(hashKey).finally(() => this.building.delete(hashKey));
+      this.building.set(hashKey, pending);
+    }
+    return pending;
+  }
+
+  private async scan(hashKey: string): Promise<DomainAliases> {
+    const byAlias = new Map<string, string>();
+    let cursor = '0';
+    do {
+      const [next, flat] = await this.redis.hscan(hashKey, cursor, 'COUNT', SCAN_COUNT);
+      cursor = next;
+      for (let i = 0; i + 1 < flat.length; i += 2) {
+        const extension = flat[i] ?? '';
+        const alias = aliasOf(flat[i + 1] ?? '');
+        // The first extension holding an alias keeps it (FreeSWITCH takes the first match too).
+        if (alias !== undefined && !byAlias.has(alias.toLowerCase())) byAlias.set(alias.toLowerCase(), extension);
+      }
+    } while (cursor !== '0');
+    const entry = { builtAt: this.now(), byAlias };
+    this.domains.delete(hashKey);
+    this.domains.set(hashKey, entry);
+    if (this.domains.size > MAX_DOMAINS) {
+      const oldest = this.domains.keys().next().value;
+      if (oldest !== undefined) this.domains.delete(oldest);
+    }
+    return entry;
+  }
+}
+
+/** `attribute.number-alias` of a stored value, without parsing values that have none. */
+export function aliasOf(raw: string): string | undefined {
+  if (!raw.includes('number-alias')) return undefined;
+  try {
+    const alias = (JSON.parse(raw) as { attribute?: { 'number-alias'?: unknown } } | null)?.attribute?.['number-alias'];
+    return typeof alias === 'string' && alias !== '' ? alias : undefined;
+  } catch {
+    return undefined;
+  }
+}
