@@ -94,4 +94,81 @@ export class Keys {
   cliAudit(): string {
     return this.internal('cli', 'audit');
   }
+
+  // --- ACD (src/acd, docs/acd.md "Redis keys"): every key under the one `{freecti:acd}` tag ---
+
+  /** Prefix of every ACD key, `<prefix>{freecti:acd}:`; lua/acd-engine-1.lua derives per-entity names from it. */
+  acdTag(): string {
+    return `${this.prefix}{freecti:acd}:`;
+  }
+
+  /** ACD key `<prefix>{freecti:acd}:<parts...>`. */
+  acd(...parts: string[]): string {
+    return `${this.acdTag()}${parts.join(':')}`;
+  }
+
+  /** Hash of the queues: field = queue name, value = JSON QueueConfig. */
+  acdQueues(): string {
+    return this.acd('queues');
+  }
+
+  /** Hash of the agents: field = agent id, value = JSON AgentConfig. */
+  acdAgents(): string {
+    return this.acd('agents');
+  }
+
+  /** Hash of one agent's live state (st, since, ready, idle, calls, talk, na, offer, call, ...). */
+  acdAgent(agent: string): string {
+    return this.acd('a', agent);
+  }
+
+  /** Hash of one agent's tiers: field = queue, value = `<level>:<position>`. */
+  acdAgentTiers(agent: string): string {
+    return this.acd('aq', agent);
+  }
+
+  /** Hash of one queue's tiers: field = agent, value = `<level>:<position>`. */
+  acdQueueTiers(queue: string): string {
+    return this.acd('qt', queue);
+  }
+
+  /** Zset of one queue's waiting callers: member = entry id, score = (100 - priority) * 1e13 + joined ms. */
+  acdWaiting(queue: string): string {
+    return this.acd('w', queue);
+  }
+
+  /** Hash of one caller entry. */
+  acdEntry(entryId: string): string {
+    return this.acd('e', entryId);
+  }
+
+  /** Hash: channel uuid -> `e:<entry id>` (caller) or `a:<agent>` (agent leg). */
+  acdUuids(): string {
+    return this.acd('uuid');
+  }
+
+  /** Hash of the ACD channels of one FreeSWITCH node: uuid -> when it was recorded (ms). */
+  acdNodeCalls(node: string): string {
+    return this.acd('n', node);
+  }
+
+  /** Zset of the engine's timers: member `<kind>:<id>`, score = due (ms). */
+  acdTimers(): string {
+    return this.acd('timers');
+  }
+
+  /** The queue log (capped stream). */
+  acdLog(): string {
+    return this.acd('log');
+  }
+
+  /** Pub/sub channel: the earliest timer moved earlier (message = its due time, ms). */
+  acdWake(): string {
+    return this.acd('wake');
+  }
+
+  /** Statistics bucket of a queue (`kind` q) or agent (a): per minute (`m`) or UTC day (`d`). */
+  acdStats(kind: 'q' | 'a', id: string, span: 'm' | 'd', bucket: number): string {
+    return this.acd('s', kind, id, span, String(bucket));
+  }
 }
