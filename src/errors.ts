@@ -45,6 +45,12 @@ export const errorRegistry = {
   CALL_NOT_FOUND: { status: 404, message: 'no such call' },
   CONFERENCE_NOT_FOUND: { status: 404, message: 'no such conference or member' },
   CALL_CONTROL_FAILED: { status: 502, message: 'FreeSWITCH refused the call-control command' },
+  // ACD (docs/acd.md)
+  ACD_QUEUE_NOT_FOUND: { status: 404, message: 'no ACD queue with that name' },
+  ACD_AGENT_NOT_FOUND: { status: 404, message: 'no ACD agent with that id' },
+  ACD_CALL_NOT_FOUND: { status: 404, message: 'no ACD caller or call with that uuid' },
+  ACD_STALE_OFFER: { status: 409, message: 'the offer is gone or its fencing token is stale' },
+  ACD_IN_USE: { status: 409, message: 'in use: log the agent out / empty the queue first' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorKey = keyof typeof errorRegistry;
