@@ -56,7 +56,7 @@ export async function startService(config: Config, logger: Logger, options: Serv
   metrics.observeRedis(redis);
   metrics.observePool(pool);
   // Registration and call state (seed 001): one lease-holding consumer per node; started before any await.
-  const nodeState = startNodeStateConsumers({ pool, redis, config, logger });
+  const nodeState = startNodeStateConsumers({ pool, redis, config, logger, registry: metrics.registry });
   // One allow-list policy for everything that reaches FreeSWITCH (docs/security.md).
   const policy = new FsPolicy(config.security);
   // Every long-lived service, once (src/services.ts); the HTTP plugins only register routes.

@@ -3,7 +3,10 @@
  * instance holds the node's lease:
  * - subscribes to sofia::register / sofia::unregister / sofia::expire and
  *   CHANNEL_CREATE / CHANNEL_ANSWER / CHANNEL_HANGUP_COMPLETE;
- * - applies events one at a time, in arrival order (a queue per node);
+ * - applies events one at a time, in arrival order (a queue per node); the queue holds at
+ *   most `cluster.stateQueueMax` writes: while Redis is slow, further events are dropped
+ *   (counted in `droppedQueue`, logged) and one reconcile is queued behind the backlog,
+ *   so the state is restored from FreeSWITCH once Redis caught up;
  * - reconciles (`show registrations as json`, `show channels as json`) when it acquires
  *   the lease and after every ESL reconnect, so that nothing missed meanwhile survives;
  * - while it does not yet know who holds the lease (just started, Redis not ready yet or
@@ -28,7 +31,7 @@ import type { Keys } from '../keys.js';
 import type { Logger } from '../logger.js';
 import type { RedisClient } from '../lua-scripts.js';
 import { RegistrationStore } from '../registrations/registration-store.js';
-import { NodeLease } from './node-lease.js';
+import { NodeLease, type LeaseClock } from './node-lease.js';
 
 /** Events kept while the lease state is unknown (docs/operations.md, "Several instances"). */
 export const PENDING_MAX = 1000;
@@ -47,6 +50,8 @@ export interface NodeStateConsumerOptions {
   removedTtlMs?: number;
   /** Events kept while the lease state is unknown (default PENDING_MAX). */
   pendingMax?: number;
+  /** For tests: the lease's clock. */
+  leaseClock?: LeaseClock;
 }
 
 export class NodeStateConsumer {
@@ -57,6 +62,16 @@ export class NodeStateConsumer {
   written = 0;
   /** Events kept before the lease state was known and dropped because there were more than pendingMax. */
   droppedPending = 0;
+  /** Events dropped because `cluster.stateQueueMax` writes were already waiting (Redis slow). */
+  droppedQueue = 0;
+  /** The most tasks (writes and reconciles) that were queued at once. */
+  maxQueued = 0;
+  /** Tasks queued or running. */
+  private queued = 0;
+  /** Events were dropped and no reconcile has started since (it failed, or is yet to come). */
+  private stale = false;
+  /** A reconcile queued because of drops has not started yet. */
+  private catchUpQueued = false;
   /** Events received while the lease state is unknown, applied once this instance holds it. */
   private pending: EslEvent[] = [];
   private queue: Promise<void> = Promise.resolve();
@@ -65,7 +80,7 @@ export class NodeStateConsumer {
   private readonly log: Logger;
   private readonly onEvent = (event: EslEvent): void => {
     const state = this.lease.state;
-    if (state === 'held') this.enqueue(() => this.write(event));
+    if (state === 'held') this.offer(event);
     else if (state === 'unknown') this.keep(event);
     // 'other': the holder writes it.
   };
@@ -85,12 +100,13 @@ export class NodeStateConsumer {
       renewIntervalMs: config.cluster.renewIntervalMs,
       logger: this.log,
       ...(options.leaseToken === undefined ? {} : { token: options.leaseToken }),
+      ...(options.leaseClock === undefined ? {} : { clock: options.leaseClock }),
     });
     this.lease.on('acquired', () => {
       // What arrived before we knew, in arrival order, then what FreeSWITCH reports now.
       const kept = this.pending;
       this.pending = [];
-      for (const event of kept) this.enqueue(() => this.write(event));
+      for (const event of kept) this.offer(event);
       this.enqueue(() => this.reconcile());
     });
     this.lease.on('state', (state) => {
@@ -104,6 +120,45 @@ export class NodeStateConsumer {
   /** How many events wait for the lease state (tests and /health). */
   get pendingCount(): number {
     return this.pending.length;
+  }
+
+  get nodeName(): string {
+    return this.options.node.name;
+  }
+
+  /** Writes and reconciles queued or running (tests, metrics). */
+  get queuedCount(): number {
+    return this.queued;
+  }
+
+  /**
+   * Queues the write of an event, unless `stateQueueMax` tasks are already waiting (Redis
+   * is slow): then the event is dropped and a reconcile is queued behind the backlog.
+   */
+  private offer(event: EslEvent): void {
+    const max = this.options.config.cluster.stateQueueMax;
+    if (this.queued >= max) {
+      this.droppedQueue++;
+      this.stale = true;
+      if (this.droppedQueue === 1 || this.droppedQueue % max === 0) {
+        this.log.warn({ dropped: this.droppedQueue, queued: this.queued, max }, 'Redis is slow: node events dropped; the node is reconciled once Redis caught up');
+      }
+    } else this.enqueue(() => this.write(event));
+    if (this.stale && !this.catchUpQueued) {
+      // The one task allowed past the bound: everything dropped so far happened before it
+      // asks FreeSWITCH, so its answer covers it.
+      this.catchUpQueued = true;
+      this.enqueue(async () => {
+        this.catchUpQueued = false;
+        this.stale = false;
+        try {
+          await this.reconcile();
+        } catch (error) {
+          this.stale = true; // the next event queues another one
+          throw error;
+        }
+      });
+    }
   }
 
   private keep(event: EslEvent): void {
@@ -145,12 +200,19 @@ export class NodeStateConsumer {
   }
 
   private enqueue(task: () => Promise<void>): void {
-    this.queue = this.queue.then(task).catch((error: unknown) => {
-      const message = (error as Error).message;
-      if (message.includes('FREECTI_NOT_LEASE_HOLDER')) this.log.warn('write refused: another instance holds the node lease');
-      else if (isFreectiError(error) && error.key.startsWith('ESL_')) this.log.warn({ err: message }, 'reconcile deferred until the node is connected');
-      else this.log.error({ err: message }, 'node state write failed');
-    });
+    this.queued++;
+    if (this.queued > this.maxQueued) this.maxQueued = this.queued;
+    this.queue = this.queue
+      .then(task)
+      .catch((error: unknown) => {
+        const message = (error as Error).message;
+        if (message.includes('FREECTI_NOT_LEASE_HOLDER')) this.log.warn('write refused: another instance holds the node lease');
+        else if (isFreectiError(error) && error.key.startsWith('ESL_')) this.log.warn({ err: message }, 'reconcile deferred until the node is connected');
+        else this.log.error({ err: message }, 'node state write failed');
+      })
+      .finally(() => {
+        this.queued--;
+      });
   }
 
   private async write(event: EslEvent): Promise<void> {

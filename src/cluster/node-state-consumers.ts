@@ -4,6 +4,7 @@
  * place before the first handshake.
  */
 import { createHash } from 'node:crypto';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Config } from '../config/schema.js';
 import type { FsPool } from '../esl/types.js';
 import { Keys } from '../keys.js';
@@ -31,11 +32,12 @@ export interface NodeStateConsumers extends NodeLeaseSource {
   stop(): Promise<void>;
 }
 
-export function startNodeStateConsumers(deps: { pool: FsPool; redis: RedisClient; config: Config; logger: Logger }): NodeStateConsumers {
+export function startNodeStateConsumers(deps: { pool: FsPool; redis: RedisClient; config: Config; logger: Logger; registry?: Registry }): NodeStateConsumers {
   const keys = new Keys(deps.config.redis.keyPrefix);
   const consumers = deps.pool.nodes.map(
     (node) => new NodeStateConsumer({ node, redis: deps.redis, keys, config: deps.config, logger: deps.logger }),
   );
+  if (deps.registry !== undefined) registerMetrics(deps.registry, consumers);
   for (const consumer of consumers) {
     consumer.start().catch((error: unknown) => deps.logger.error({ err: (error as Error).message }, 'node state consumer did not start'));
   }
@@ -49,6 +51,37 @@ export function startNodeStateConsumers(deps: { pool: FsPool; redis: RedisClient
       await Promise.all(consumers.map((c) => c.stop({ release: true })));
     },
   };
+}
+
+/** Queue length and drops per node, read from the consumers at each scrape. */
+function registerMetrics(registry: Registry, consumers: readonly NodeStateConsumer[]): void {
+  const registers = [registry];
+  new Gauge({
+    name: 'freecti_node_state_queue',
+    help: 'Node events and reconciles waiting for Redis, per node (bounded by cluster.stateQueueMax).',
+    labelNames: ['node'],
+    registers,
+    collect() {
+      this.reset();
+      for (const c of consumers) this.set({ node: c.nodeName }, c.queuedCount);
+    },
+  });
+  const seen = new Map<string, number>();
+  new Counter({
+    name: 'freecti_node_state_dropped_total',
+    help: 'Node events not written to Redis and left to a reconcile: queue_full (Redis slow), lease_unknown (more than kept while the lease state was unknown).',
+    labelNames: ['node', 'reason'],
+    registers,
+    collect() {
+      for (const c of consumers) {
+        for (const [reason, total] of [['queue_full', c.droppedQueue], ['lease_unknown', c.droppedPending]] as const) {
+          const id = `${c.nodeName} ${reason}`;
+          this.inc({ node: c.nodeName, reason }, Math.max(0, total - (seen.get(id) ?? 0)));
+          seen.set(id, Math.max(total, seen.get(id) ?? 0));
+        }
+      }
+    },
+  });
 }
 
 /**

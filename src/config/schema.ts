@@ -191,6 +191,11 @@ export const configSchema = z.strictObject({
       leaseTtlMs: durationMs.default(10_000),
       /** Must be below leaseTtlMs, or a lease expires between two renewals and nodes change hands. */
       renewIntervalMs: durationMs.default(3_000),
+      /**
+       * Node events waiting for their Redis write, per node, at most; while Redis is slow,
+       * more are dropped (counted, logged) and the node is reconciled once Redis caught up.
+       */
+      stateQueueMax: z.number().int().min(10).max(1_000_000).default(5_000),
     })
     .refine((c) => c.renewIntervalMs < c.leaseTtlMs, { message: 'must be less than cluster.leaseTtlMs (a lease would expire before it is renewed)', path: ['renewIntervalMs'] })
     .prefault({}),
