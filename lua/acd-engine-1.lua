@@ -61,6 +61,7 @@ local UUIDS = T .. 'uuid'
 local LOG = T .. 'log'
 local BUDGET = 100
 local SCAN = 50
+local REG_RECHECK_MS = 5000
 
 local out = { ok = 1, offers = {}, cancels = {}, exits = {}, events = {}, more = {} }
 local headBefore = redis.call('ZRANGE', TIMERS, 0, 0, 'WITHSCORES')[2]
@@ -210,10 +211,11 @@ local function parseTier(v)
   return tonumber(l), tonumber(p)
 end
 
--- Candidate agents of a queue: available, past their delay, registered.
+-- Candidate agents of a queue: available, past their delay, registered. Also says whether
+-- an available agent was skipped for not being registered.
 local function candidates(q)
   local tiers = redis.call('HGETALL', T .. 'qt:' .. q)
-  local list, base = {}, nil
+  local list, base, unreg = {}, nil, false
   for i = 1, #tiers, 2 do
     local a = tiers[i]
     local level, pos = parseTier(tiers[i + 1])
@@ -227,10 +229,17 @@ local function candidates(q)
       if ok then
         list[#list + 1] = { id = a, level = level, pos = pos, idle = tonumber(r[3] or 0), calls = tonumber(r[4] or 0),
           talk = tonumber(r[5] or 0), sk = r[6], r = 0 }
+      else
+        unreg = true
       end
     end
   end
-  return list, base or 0
+  return list, base or 0, unreg
+end
+
+-- A queue-dispatch timer; an earlier one already set is kept.
+local function wakeQueue(q, at)
+  redis.call('ZADD', TIMERS, 'LT', at, 'q:' .. q)
 end
 
 local function tierCmp(x, y)
@@ -376,7 +385,10 @@ dispatchQueue = function(q)
   if c == nil then return end
   local waiting = redis.call('ZRANGE', T .. 'w:' .. q, 0, SCAN - 1)
   if #waiting == 0 then return end
-  local list, base = candidates(q)
+  local list, base, unreg = candidates(q)
+  -- Registrations are not events of the ACD: while an available agent is skipped for not
+  -- being registered and callers wait, look again after REG_RECHECK_MS.
+  if unreg then wakeQueue(q, now + REG_RECHECK_MS) end
   if #list == 0 then return end
   order(list, c, q)
   local taken, left = {}, #list
@@ -401,7 +413,7 @@ dispatchQueue = function(q)
       end
     end
   end
-  if wake then timer('q:' .. q, wake) end
+  if wake then wakeQueue(q, wake) end
 end
 
 -- ring-progressively: one more agent for a caller whose offers are still ringing.
