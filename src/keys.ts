@@ -1,12 +1,48 @@
 /**
  * Every Redis key name freecti uses is built here, so the key schema
  * (docs/redis-keys.md) has one source. Seed-compatible names (cti_exten@<domain>,
- * registrations, calls) keep their exact shape after the configured prefix; freecti's
- * own keys sit under the `{freecti}` hash tag so that multi-key scripts stay in one
- * Redis Cluster slot.
+ * registrations, calls) keep their exact shape after the configured prefix.
+ *
+ * Hash tags (Redis Cluster runs a script only when all its keys are in one slot):
+ * - registration and call state sit in the slot of the seed hash they change with
+ *   (`{registrations}`, `{calls}`: the tag of a key without one is the key itself, so
+ *   `{registrations}:...` hashes like `registrations`), so every state script is
+ *   single-slot without renaming a seed key;
+ * - a node's lease lives beside the registration state, with a copy of its token beside
+ *   the call state (each state script checks the copy in its own slot);
+ * - each line group has its own tag `{freecti:lg:<group>}`: groups spread over the
+ *   cluster, a group's scripts stay single-slot;
+ * - the rest (routes, line-group configs, CLI counters and audit) are single-key
+ *   operations under `{freecti}`.
  */
+import type { Config } from './config/schema.js';
+import { hashTag } from './redis-slot.js';
+
+/** Names of the seed hashes the state keys follow (gui.registration.hash, gui.call.hash). */
+export interface SeedHashes {
+  registrations: string;
+  calls: string;
+}
+
+export const DEFAULT_SEED_HASHES: SeedHashes = { registrations: 'registrations', calls: 'calls' };
+
+/** The Keys of a configuration: its prefix and seed hash names. */
+export function keysFor(config: Pick<Config, 'redis' | 'gui'>): Keys {
+  return new Keys(config.redis.keyPrefix, { registrations: config.gui.registration.hash, calls: config.gui.call.hash });
+}
+
 export class Keys {
-  constructor(readonly prefix: string = '') {}
+  private readonly registrationTag: string;
+  private readonly callTag: string;
+
+  constructor(
+    readonly prefix: string = '',
+    readonly seeds: SeedHashes = DEFAULT_SEED_HASHES,
+  ) {
+    // A seed name with a '}' and no tag cannot be followed by a tag; outside Cluster any tag will do.
+    this.registrationTag = hashTag(this.named(seeds.registrations)) ?? '{freecti}';
+    this.callTag = hashTag(this.named(seeds.calls)) ?? '{freecti}';
+  }
 
   /** freecti-internal key: `<prefix>{freecti}:<parts...>`. */
   internal(...parts: string[]): string {
@@ -25,29 +61,54 @@ export class Keys {
     return `${this.prefix}${name}`;
   }
 
-  /** Hash per published registration field: call-id -> JSON {node, domain, expiresAt, event}. */
-  registrationContacts(field: string): string {
-    return this.internal('reg', 'contacts', field);
+  /** Registration state key, in the slot of the seed registrations hash. */
+  private registrationState(...parts: string[]): string {
+    return `${this.prefix}${this.registrationTag}:freecti:${parts.join(':')}`;
   }
 
-  /** Prefix of registrationContacts keys (Lua scripts build the per-field names from it). */
-  registrationContactsPrefix(): string {
-    return this.internal('reg', 'contacts', '');
+  /** Call state key, in the slot of the seed calls hash. */
+  private callState(...parts: string[]): string {
+    return `${this.prefix}${this.callTag}:freecti:${parts.join(':')}`;
+  }
+
+  /** Hash per published registration field: call-id -> JSON {node, domain, expiresAt, event}. */
+  registrationContacts(field: string): string {
+    return this.registrationState('reg', 'contacts', field);
   }
 
   /** Set of the registrations one FreeSWITCH node holds: members JSON [field, call-id]. */
   registrationsOfNode(node: string): string {
-    return this.internal('reg', 'node', node);
+    return this.registrationState('reg', 'node', node);
+  }
+
+  /** Zset of the registrations one node removed recently (see registration-remove-6.lua). */
+  registrationsRemoved(node: string): string {
+    return this.registrationState('reg', 'removed', node);
   }
 
   /** Set of the live calls one FreeSWITCH node holds: members JSON [field, uuid]. */
   callsOfNode(node: string): string {
-    return this.internal('calls', 'node', node);
+    return this.callState('calls', 'node', node);
   }
 
-  /** The lease of one FreeSWITCH node's event stream (value = holder token). */
+  /** The lease of one FreeSWITCH node's event stream (value = holder token); fences the registration scripts. */
   nodeLease(node: string): string {
-    return this.internal('lease', node);
+    return this.registrationState('lease', node);
+  }
+
+  /**
+   * The copy of a node's lease token beside the call state (same TTL, written by the
+   * holder with every acquire and renewal); fences the call scripts. Equal to nodeLease
+   * when both seed hashes share a hash tag.
+   */
+  nodeLeaseForCalls(node: string): string {
+    return this.callState('lease', node);
+  }
+
+  /** The keys that carry a copy of the node's lease token besides nodeLease itself. */
+  nodeLeaseCopies(node: string): string[] {
+    const copy = this.nodeLeaseForCalls(node);
+    return copy === this.nodeLease(node) ? [] : [copy];
   }
 
   // --- Line groups (src/linegroups, docs/linegroups.md) ---
@@ -57,22 +118,27 @@ export class Keys {
     return this.internal('linegroups');
   }
 
+  /** Key of one line group: `<prefix>{freecti:lg:<group>}:<parts...>` (one slot per group). */
+  private linegroup(group: string, ...parts: string[]): string {
+    return `${this.prefix}{freecti:lg:${group}}:${parts.join(':')}`;
+  }
+
   /** Round-robin counter of one line group. */
   linegroupCursor(group: string): string {
-    return this.internal('lg', group, 'cursor');
+    return this.linegroup(group, 'cursor');
   }
 
   /** Per-destination-prefix CPS window (zset) of one line group; `line` = '' for the group-wide one. */
   linegroupPrefixCps(group: string, line: string, prefix: string): string {
-    return this.internal('lg', group, 'pfx', line, prefix);
+    return this.linegroup(group, 'pfx', line, prefix);
   }
 
   /** State of one line: hash (quarantine, failures), leases zset, CPS window zset. */
   line(group: string, line: string): { state: string; leases: string; cps: string } {
     return {
-      state: this.internal('lg', group, 'line', line, 'state'),
-      leases: this.internal('lg', group, 'line', line, 'leases'),
-      cps: this.internal('lg', group, 'line', line, 'cps'),
+      state: this.linegroup(group, 'line', line, 'state'),
+      leases: this.linegroup(group, 'line', line, 'leases'),
+      cps: this.linegroup(group, 'line', line, 'cps'),
     };
   }
 

@@ -8,7 +8,7 @@
  * pool needs no metrics hook (reconnects come from NodeStatus.reconnects).
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 import type { FsPool, NodeState } from './esl/types.js';
 
 export type HttpLabels = 'method' | 'route' | 'status_code';
@@ -20,7 +20,7 @@ export interface Metrics {
   /** Read node states from this pool at each scrape. */
   observePool(pool: FsPool): void;
   /** Read the Redis connection state at each scrape. */
-  observeRedis(redis: Redis): void;
+  observeRedis(redis: RedisClient): void;
 }
 
 export interface MetricsOptions {
@@ -35,7 +35,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   const registry = new Registry();
   if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
   let pool: FsPool | undefined;
-  let redis: Redis | undefined;
+  let redis: RedisClient | undefined;
   const registers = [registry];
 
   new Gauge({

@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 import type { Config } from './config/schema.js';
 import { createNodePool } from './esl/node-pool.js';
 import type { FsPool } from './esl/types.js';
@@ -26,7 +26,7 @@ export interface Service {
   readonly app: FastifyInstance;
   /** Where the HTTP server listens, e.g. `http://127.0.0.1:8088`. */
   readonly url: string;
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly pool: FsPool;
   readonly metrics: Metrics;
   /** Graceful shutdown; safe to call more than once. */

@@ -9,14 +9,14 @@
  * `createServices` only builds; `start()` begins the background work (route seeding once
  * Redis is ready, the lease reaper) and `close()` stops it and frees connections and pools.
  */
-import type { Redis } from 'ioredis';
+import { duplicateRedis, type RedisClient } from './redis.js';
 import type { Config } from './config/schema.js';
 import { createDirectoryHandler } from './directory/handler.js';
 import type { FsPool } from './esl/types.js';
 import { EventHub } from './event-stream/hub.js';
 import type { FsPolicy } from './fs-lang/policy.js';
 import { createCliContext, type CliContext } from './cli-http/context.js';
-import { Keys } from './keys.js';
+import { keysFor, type Keys } from './keys.js';
 import { attachLeaseReaper } from './linegroups/lease-reaper.js';
 import { LinegroupResolver } from './linegroups/resolver.js';
 import type { Logger } from './logger.js';
@@ -31,7 +31,7 @@ import { XmlCurlSections } from './xml-curl/sections.js';
 export interface ServiceDeps {
   config: Config;
   logger: Logger;
-  redis: Redis;
+  redis: RedisClient;
   pool: FsPool;
   metrics: Metrics;
   policy: FsPolicy;
@@ -60,7 +60,7 @@ export interface Services {
 
 export function createServices(deps: ServiceDeps): Services {
   const { config, logger, redis, pool, metrics, policy } = deps;
-  const keys = new Keys(config.redis.keyPrefix);
+  const keys = keysFor(config);
   const routingLog = logger.child({ component: 'routing' });
   const routes = new RouteStore(redis, keys, routingLog, config.routing.cacheMs);
   const linegroups = new LinegroupResolver({ redis, keys, logger, registry: metrics.registry });
@@ -69,11 +69,11 @@ export function createServices(deps: ServiceDeps): Services {
   const events = new EventHub(pool, logger.child({ component: 'event-stream' }), config.cli.eventStreamMaxBufferedBytes);
 
   const xmlCurl = deps.xmlCurl ?? new XmlCurlSections();
-  let directoryRedis: Redis | undefined;
+  let directoryRedis: RedisClient | undefined;
   if (!xmlCurl.has('directory')) {
     // A connection of its own with auto-pipelining: concurrent lookups share one write
     // to Redis (docs/performance.md, "Directory"). Same options as the shared client.
-    directoryRedis = redis.duplicate({ enableAutoPipelining: true });
+    directoryRedis = duplicateRedis(redis, { enableAutoPipelining: true });
     directoryRedis.on('error', () => undefined); // state changes are logged by the shared client
     xmlCurl.register('directory', createDirectoryHandler({ redis: directoryRedis, keys, config, logger: logger.child({ component: 'xml-curl' }) }));
   }

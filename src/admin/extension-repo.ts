@@ -3,7 +3,7 @@
  * application writes straight into Redis is what the API and FreeSWITCH see next.
  * A Redis failure becomes FREECTI_ERR_REDIS_UNAVAILABLE (503).
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import { FreectiError } from '../errors.js';
 import { parseExtension, type Extension } from '../directory/extension-schema.js';
 import type { Keys } from '../keys.js';
@@ -18,7 +18,7 @@ export interface ExtensionItem {
 
 export class ExtensionRepo {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
   ) {}
 

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { extensionSchema, DOMAIN_NAME, EXTENSION_NAME } from '../directory/extension-schema.js';
 import { FreectiError } from '../errors.js';
 import type { AppPlugin } from '../http/route-deps.js';
-import { Keys } from '../keys.js';
+import { keysFor } from '../keys.js';
 import { adminKeyHook } from '../auth/admin-auth.js';
 import { documentExtensionApi } from './openapi-extensions.js';
 import { ExtensionRepo } from './extension-repo.js';
@@ -32,7 +32,7 @@ function parse<T>(schema: z.ZodType<T>, input: unknown, where: string): T {
 
 export const adminExtensionRoutes: AppPlugin = async (app, deps) => {
   documentExtensionApi(deps.openapi);
-  const repo = new ExtensionRepo(deps.redis, new Keys(deps.config.redis.keyPrefix));
+  const repo = new ExtensionRepo(deps.redis, keysFor(deps.config));
   const log = deps.logger.child({ component: 'admin' });
 
   app.addHook('onRequest', adminKeyHook(deps.config.admin.keys));

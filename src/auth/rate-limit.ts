@@ -5,7 +5,7 @@
  * unreachable each instance counts alone in memory (the limit then holds per
  * instance) instead of refusing every call.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import type { Keys } from '../keys.js';
 import type { Logger } from '../logger.js';
 
@@ -24,7 +24,7 @@ export class RateLimiter {
   private readonly local = new Map<string, { window: number; count: number }>();
 
   constructor(
-    private readonly redis: Redis | undefined,
+    private readonly redis: RedisClient | undefined,
     private readonly keys: Keys,
     private readonly logger: Logger,
     private readonly now: () => number = Date.now,

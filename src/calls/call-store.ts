@@ -38,7 +38,7 @@ export class CallStore {
     await runScript(
       this.redis,
       'call-update',
-      [this.keys.named(hash), this.keys.callsOfNode(node), this.keys.named(list === '' ? hash : list), this.keys.nodeLease(node)],
+      [this.keys.named(hash), this.keys.callsOfNode(node), this.keys.named(list === '' ? hash : list), this.keys.nodeLeaseForCalls(node)],
       [
         this.field(change.extension, change.domain), change.extension, change.uuid, change.notify,
         JSON.stringify(change.fields), channel === '' ? '' : this.keys.named(channel), list === '' ? '0' : '1', listMax, fence.token,
@@ -59,7 +59,7 @@ export class CallStore {
     const result = (await runScript(
       this.redis,
       'call-reconcile',
-      [this.keys.named(this.settings.hash), this.keys.callsOfNode(node), this.keys.nodeLease(node)],
+      [this.keys.named(this.settings.hash), this.keys.callsOfNode(node), this.keys.nodeLeaseForCalls(node)],
       [JSON.stringify(live), fence.token, this.settings.onLastHangup],
     )) as [number, number];
     return { removed: Number(result[0]), added: Number(result[1]) };

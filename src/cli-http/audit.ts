@@ -5,7 +5,7 @@
  * `cli.auditStreamMaxLen` > 0, appended to the Redis stream `{freecti}:cli:audit`
  * capped with an exact `MAXLEN`. The key itself is never written.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import type { Keys } from '../keys.js';
 import type { Logger } from '../logger.js';
 
@@ -35,7 +35,7 @@ export class AuditLog {
 
   constructor(
     logger: Logger,
-    private readonly redis: Redis | undefined,
+    private readonly redis: RedisClient | undefined,
     private readonly keys: Keys,
     private readonly streamMaxLen: number,
   ) {

@@ -4,7 +4,7 @@
  * audits one call. Built once, by createServices (src/services.ts).
  */
 import { Counter } from 'prom-client';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import type { Config } from '../config/schema.js';
 import type { FsNode, FsPool } from '../esl/types.js';
 import type { FsPolicy } from '../fs-lang/policy.js';
@@ -35,7 +35,7 @@ export interface CliContext {
 export interface CliContextDeps {
   config: Config;
   logger: Logger;
-  redis: Redis;
+  redis: RedisClient;
   pool: FsPool;
   metrics: Metrics;
   policy: FsPolicy;

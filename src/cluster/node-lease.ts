@@ -56,6 +56,12 @@ export interface NodeLeaseOptions {
   logger: Logger;
   /** Defaults to 24 random bytes (hex). */
   token?: string;
+  /**
+   * Keys that get a copy of the token with the same TTL after every acquire and renewal
+   * (and are released with the lease): the fence of state kept in another Redis Cluster
+   * slot than `key` (src/keys.ts, nodeLeaseCopies).
+   */
+  copies?: readonly string[];
   /** Defaults to the system clock. */
   clock?: LeaseClock;
 }
@@ -138,10 +144,14 @@ export class NodeLease extends EventEmitter<NodeLeaseEvents> {
       if (this.holder) {
         const renewed = Number(await runScript(redis, 'lease-renew', [key], [this.token, ttlMs]));
         if (this.stopped || !this.holder) return; // lost meanwhile (local expiry): the next round asks again
+        if (renewed === 1) await this.copy();
+        if (this.stopped || !this.holder) return;
         if (renewed === 1) this.renewed(sentAt);
         else this.lose('taken by another instance or expired');
       } else {
         const ok = await redis.set(key, this.token, 'PX', ttlMs, 'NX');
+        if (this.stopped) return;
+        if (ok === 'OK') await this.copy();
         if (this.stopped) return;
         if (ok === 'OK') return this.acquired(sentAt);
         // Who holds it? (null: it expired in between; the next attempt takes it.)
@@ -150,6 +160,7 @@ export class NodeLease extends EventEmitter<NodeLeaseEvents> {
         if (other === this.token) {
           // Still ours (we gave it up locally while Redis was slow): take it back.
           const renewed = Number(await runScript(redis, 'lease-renew', [key], [this.token, ttlMs]));
+          if (renewed === 1) await this.copy();
           if (this.stopped) return;
           if (renewed === 1) return this.acquired(sentAt);
           this.learn('unknown', null);
@@ -179,6 +190,7 @@ export class NodeLease extends EventEmitter<NodeLeaseEvents> {
     this.holder = false;
     if (held && options.release) {
       try {
+        for (const copy of this.options.copies ?? []) await runScript(this.options.redis, 'lease-release', [copy], [this.token]);
         await runScript(this.options.redis, 'lease-release', [this.options.key], [this.token]);
       } catch (error) {
         this.options.logger.warn({ leaseKey: this.options.key, err: (error as Error).message }, 'node lease not released; it expires by itself');
@@ -187,6 +199,11 @@ export class NodeLease extends EventEmitter<NodeLeaseEvents> {
     this.known = 'unknown';
     this.otherHolder = null;
     if (held) this.emit('lost');
+  }
+
+  /** Writes the token to the copies (we hold the lease: it was just acquired or renewed). */
+  private async copy(): Promise<void> {
+    for (const copy of this.options.copies ?? []) await this.options.redis.set(copy, this.token, 'PX', this.options.ttlMs);
   }
 
   /** Runs a round now, or right after the one in flight. */

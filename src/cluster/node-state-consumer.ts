@@ -96,6 +96,7 @@ export class NodeStateConsumer {
     this.lease = new NodeLease({
       redis,
       key: keys.nodeLease(node.name),
+      copies: keys.nodeLeaseCopies(node.name),
       ttlMs: config.cluster.leaseTtlMs,
       renewIntervalMs: config.cluster.renewIntervalMs,
       logger: this.log,

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Config } from '../config/schema.js';
 import type { FsPool } from '../esl/types.js';
-import { Keys } from '../keys.js';
+import { keysFor } from '../keys.js';
 import type { Logger } from '../logger.js';
 import type { RedisClient } from '../lua-scripts.js';
 import type { NodeLeaseState } from './node-lease.js';
@@ -33,7 +33,7 @@ export interface NodeStateConsumers extends NodeLeaseSource {
 }
 
 export function startNodeStateConsumers(deps: { pool: FsPool; redis: RedisClient; config: Config; logger: Logger; registry?: Registry }): NodeStateConsumers {
-  const keys = new Keys(deps.config.redis.keyPrefix);
+  const keys = keysFor(deps.config);
   const consumers = deps.pool.nodes.map(
     (node) => new NodeStateConsumer({ node, redis: deps.redis, keys, config: deps.config, logger: deps.logger }),
   );

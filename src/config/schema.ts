@@ -37,7 +37,20 @@ export const configSchema = z.strictObject({
       url: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').default('redis://127.0.0.1:6379'),
       /** Prefix of every key freecti writes (the seed's own key names follow it). Empty by default. */
       keyPrefix: z.string().max(64).default(''),
+      /** A command without an answer after this long fails (FREECTI_ERR_REDIS_UNAVAILABLE) instead of waiting for a hung server. */
+      commandTimeoutMs: z.number().int().min(10).max(60_000).default(2_000),
+      /** Redis Sentinel: the sentinels asked for the master named `name` (credentials and TLS of the master from `url`). */
+      sentinels: z.array(z.strictObject({ host, port })).min(1).optional(),
+      /** Sentinel: the master's name (`sentinel monitor <name> ...`). */
+      name: z.string().min(1).optional(),
+      /** Sentinel: password of the sentinels themselves (`requirepass` in sentinel.conf), if any. */
+      sentinelPassword: z.string().min(1).optional(),
+      /** Redis Cluster: seed nodes (any few masters or replicas; the rest is discovered). Credentials and TLS from `url`. */
+      cluster: z.array(z.strictObject({ host, port })).min(1).optional(),
     })
+    .refine((r) => r.sentinels === undefined || r.cluster === undefined, { message: 'redis.sentinels and redis.cluster exclude each other', path: ['cluster'] })
+    .refine((r) => r.sentinels === undefined || r.name !== undefined, { message: 'redis.sentinels needs redis.name (the master name the sentinels monitor)', path: ['name'] })
+    .refine((r) => r.sentinels !== undefined || (r.name === undefined && r.sentinelPassword === undefined), { message: 'only with redis.sentinels', path: ['name'] })
     .prefault({}),
   freeswitch: z
     .strictObject({

@@ -3,6 +3,8 @@
  * FreectiError.toJSON(): `{"error": {"code": "FREECTI_ERR_...", "message": "..."}}`.
  *
  * - FreectiError: its own status and body (5xx ones are logged at warn);
+ * - a Redis that did not answer (closed, timed out: redis.commandTimeoutMs, failing
+ *   over): 503 FREECTI_ERR_REDIS_UNAVAILABLE (src/redis.ts isRedisUnavailable);
  * - fastify validation errors, zod errors and other fastify client errors (bad JSON,
  *   unsupported media type, body too large): 400 FREECTI_ERR_BAD_REQUEST;
  * - anything else: 500 FREECTI_ERR_INTERNAL, logged with its stack; the client gets no
@@ -12,6 +14,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ZodError } from 'zod';
 import { FreectiError } from '../errors.js';
+import { redisError } from '../redis.js';
 
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler(async (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
@@ -32,6 +35,8 @@ export function installErrorHandler(app: FastifyInstance): void {
 /** Maps any thrown value to the FreectiError the client sees. */
 export function toFreectiError(error: unknown): FreectiError {
   if (error instanceof FreectiError) return error;
+  const redis = redisError(error);
+  if (redis instanceof FreectiError) return redis;
   if (error instanceof ZodError) {
     const issue = error.issues[0];
     const where = issue === undefined || issue.path.length === 0 ? '' : `${issue.path.map(String).join('.')}: `;

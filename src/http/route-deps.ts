@@ -5,7 +5,7 @@
  * createServices (src/services.ts) and come in `deps.services`.
  */
 import type { FastifyPluginAsync } from 'fastify';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import type { NodeLeaseSource } from '../cluster/node-state-consumers.js';
 import type { Config } from '../config/schema.js';
 import type { FsPool } from '../esl/types.js';
@@ -20,7 +20,7 @@ export interface AppDeps {
   config: Config;
   logger: Logger;
   /** The shared client (src/redis.ts): fails fast while Redis is down. */
-  redis: Redis;
+  redis: RedisClient;
   pool: FsPool;
   metrics: Metrics;
   /** freecti's version, shown by /health and the OpenAPI document. */

@@ -8,7 +8,7 @@
 import { FreectiError } from '../errors.js';
 import type { AppPlugin } from '../http/route-deps.js';
 import { adminKeyHook } from '../auth/admin-auth.js';
-import { Keys } from '../keys.js';
+import { keysFor } from '../keys.js';
 import { assertRedisReady } from '../redis.js';
 import { LineSlots } from './line-slots.js';
 import { documentLinegroupsApi } from './openapi.js';
@@ -17,7 +17,7 @@ import { LinegroupStore } from './store.js';
 export const linegroupRoutes: AppPlugin = async (app, deps) => {
   const { config, redis } = deps;
   const log = deps.logger.child({ component: 'linegroups' });
-  const keys = new Keys(config.redis.keyPrefix);
+  const keys = keysFor(config);
   const store = new LinegroupStore(redis, keys);
   const slots = new LineSlots(redis, keys);
   const groupOf = (params: unknown): string => (params as { group?: string }).group ?? '';

@@ -6,7 +6,7 @@
  * freecti instance show up within that time; changes made here at once). When Redis is
  * unreachable the last table read keeps serving.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import type { Keys } from '../keys.js';
 import type { Logger } from '../logger.js';
 import { compileSafeRegex } from '../safe-regex.js';
@@ -23,7 +23,7 @@ export class RouteStore {
   private refreshing: Promise<CompiledRoute[]> | undefined;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
     private readonly log: Logger,
     private readonly cacheMs: number = 1000,

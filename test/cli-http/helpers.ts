@@ -8,6 +8,7 @@ import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/redis.js';
 import { validateConfig } from '../../src/config/load.js';
 import type { ConfigInput } from '../../src/config/schema.js';
 import { FreectiError } from '../../src/errors.js';
@@ -96,7 +97,7 @@ export interface TestApp {
 }
 
 /** The whole app (buildApp registers the CLI, call-control and event-stream plugins itself). */
-export function makeApp(config: ConfigInput, pool: FsPool, redis?: Redis, routes: AppPlugin[] = []): TestApp {
+export function makeApp(config: ConfigInput, pool: FsPool, redis?: RedisClient, routes: AppPlugin[] = []): TestApp {
   const logs: Record<string, unknown>[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {

@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { after, before } from 'node:test';
 import { Redis, type RedisOptions } from 'ioredis';
-import { closeRedis } from '../../src/redis.js';
+import { closeRedis, type RedisClient } from '../../src/redis.js';
 
 export interface TestRedis {
   url: string;
@@ -70,18 +70,18 @@ export function uniquePrefix(name = 't'): string {
   return `${name}:${randomBytes(4).toString('hex')}:`;
 }
 
-export interface RedisFixture {
+export interface RedisFixture<C extends RedisClient = Redis> {
   /** The suite's redis-server (set once the fixture's `before` hook has run). */
   readonly server: TestRedis;
   /** A client of `server`, ready before the first test. */
-  readonly redis: Redis;
+  readonly redis: C;
 }
 
-export interface UseRedisOptions {
+export interface UseRedisOptions<C extends RedisClient = Redis> {
   /** Options of the default client, `new Redis(server.url, client)`. */
   client?: Pick<RedisOptions, 'maxRetriesPerRequest'>;
   /** Builds the client instead of the default one (e.g. the app's `createRedis`). */
-  connect?: (url: string) => Redis;
+  connect?: (url: string) => C;
   /**
    * Runs last in the fixture's `before` hook, once the client is ready: the setup of whatever
    * the suite builds on them. (At the top level of a file, node:test 20 does not wait for one
@@ -101,12 +101,12 @@ export interface UseRedisOptions {
  * redis-server and connect one client before the first test; close the client and stop the
  * server after the last.
  */
-export function useRedis(options: UseRedisOptions = {}): RedisFixture {
+export function useRedis<C extends RedisClient = Redis>(options: UseRedisOptions<C> = {}): RedisFixture<C> {
   let server: TestRedis | undefined;
-  let redis: Redis | undefined;
+  let redis: C | undefined;
   before(async () => {
     server = await startRedis();
-    redis = options.connect ? options.connect(server.url) : new Redis(server.url, options.client ?? {});
+    redis = options.connect ? options.connect(server.url) : (new Redis(server.url, options.client ?? {}) as RedisClient as C);
     if (redis.status !== 'ready') await once(redis, 'ready');
     await options.afterStart?.();
   });
@@ -123,7 +123,7 @@ export function useRedis(options: UseRedisOptions = {}): RedisFixture {
       if (server === undefined) throw new Error('useRedis: the server is only there once the before hook has run');
       return server;
     },
-    get redis(): Redis {
+    get redis(): C {
       if (redis === undefined) throw new Error('useRedis: the client is only there once the before hook has run');
       return redis;
     },

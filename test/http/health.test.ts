@@ -2,7 +2,6 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
 import type { NodeLeaseInfo, NodeLeaseSource } from '../../src/cluster/node-state-consumers.js';
 import { loadConfig } from '../../src/config/load.js';
 import { FreectiError } from '../../src/errors.js';
@@ -11,7 +10,7 @@ import { buildApp } from '../../src/http/app.js';
 import type { HealthReport } from '../../src/http/routes/health.js';
 import { createLogger } from '../../src/logger.js';
 import { createMetrics } from '../../src/metrics.js';
-import { closeRedis, createRedis } from '../../src/redis.js';
+import { closeRedis, createRedis, type RedisClient } from '../../src/redis.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -37,7 +36,7 @@ after(async () => {
   await Promise.all(apps.map((app) => app.close()));
 });
 
-function appWith(redis: Redis, statuses: () => NodeStatus[], leases?: NodeLeaseSource): FastifyInstance {
+function appWith(redis: RedisClient, statuses: () => NodeStatus[], leases?: NodeLeaseSource): FastifyInstance {
   const config = loadConfig({});
   const logger = createLogger('silent');
   const metrics = createMetrics({ defaultMetrics: true, version: '9.9.9-test' });
@@ -51,7 +50,7 @@ function appWith(redis: Redis, statuses: () => NodeStatus[], leases?: NodeLeaseS
 
 describe('/health and /metrics with a real Redis', () => {
   let server: TestRedis;
-  let redis: Redis;
+  let redis: RedisClient;
 
   before(async () => {
     server = await startRedis();

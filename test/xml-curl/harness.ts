@@ -5,7 +5,6 @@
 import { readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { connect } from 'node:net';
-import type { Redis } from 'ioredis';
 import { validateConfig } from '../../src/config/load.js';
 import type { Config, ConfigInput } from '../../src/config/schema.js';
 import { FreectiError } from '../../src/errors.js';
@@ -13,6 +12,7 @@ import type { FsPool } from '../../src/esl/types.js';
 import { buildApp, type AppPlugin } from '../../src/http/app.js';
 import { createLogger } from '../../src/logger.js';
 import { createMetrics } from '../../src/metrics.js';
+import type { RedisClient } from '../../src/redis.js';
 import { XmlCurlSections } from '../../src/xml-curl/sections.js';
 import { fixturePath } from '../helpers/fixtures.js';
 
@@ -32,7 +32,7 @@ export interface Harness {
   sections: XmlCurlSections;
 }
 
-export function makeApp(redis: Redis, input: ConfigInput, extraRoutes: AppPlugin[] = []): Harness {
+export function makeApp(redis: RedisClient, input: ConfigInput, extraRoutes: AppPlugin[] = []): Harness {
   const config = validateConfig(input);
   const logs: Record<string, unknown>[] = [];
   const sink = new Writable({
