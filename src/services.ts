@@ -2,7 +2,7 @@
  * The long-lived services of one freecti instance, built once (the composition root is
  * src/service.ts; buildApp builds them itself only when a test does not pass them):
  * the route store and its cache, the line-group resolver (with metrics) and its lease
- * reaper, the webhook client, the CLI keyring / access gate / audit log, the event hub,
+ * reaper, the webhook Agent and client, the CLI keyring / access gate / audit log, the event hub,
  * the mod_xml_curl sections (directory on its own auto-pipelined Redis connection,
  * dialplan router). HTTP plugins and the outbound socket receive them; none builds its own.
  *
@@ -24,6 +24,7 @@ import type { Metrics } from './metrics.js';
 import { controlSocketAddress } from './routing/control-dialplan.js';
 import { RouteStore } from './routing/route-store.js';
 import { createDialplanRouter } from './routing/router.js';
+import { createWebhookAgent } from './webhook/agent.js';
 import { createWebhookClient } from './webhook/client.js';
 import type { WebhookClient } from './webhook/types.js';
 import { XmlCurlSections } from './xml-curl/sections.js';
@@ -64,7 +65,10 @@ export function createServices(deps: ServiceDeps): Services {
   const routingLog = logger.child({ component: 'routing' });
   const routes = new RouteStore(redis, keys, routingLog, config.routing.cacheMs);
   const linegroups = new LinegroupResolver({ redis, keys, logger, registry: metrics.registry });
-  const webhooks = createWebhookClient({ registry: metrics.registry, logger });
+  // One undici Agent for every webhook origin: idle connections close, and an origin without
+  // connections keeps no pool (src/webhook/agent.ts).
+  const webhookAgent = createWebhookAgent(config.webhook);
+  const webhooks = createWebhookClient({ dispatcher: webhookAgent, registry: metrics.registry, logger });
   const cli = createCliContext({ config, logger, redis, pool, metrics, policy, keys, linegroups });
   const events = new EventHub(pool, logger.child({ component: 'event-stream' }), config.cli.eventStreamMaxBufferedBytes);
 
@@ -136,6 +140,7 @@ export function createServices(deps: ServiceDeps): Services {
       events.close();
       directoryRedis?.disconnect();
       await webhooks.close();
+      await webhookAgent.close().catch(() => undefined);
     },
   };
 }

@@ -86,6 +86,17 @@ export const configSchema = z.strictObject({
       lingerMs: z.number().int().min(100).max(60_000).default(5000),
     })
     .prefault({}),
+  /** The one HTTP agent of every webhook: routing, control mode, cti_bridge (docs/webhooks.md). */
+  webhook: z
+    .strictObject({
+      /** Connections per origin (scheme + host + port) at most. */
+      connectionsPerOrigin: z.number().int().min(1).max(1024).default(32),
+      /** An idle keep-alive connection is closed after this long; an origin without connections keeps nothing. */
+      idleMs: z.number().int().min(100).max(600_000).default(4_000),
+      /** A TCP (+TLS) connect attempt is abandoned after this long (a request gives up earlier, after its own connect + response timeout). */
+      maxConnectMs: z.number().int().min(50).max(60_000).default(30_000),
+    })
+    .prefault({}),
   /** cti_bridge (docs/bridge.md). */
   bridge: z
     .strictObject({

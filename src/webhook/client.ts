@@ -1,15 +1,17 @@
 /**
- * The shared webhook client (docs/webhooks.md): undici, one connection pool per origin
- * (and connect timeout), connect and response timeouts per request, a body size limit,
+ * The shared webhook client (docs/webhooks.md): undici, one Agent for every origin
+ * (agent.ts: a pool per origin only while it has connections), the exchange bounded per
+ * request (connect + response timeout, headers and body timeouts), a body size limit,
  * JSON or form bodies, an `X-Request-Id`, optional HMAC signatures, metrics per target,
  * and exactly four typed failures. `notify` adds background retries (notifier.ts).
  */
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { Pool } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { Registry } from 'prom-client';
 import type { FreectiError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { createWebhookAgent, type WebhookAgentOptions } from './agent.js';
 import { encodeForm, parseUrl, targetOf, targetOfUrl, withQuery } from './encode.js';
 import { classifyError, outcomeOf, webhookFailure } from './failure.js';
 import { createWebhookMetrics, type WebhookMetrics } from './metrics.js';
@@ -17,15 +19,18 @@ import { createNotifier } from './notifier.js';
 import { signatureHeaders } from './signature.js';
 import type { WebhookClient, WebhookRequest, WebhookResponse } from './types.js';
 
-export interface WebhookClientOptions {
+export interface WebhookClientOptions extends WebhookAgentOptions {
+  /**
+   * The one Agent of the service (createWebhookAgent, built by src/services.ts, closed by
+   * its owner). Without one, the client builds its own from the agent options and closes it.
+   */
+  dispatcher?: Dispatcher;
   /** Metrics are registered here (the service's registry from src/metrics.ts). */
   registry?: Registry;
   logger?: Logger;
   connectTimeoutMs?: number;
   responseTimeoutMs?: number;
   maxBodyBytes?: number;
-  /** Connections per origin. Default 32. */
-  connectionsPerOrigin?: number;
   /** Notifications pending at once; more are dropped and logged. Default 10000. */
   maxPendingNotifications?: number;
 }
@@ -37,23 +42,9 @@ export function createWebhookClient(options: WebhookClientOptions = {}): Webhook
     maxBodyBytes: options.maxBodyBytes ?? 64 * 1024,
   };
   const metrics: WebhookMetrics = createWebhookMetrics(options.registry);
-  const pools = new Map<string, Pool>();
+  const ownAgent = options.dispatcher === undefined ? createWebhookAgent(options) : undefined;
+  const dispatcher: Dispatcher = options.dispatcher ?? (ownAgent as Dispatcher);
   let closed = false;
-
-  const poolFor = (url: URL, connectTimeoutMs: number): Pool => {
-    const key = `${url.origin}|${connectTimeoutMs}`;
-    let pool = pools.get(key);
-    if (pool === undefined) {
-      pool = new Pool(url.origin, {
-        connections: options.connectionsPerOrigin ?? 32,
-        connect: { timeout: connectTimeoutMs },
-        keepAliveTimeout: 4000,
-        keepAliveMaxTimeout: 60_000,
-      });
-      pools.set(key, pool);
-    }
-    return pool;
-  };
 
   const request = async (req: WebhookRequest): Promise<WebhookResponse> => {
     const started = performance.now();
@@ -106,7 +97,8 @@ export function createWebhookClient(options: WebhookClientOptions = {}): Webhook
     req.signal?.addEventListener('abort', onAbort, { once: true });
     if (req.signal?.aborted === true) onAbort();
     try {
-      const res = await poolFor(url, connectTimeoutMs).request({
+      const res = await dispatcher.request({
+        origin: url.origin,
         path,
         method,
         headers,
@@ -159,9 +151,7 @@ export function createWebhookClient(options: WebhookClientOptions = {}): Webhook
     async close(graceMs = 2000) {
       await notifier.close(graceMs);
       closed = true;
-      const all = [...pools.values()];
-      pools.clear();
-      await Promise.allSettled(all.map((pool) => pool.close()));
+      await ownAgent?.close().catch(() => undefined);
     },
   };
 }

@@ -68,6 +68,6 @@ export interface WebhookClient {
   notify(request: WebhookRequest, retry?: RetryPolicy): void;
   /** Notifications started and not finished yet. */
   pendingNotifications(): number;
-  /** Waits for pending notifications (up to `graceMs`, default 2000), then closes every pool. */
+  /** Waits for pending notifications (up to `graceMs`, default 2000), then closes its own agent (one passed in is closed by its owner). */
   close(graceMs?: number): Promise<void>;
 }
