@@ -7,7 +7,9 @@
  * FreeSWITCH answers the commands of one connection strictly in order, so a command
  * that timed out or was aborted keeps its place in the FIFO (its late reply is
  * dropped) and never shifts replies onto the wrong caller. When the socket closes,
- * every pending command, job and execution fails with ESL_DISCONNECTED.
+ * every pending command, job and execution fails with ESL_DISCONNECTED. A bgapi job whose
+ * BACKGROUND_JOB never comes expires (jobTimeoutMs, or the longest wait asked of it): its
+ * waiters fail with ESL_TIMEOUT and it leaves the map of jobs.
  */
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
@@ -35,7 +37,11 @@ interface PendingReply {
 export interface EslConnectionOptions {
   /** Reply timeout when a command gives none. */
   commandTimeoutMs: number;
-  /** How long a bgapi job may run when `wait()` gives no timeout. Default 120 s. */
+  /**
+   * How long a bgapi job is remembered when nobody waits longer: past it (or past the longest
+   * `wait()` timeout, when longer) a job with no BACKGROUND_JOB fails with ESL_TIMEOUT and is
+   * forgotten. Default 120 s.
+   */
   jobTimeoutMs?: number;
   logger?: Logger;
   decoder?: EslDecoderOptions;
@@ -87,6 +93,11 @@ export class EslConnection extends EventEmitter<EslConnectionEvents> implements 
     return this.pending.length;
   }
 
+  /** bgapi jobs still waiting for their BACKGROUND_JOB (each one expires). */
+  get pendingJobs(): number {
+    return this.jobs.size;
+  }
+
   /** `sendmsg` executions still waiting for their CHANNEL_EXECUTE_COMPLETE. */
   get pendingExecutions(): number {
     return this.executions.size;
@@ -130,6 +141,25 @@ export class EslConnection extends EventEmitter<EslConnectionEvents> implements 
       () => this.jobs.delete(jobUuid),
       () => this.jobs.delete(jobUuid),
     );
+    // A job whose BACKGROUND_JOB never comes (FreeSWITCH lost it, or nobody waits for it)
+    // must not stay in the map for the life of the connection: it expires.
+    const jobTimeoutMs = this.options.jobTimeoutMs ?? 120_000;
+    let knownAs = jobUuid;
+    let expiresAt = 0;
+    let expiry: NodeJS.Timeout | undefined;
+    const expireIn = (ms: number): void => {
+      const at = Date.now() + ms;
+      if (job.settled || at <= expiresAt) return;
+      expiresAt = at;
+      clearTimeout(expiry);
+      expiry = setTimeout(() => {
+        job.reject(new FreectiError('ESL_TIMEOUT', `background job ${knownAs} (${command}): no BACKGROUND_JOB within ${ms} ms`, { details: { jobUuid: knownAs, command } }));
+      }, ms);
+      expiry.unref();
+    };
+    const stopExpiry = (): void => clearTimeout(expiry);
+    job.promise.then(stopExpiry, stopExpiry);
+    expireIn(jobTimeoutMs);
     // A peer that ignores our Job-UUID names the job in its reply; the BACKGROUND_JOB event
     // may follow in the same read, so the job is re-keyed before that event is decoded.
     const rekey = (message: ReplyMessage): void => {
@@ -137,6 +167,7 @@ export class EslConnection extends EventEmitter<EslConnectionEvents> implements 
       if (accepted === undefined || accepted === jobUuid || job.settled) return;
       this.jobs.delete(jobUuid);
       this.jobs.set(accepted, job);
+      knownAs = accepted;
       job.promise.then(
         () => this.jobs.delete(accepted),
         () => this.jobs.delete(accepted),
@@ -156,10 +187,11 @@ export class EslConnection extends EventEmitter<EslConnectionEvents> implements 
       throw error;
     }
     const acceptedUuid = reply.headers['Job-UUID'] ?? jobUuid;
-    const jobTimeoutMs = this.options.jobTimeoutMs ?? 120_000;
     return {
       jobUuid: acceptedUuid,
       wait: (waitOptions: CommandOptions = {}) => {
+        // A caller ready to wait longer keeps the job that long.
+        expireIn(waitOptions.timeoutMs ?? jobTimeoutMs);
         const view = deferred<string>();
         job.promise.then(view.resolve, view.reject);
         bound(
