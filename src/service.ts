@@ -94,7 +94,7 @@ export async function startService(config: Config, logger: Logger, options: Serv
   // FreeSWITCH's `socket` app connects here: cti_bridge / cti_dial calls (docs/bridge.md).
   outbound = await startOutboundSockets({ config, logger, metrics, policy, webhooks: services.webhooks, resolver: services.linegroups });
   // Control-mode routes (docs/routing.md) drive their calls on the same outbound socket.
-  releaseRoutingControl = attachRoutingControl(outbound.server, { config, logger, store: services.routes, webhooks: services.webhooks, policy });
+  releaseRoutingControl = attachRoutingControl(outbound.server, { config, logger, store: services.routes, webhooks: services.webhooks, policy, resolver: services.linegroups, registry: metrics.registry });
 
   logger.info(
     {

@@ -71,6 +71,8 @@ export interface BridgeRequest {
   bridge?: string;
   /** A fixed dial string (used only without `bridge`). */
   dial?: string;
+  /** The session already has the bridge's subscription (`subscribe`), e.g. a cti_curl session: not sent again. */
+  subscribed?: boolean;
 }
 
 export async function runBridge(channel: BridgeChannel, deps: BridgeDeps, request: BridgeRequest = {}): Promise<BridgeResult> {
@@ -108,7 +110,7 @@ export async function runBridge(channel: BridgeChannel, deps: BridgeDeps, reques
     return fail(channel, log, error, cause);
   };
   try {
-    await subscribe(channel);
+    if (request.subscribed !== true) await subscribe(channel);
     let plan: DialPlan;
     const bridgeArg = request.bridge ?? (request.dial === undefined ? channel.channelData.variable('cti_bridge') : undefined);
     const staticDial = request.dial ?? channel.channelData.variable('cti_dial');
@@ -176,7 +178,8 @@ function assertAllowedUrl(url: string, allowed: AllowedUrls): void {
   if (!verdict.allowed) throw new FreectiError('BRIDGE_BAD_ARGS', `cti_bridge URL ${redactUrl(url)} refused: ${verdict.reason}`);
 }
 
-async function subscribe(channel: BridgeChannel): Promise<void> {
+/** The bridge's subscription on a call's socket: the A leg's and its B legs' events, and `linger`. */
+export async function subscribe(channel: BridgeChannel): Promise<void> {
   await channel.command(`filter Unique-ID ${channel.uuid}`);
   await channel.command(`filter Other-Leg-Unique-ID ${channel.uuid}`);
   await channel.command(`event plain ${BRIDGE_EVENTS.join(' ')}`);

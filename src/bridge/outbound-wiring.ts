@@ -2,7 +2,8 @@
  * The service's outbound event socket (config `eslOutbound`, default 127.0.0.1:8084):
  * FreeSWITCH's `socket` application connects here; only peers in `eslOutbound.allowFrom`,
  * at most `eslOutbound.maxSessions` at once. cti_bridge / cti_dial sessions are handled
- * by this feature (attach.ts), which asks only URLs under `bridge.allowedUrls`; other
+ * by this feature (attach.ts), which asks only URLs under `bridge.allowedUrls`, and
+ * cti_curl sessions by src/cti-curl (URLs under `ctiCurl.allowedUrls`); other
  * features attach to `server` themselves (a session they do not recognise is not theirs). A port that cannot be bound is logged
  * and the service goes on without outbound sockets: HTTP and everything else still work.
  */
@@ -14,6 +15,7 @@ import type { Metrics } from '../metrics.js';
 import type { WebhookClient } from '../webhook/types.js';
 import { AllowedUrls } from './allowed-urls.js';
 import { attachBridge } from './attach.js';
+import { attachCurl } from '../cti-curl/attach.js';
 import type { FsPolicy } from '../fs-lang/policy.js';
 
 export interface OutboundSockets {
@@ -45,7 +47,14 @@ export async function startOutboundSockets(deps: OutboundSocketDeps): Promise<Ou
     lingerMs: config.eslOutbound.lingerMs,
     logger,
   });
-  const detach = attachBridge(server, { webhooks, logger, resolver, registry: metrics.registry, allowedUrls: new AllowedUrls(config.bridge.allowedUrls), policy });
+  const bridgeDeps = { webhooks, logger, resolver, registry: metrics.registry, allowedUrls: new AllowedUrls(config.bridge.allowedUrls), policy };
+  // cti_curl first: its session may carry a cti_bridge left on the channel by an earlier bridge (src/cti-curl/attach.ts).
+  const detachCurl = attachCurl(server, { ...bridgeDeps, curl: config.ctiCurl });
+  const detachBridge = attachBridge(server, bridgeDeps);
+  const detach = (): void => {
+    detachCurl();
+    detachBridge();
+  };
   let listening = false;
   try {
     await server.listen();

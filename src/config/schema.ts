@@ -5,6 +5,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { routingConfigSchema } from '../routing/config-schema.js';
+import { ctiCurlConfigSchema } from '../cti-curl/config-schema.js';
 import { fsConfigSchema } from '../fs-config/config-schema.js';
 import { securityConfigSchema } from '../fs-lang/policy-options.js';
 import { DEFAULT_ALLOWED_URLS, urlPrefixProblem } from '../bridge/allowed-urls.js';
@@ -225,6 +226,8 @@ export const configSchema = z.strictObject({
     .prefault({}),
   /** HTTP call routing (seed 000, docs/routing.md). */
   routing: routingConfigSchema,
+  /** mod_cti's `cti_curl` on the outbound socket (seed 000, docs/cti-curl.md). */
+  ctiCurl: ctiCurlConfigSchema,
   /** What may reach FreeSWITCH from keys, replies and originate strings (docs/security.md). */
   security: securityConfigSchema,
   /** Inputs of `freecti fs-config` (docs/routing.md, "FreeSWITCH configuration"). */

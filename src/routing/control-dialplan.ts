@@ -4,7 +4,7 @@
  * the socket cannot be reached or the session gives the call back, run the fallback.
  * Variable names are ours (`freecti_route`), so no reply can forge them.
  */
-import { parseDialString } from '../fs-lang/dial-string.js';
+import { socketBridgeRequest, viaSocket } from '../bridge/socket-actions.js';
 import type { DialplanAction, Route } from './route-schema.js';
 
 export const ROUTE_VARIABLE = 'freecti_route';
@@ -18,20 +18,21 @@ export function controlActions(route: Route, socket: string): DialplanAction[] {
 }
 
 /**
- * FreeSWITCH has no `linegroup/` endpoint: a reply's `bridge` with line-group legs runs
- * on freecti's outbound socket instead (`set cti_dial=<dial string>` + `socket`), where
- * the bridge feature picks the lines and fails over (docs/bridge.md, docs/linegroups.md).
- * When the session ends FreeSWITCH goes on with the next action. The dial string has
- * passed the policy already (reply.ts); the bridge checks it again when it runs.
+ * FreeSWITCH has no `linegroup/` endpoint and no `cti_bridge` application: a reply's
+ * `bridge` with line-group legs and its `cti_bridge` run on freecti's outbound socket
+ * instead (`set cti_dial=<dial string>` / `set cti_bridge=<args>` + `socket`), where the
+ * bridge feature picks the lines and fails over, or asks the cti_bridge URL
+ * (docs/bridge.md, docs/linegroups.md). When the session ends without hanging up
+ * (continue_on_fail) FreeSWITCH goes on with the next action. The data has passed the
+ * policy already (reply.ts); the bridge checks it again when it runs.
  */
 export function withLinegroupBridges(actions: readonly DialplanAction[], socket: string): DialplanAction[] {
-  return actions.flatMap((action) => {
-    if (action.application !== 'bridge' || !parseDialString(action.data).legs.some((leg) => leg.endpoint.kind === 'linegroup')) return [action];
-    return [
-      { application: 'set', data: `cti_dial=${action.data}` },
-      { application: 'socket', data: `${socket} async full` },
-    ];
-  });
+  return actions.flatMap((action) => viaSocket(action, socket));
+}
+
+/** True when an action needs freecti's outbound socket (cti_bridge, a bridge with line-group legs). */
+export function needsSocket(action: DialplanAction): boolean {
+  return socketBridgeRequest(action) !== undefined;
 }
 
 /** `host:port` FreeSWITCH dials for the outbound socket; a wildcard listen address becomes loopback. */

@@ -14,6 +14,9 @@ import { ROUTE_VARIABLE } from './control-dialplan.js';
 import { runControlSession, type ControlDeps } from './control-session.js';
 import type { RouteStore } from './route-store.js';
 import type { FsPolicy } from '../fs-lang/policy.js';
+import type { Registry } from 'prom-client';
+import { AllowedUrls } from '../bridge/allowed-urls.js';
+import type { LinegroupResolver } from '../linegroups/resolver.js';
 
 export interface ControlModeDeps extends ControlDeps {
   store: RouteStore;
@@ -47,12 +50,14 @@ export function attachControlMode(server: Pick<OutboundServer, 'on' | 'off'>, de
  * route store and webhook client (src/services.ts); the returned function (called at
  * shutdown) stops taking sessions:
  *
- *     const release = attachRoutingControl(outboundServer, { config, logger, store, webhooks, policy });
+ *     const release = attachRoutingControl(outboundServer, { config, logger, store, webhooks, policy, resolver });
  */
 export function attachRoutingControl(
   server: Pick<OutboundServer, 'on' | 'off'>,
-  deps: { config: Config; logger: Logger; store: RouteStore; webhooks: WebhookClient; policy: FsPolicy },
+  deps: { config: Config; logger: Logger; store: RouteStore; webhooks: WebhookClient; policy: FsPolicy; resolver: LinegroupResolver; registry?: Registry },
 ): () => void {
-  const { config, logger, store, webhooks, policy } = deps;
-  return attachControlMode(server, { store, webhooks, logger, publicContext: config.fsConfig.publicContext, policy });
+  const { config, logger, store, webhooks, policy, resolver, registry } = deps;
+  // cti_bridge and linegroup/ bridges of a reply run on the session (runBridge): the service's line groups and allowed URLs.
+  const bridge = { resolver, allowedUrls: new AllowedUrls(config.bridge.allowedUrls), ...(registry === undefined ? {} : { registry }) };
+  return attachControlMode(server, { store, webhooks, logger, publicContext: config.fsConfig.publicContext, policy, ...bridge });
 }

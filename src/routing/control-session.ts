@@ -15,8 +15,14 @@
  * cause, which is the end wanted. An application that wants to go on after a failed
  * bridge (a second line, an announcement) sends `set continue_on_fail=true` first, as in
  * an XML dialplan; when the caller is still up after the list, freecti hangs up with the
- * last bridge's cause (NORMAL_CLEARING after an answered one). Line groups with freecti's
- * own failover go through cti_dial (docs/bridge.md), not a control reply.
+ * last bridge's cause (NORMAL_CLEARING after an answered one).
+ *
+ * `cti_bridge <args>` and a `bridge` with `linegroup/...` legs (FreeSWITCH knows neither)
+ * run here, on the socket this session holds, through the bridge feature (runBridge:
+ * the cti_bridge request, line selection with failover). They end the call, unless they
+ * gave it back (continue_on_fail): the list then goes on, and after a list without
+ * hangup/bridge/transfer the application is asked again with `last_application=cti_bridge`
+ * and `last_response=<cause>`.
  */
 import type { EslEvent } from '../esl/event.js';
 import type { OutboundSession } from '../esl/outbound-session.js';
@@ -29,13 +35,15 @@ import { replyScope, webhookRequest } from './router.js';
 import { FsPolicy } from '../fs-lang/policy.js';
 import { classify, resultFromEvent } from '../linegroups/classify.js';
 import { lookupVariable, type Fields } from './variables.js';
+import { runBridge, type BridgeChannel, type BridgeDeps } from '../bridge/bridge-call.js';
+import { socketBridgeRequest } from '../bridge/socket-actions.js';
 
 /** What the session needs from an outbound socket session. */
-export type ControlChannel = Pick<OutboundSession, 'uuid' | 'channelData' | 'hungUp' | 'myevents' | 'linger' | 'execute' | 'hangup' | 'close'>;
+export type ControlChannel = BridgeChannel & Pick<OutboundSession, 'myevents' | 'close'>;
 
 const FINAL = new Set(['hangup', 'bridge', 'transfer']);
 
-export interface ControlDeps {
+export interface ControlDeps extends Pick<BridgeDeps, 'resolver' | 'allowedUrls' | 'registry' | 'legHangupWaitMs'> {
   webhooks: WebhookClient;
   logger: Logger;
   publicContext?: string;
@@ -106,9 +114,18 @@ export async function runControlSession(session: ControlChannel, route: Route, d
       }
       const parsed = parseActions(data, deps.policy ?? DEFAULT_POLICY, replyScope(route, context ?? deps.publicContext ?? '', deps.publicContext));
       if (!parsed.ok) return await giveBack(parsed.reason, 'FREECTI_ERR_WEBHOOK_BAD_REPLY');
-      let lastBridge: EslEvent | undefined;
+      let lastBridge: EslEvent | string | undefined;
       for (const action of parsed.actions) {
         if (session.hungUp) return;
+        const viaBridge = socketBridgeRequest(action);
+        if (viaBridge !== undefined) {
+          const result = await runBridge(session, { ...deps, policy: deps.policy ?? DEFAULT_POLICY }, viaBridge);
+          await result.notified;
+          if (result.continued !== true || session.hungUp) return;
+          outcome = { step: String(step + 1), last_application: action.application, last_response: result.cause, digits: '', read_result: '', terminator: '' };
+          lastBridge = result.cause;
+          continue;
+        }
         // FreeSWITCH never clears read_terminator_used (esl-control obs. 1): clear it so the outcome is this read's.
         if (collectsDigits(action)) await session.execute('unset', 'read_terminator_used');
         const done = await session.execute(action.application, action.data);
@@ -132,8 +149,9 @@ export async function runControlSession(session: ControlChannel, route: Route, d
 }
 
 /** The cause to end the call with after a list whose last bridge left the caller up. */
-function bridgeCause(done: EslEvent | undefined): string {
+function bridgeCause(done: EslEvent | string | undefined): string {
   if (done === undefined) return 'NORMAL_CLEARING';
+  if (typeof done === 'string') return done;
   const verdict = classify(resultFromEvent(done));
   return verdict.verdict === 'answered' || verdict.cause === 'UNKNOWN' ? 'NORMAL_CLEARING' : verdict.cause;
 }

@@ -9,6 +9,8 @@
  */
 import { isXmlSafe } from '../xml-curl/xml.js';
 import { PolicyRefusal, type FsPolicy, type Scope } from '../fs-lang/policy.js';
+import { parseBridgeArgs } from '../bridge/args.js';
+import { isFreectiError } from '../errors.js';
 /** One dialplan action (route-schema.ts's actionSchema validates the same shape; not imported: it imports this file). */
 export interface DialplanAction {
   application: string;
@@ -50,13 +52,31 @@ function parseAction(item: unknown, policy: FsPolicy, scope: Scope): DialplanAct
   return { application, data: text };
 }
 
-/** Why the policy refuses one action in this scope, or undefined. */
+/**
+ * Why the policy refuses one action in this scope, or undefined. `cti_bridge` (mod_cti's
+ * application, run by freecti's outbound socket: docs/bridge.md) dials out, so only a
+ * scope allowed to go outbound may return it; its arguments must parse and hold no
+ * expansion the policy refuses (its URL is checked against `bridge.allowedUrls` when it runs).
+ */
 export function actionRefusal(policy: FsPolicy, scope: Scope, application: string, data: string): string | undefined {
+  if (application === 'cti_bridge') return ctiBridgeRefusal(policy, scope, data);
   try {
     policy.application(application, data, scope, `'${application.slice(0, 64)}'`);
     return undefined;
   } catch (error) {
     if (error instanceof PolicyRefusal) return error.message;
+    throw error;
+  }
+}
+
+function ctiBridgeRefusal(policy: FsPolicy, scope: Scope, data: string): string | undefined {
+  if (!scope.outbound) return `'cti_bridge' dials out: not allowed for calls in ${scope.context === undefined ? 'this context' : `context '${scope.context}'`} (route allowOutbound)`;
+  try {
+    policy.text(data, "'cti_bridge'");
+    parseBridgeArgs(data);
+    return undefined;
+  } catch (error) {
+    if (error instanceof PolicyRefusal || isFreectiError(error, 'BRIDGE_BAD_ARGS')) return error.message;
     throw error;
   }
 }

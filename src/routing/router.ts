@@ -13,7 +13,7 @@ import type { Logger } from '../logger.js';
 import type { FreectiError } from '../errors.js';
 import type { WebhookClient, WebhookRequest } from '../webhook/types.js';
 import { NOT_FOUND_DOCUMENT } from '../xml-curl/xml.js';
-import { controlActions, withLinegroupBridges } from './control-dialplan.js';
+import { controlActions, needsSocket, withLinegroupBridges } from './control-dialplan.js';
 import { dialplanDocument } from './dialplan-xml.js';
 import { actionRefusal, parseActions } from './reply.js';
 import type { Route } from './route-schema.js';
@@ -107,6 +107,9 @@ export function createDialplanRouter(deps: RouterDeps): DialplanRouter {
       const parsed = parseActions(data, policy, replyScope(route, context, deps.publicContext));
       if (!parsed.ok) return fallback(route, context, uuid, parsed.reason, 'FREECTI_ERR_WEBHOOK_BAD_REPLY');
       outcomes.inc({ outcome: 'routed' });
+      if (deps.controlSocket === undefined && parsed.actions.some(needsSocket)) {
+        return fallback(route, context, uuid, 'cti_bridge and linegroup/ bridges need the outbound event socket', 'FREECTI_ERR_ESL_NOT_CONNECTED');
+      }
       const actions = deps.controlSocket === undefined ? parsed.actions : withLinegroupBridges(parsed.actions, deps.controlSocket);
       return dialplanDocument(context, actions);
     },

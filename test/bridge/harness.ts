@@ -1,10 +1,18 @@
-/** A real OutboundServer + webhook client + line groups on a real Redis, for cti_bridge tests. */
+/**
+ * A real OutboundServer + webhook client + line groups on a real Redis, for cti_bridge
+ * tests; sessions carrying `cti_curl` go to the cti_curl feature (src/cti-curl) with the
+ * same dependencies (`callCurl`).
+ */
 import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
 import { OutboundServer } from '../../src/esl/outbound-server.js';
 import { Keys } from '../../src/keys.js';
 import { createLogger } from '../../src/logger.js';
 import { handleBridgeSession } from '../../src/bridge/attach.js';
+import { handleCurlSession, isCurlSession } from '../../src/cti-curl/attach.js';
+import type { CurlResult } from '../../src/cti-curl/run-curl.js';
+import type { CtiCurlConfig } from '../../src/cti-curl/config-schema.js';
+import type { FsPolicy } from '../../src/fs-lang/policy.js';
 import type { BridgeResult } from '../../src/bridge/bridge-call.js';
 import { LinegroupResolver } from '../../src/linegroups/resolver.js';
 import { createWebhookClient, type WebhookClient } from '../../src/webhook/index.js';
@@ -22,10 +30,12 @@ export interface BridgeHarness {
   lingerTimeouts(): number;
   /** Dials one call; resolves with FreeSWITCH's view and freecti's result once both are done. */
   call(options: ScriptedCallOptions): Promise<{ fs: ScriptedCall; result: BridgeResult }>;
+  /** Dials one call whose channel carries `cti_curl`; resolves once both sides are done. */
+  callCurl(options: ScriptedCallOptions): Promise<{ fs: ScriptedCall; result: CurlResult }>;
   stop(): Promise<void>;
 }
 
-export async function startHarness(options: { lingerOrder?: LingerOrder } = {}): Promise<BridgeHarness> {
+export async function startHarness(options: { lingerOrder?: LingerOrder; curl?: Partial<CtiCurlConfig>; policy?: FsPolicy } = {}): Promise<BridgeHarness> {
   const lingerOrder = options.lingerOrder ?? 'events-first';
   const logs: Record<string, unknown>[] = [];
   const sink = new Writable({
@@ -41,14 +51,20 @@ export async function startHarness(options: { lingerOrder?: LingerOrder } = {}):
   const webhooks = createWebhookClient({});
   const server = new OutboundServer({ host: '127.0.0.1', port: 0, commandTimeoutMs: 3000, connectTimeoutMs: 2000, lingerMs: 1500, logger });
   const { port } = await server.listen();
-  const results = new Map<string, Promise<BridgeResult>>();
-  const waiting = new Map<string, (r: Promise<BridgeResult>) => void>();
+  const results = new Map<string, Promise<BridgeResult | CurlResult>>();
+  const waiting = new Map<string, (r: Promise<BridgeResult | CurlResult>) => void>();
+  const deps = { webhooks, logger, resolver, legHangupWaitMs: 1000, ...(options.policy === undefined ? {} : { policy: options.policy }) };
   server.on('session', (session) => {
-    session.claim('bridge');
-    const result = handleBridgeSession(session, { webhooks, logger, resolver, legHangupWaitMs: 1000 });
+    const curl = isCurlSession(session);
+    session.claim(curl ? 'cti_curl' : 'bridge');
+    const result = curl ? handleCurlSession(session, { ...deps, curl: options.curl ?? {} }) : handleBridgeSession(session, deps);
     results.set(session.uuid, result);
     waiting.get(session.uuid)?.(result);
   });
+  const dialed = async (fs: ScriptedCall): Promise<BridgeResult | CurlResult> => {
+    const started = results.get(fs.aUuid) ?? new Promise<Promise<BridgeResult | CurlResult>>((resolve) => waiting.set(fs.aUuid, resolve)).then((r) => r);
+    return started;
+  };
   return {
     logs,
     resolver,
@@ -57,9 +73,14 @@ export async function startHarness(options: { lingerOrder?: LingerOrder } = {}):
     lingerTimeouts: () => logs.filter((l) => String(l['msg']).startsWith('outbound session: linger time over')).length,
     async call(options) {
       const fs = dialScriptedCall(port, { lingerOrder, ...options });
-      const started = results.get(fs.aUuid) ?? new Promise<Promise<BridgeResult>>((resolve) => waiting.set(fs.aUuid, resolve)).then((r) => r);
-      const result = await started;
+      const result = (await dialed(fs)) as BridgeResult;
       await result.notified;
+      await fs.closed;
+      return { fs, result };
+    },
+    async callCurl(options) {
+      const fs = dialScriptedCall(port, { lingerOrder, ...options });
+      const result = (await dialed(fs)) as CurlResult;
       await fs.closed;
       return { fs, result };
     },

@@ -283,3 +283,28 @@ test('a reply bridging to a line group runs on the outbound socket (cti_dial): F
     { application: 'hangup', data: undefined },
   ]);
 });
+
+test('a reply cti_bridge runs on the outbound socket (set cti_bridge + socket); the public context refuses it unless the route allows outbound', async () => {
+  webapp.handler = (_req, res) =>
+    json(res, [
+      { application: 'cti_bridge', data: 'http://127.0.0.1:3000/bridge?biz=7 3000 3000 1 continue_on_fail=true' },
+      { application: 'playback', data: '/sounds/sorry.wav' },
+    ]);
+  assert.deepEqual(actionsOf((await sendRaw(port, raw())).body).actions, [
+    { application: 'set', data: 'cti_bridge=http://127.0.0.1:3000/bridge?biz=7 3000 3000 1 continue_on_fail=true' },
+    { application: 'socket', data: `${h.config.eslOutbound.host}:${h.config.eslOutbound.port} async full` },
+    { application: 'playback', data: '/sounds/sorry.wav' },
+  ]);
+  // Bad arguments are a refused reply: the fallback is served.
+  webapp.handler = (_req, res) => json(res, [{ application: 'cti_bridge', data: 'ftp://x/y 3000' }]);
+  assert.deepEqual(actionsOf((await sendRaw(port, raw())).body).actions, FALLBACK);
+  const publicCall = raw({ 'Hunt-Context': 'public', 'Caller-Context': 'public' });
+  await putRoute('pub', { context: 'public', url: `${webapp.url}/pub` });
+  webapp.handler = (_req, res) => json(res, [{ application: 'cti_bridge', data: 'http://127.0.0.1:3000/bridge' }]);
+  h.logs.length = 0;
+  assert.deepEqual(actionsOf((await sendRaw(port, publicCall)).body).actions, FALLBACK);
+  assert.match(String(h.logs.find((l) => l['uuid'] === UUID)?.['reason']), /cti_bridge' dials out/);
+  await putRoute('pub', { context: 'public', url: `${webapp.url}/pub`, allowOutbound: true });
+  assert.equal(actionsOf((await sendRaw(port, publicCall)).body).actions[0]?.data, 'cti_bridge=http://127.0.0.1:3000/bridge');
+  await h.app.inject({ method: 'DELETE', url: '/api/v1/routes/pub', headers: { 'x-api-key': ADMIN } });
+});
