@@ -1,0 +1,356 @@
+/**
+ * A queue caller on freecti's outbound socket (`set freecti_queue=<queue>` + `socket
+ * <host:port> async full`, or the `queue` routing action), esl-acd recordings:
+ *
+ *   myevents, linger, answer (or pre_answer; variable freecti_queue_answer) → engine.enqueue
+ *   → hold music: execute playback <queue moh> with `loops: -1` (it repeats by itself, and
+ *     keeps playing if freecti goes away: freecti never sends `resume` while the caller
+ *     waits, so a closed socket leaves the channel in the socket app with its music,
+ *     esl-acd observation 6, and any instance can still uuid_bridge it)
+ *   → every announcement period: api uuid_break <caller> all, the periodic prompt, the
+ *     position (`say <lang> number pronounced <n>`) and the estimated wait (`say <lang>
+ *     time_measurement pronounced <seconds>`), then the music again
+ *   → DTMF exit keys → engine.callerLeft(exit-key) → the exit
+ *   → the engine's max-wait / no-agent exits (AcdCalls routes them here)
+ *   → the agent side bridges the caller from the inbound pool (agent-legs.ts): the
+ *     uuid_bridge cuts the music and ends the socket app; this session then only waits
+ *   → the caller hangs up while waiting: engine.callerLeft(abandon), ringing agents killed.
+ *
+ * Exits: another queue (enqueue there, music goes on), a number or a group (`resume`, then
+ * `transfer <target> XML <context>`, the socket is let go), a prompt then hangup.
+ */
+import type { Logger } from '../../logger.js';
+import type { EslEvent } from '../../esl/event.js';
+import type { OutboundSession } from '../../esl/outbound-session.js';
+import type { FsPolicy } from '../../fs-lang/policy.js';
+import type { AcdApi, EnqueueRequest, ExitDescriptor, QueueConfig } from '../types.js';
+import type { AgentLegs } from './agent-legs.js';
+import { ACD_SCOPE, checked } from './commands.js';
+
+export interface QueueCallerRequest {
+  queue: string;
+  priority?: number;
+  skills?: Record<string, number>;
+}
+
+export interface QueueCallerDeps {
+  engine: AcdApi;
+  legs: AgentLegs;
+  policy: FsPolicy;
+  logger: Logger;
+  /** The pool name of the FreeSWITCH node this session comes from. */
+  node: string;
+  /** Context of number/group exits without one (default: the caller's own context). */
+  exitContext?: string;
+  /** Language of the `say` announcements (default `en`). */
+  sayLanguage?: string;
+}
+
+export type QueueCallerOutcome = 'bridged' | 'abandoned' | 'exited' | 'refused' | 'failed' | 'detached';
+
+const MAX_QUEUE_HOPS = 8;
+
+/** Channel-variable syntax of required skills: `name:level,name:level`. */
+export function parseSkills(text: string | undefined): Record<string, number> | undefined {
+  if (text === undefined || text.trim() === '') return undefined;
+  const skills: Record<string, number> = {};
+  for (const part of text.split(',')) {
+    const match = /^\s*([A-Za-z0-9_.-]{1,64})\s*:\s*(\d{1,3})\s*$/.exec(part);
+    if (match === null) throw new Error(`freecti_queue_skills: '${part.slice(0, 40)}' is not name:level`);
+    skills[match[1] as string] = Number(match[2]);
+  }
+  return skills;
+}
+
+export class QueueCaller {
+  private queue: QueueConfig | undefined;
+  private phase: 'starting' | 'waiting' | 'announcing' | 'exiting' | 'bridged' | 'gone' = 'starting';
+  private music: Promise<unknown> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private lastPositionAt = 0;
+  private lastPeriodicAt = 0;
+  private readonly log: Logger;
+  private readonly done: Promise<QueueCallerOutcome>;
+  private finish!: (outcome: QueueCallerOutcome) => void;
+  private outcome: QueueCallerOutcome | undefined;
+  private hops = 0;
+
+  constructor(
+    readonly session: OutboundSession,
+    private readonly deps: QueueCallerDeps,
+  ) {
+    this.log = deps.logger.child({ component: 'acd-caller', uuid: session.uuid });
+    this.done = new Promise((resolve) => (this.finish = resolve));
+  }
+
+  get uuid(): string {
+    return this.session.uuid;
+  }
+
+  /** Bridged or hung up (read through a method: phases change across awaits). */
+  private ended(): boolean {
+    return this.phase === 'gone' || this.phase === 'bridged';
+  }
+
+  get waiting(): boolean {
+    return this.phase === 'waiting' || this.phase === 'announcing';
+  }
+
+  /** Runs the caller until it is bridged, left or refused; never throws. */
+  async run(request: QueueCallerRequest): Promise<QueueCallerOutcome> {
+    this.session.on('event', (event) => this.onEvent(event));
+    void this.session.whenEnded().then((reason) => {
+      // Only FreeSWITCH's notice says the channel is down. A socket closed by freecti (shutdown)
+      // or lost leaves the caller in FreeSWITCH with its music (esl-acd observation 6): its
+      // entry stays, and any instance bridges it; the reaper settles a caller that is gone.
+      if (reason === 'disconnect-notice') void this.onGone();
+      else this.detach(reason);
+    });
+    try {
+      await this.session.myevents();
+      await this.session.linger();
+      await this.answer();
+      await this.join(request.queue, request.priority, request.skills);
+    } catch (error) {
+      if (this.phase !== 'gone' && this.phase !== 'bridged') {
+        this.log.error({ err: error }, `acd caller: ${(error as Error).message}; the dialplan goes on`);
+        await this.letGo();
+        this.end('failed');
+      }
+    }
+    return this.done;
+  }
+
+  /** An exit decided by the engine (max wait, no agent) for this caller. */
+  exit(exit: ExitDescriptor, reason: string): void {
+    if (!this.waiting) return;
+    this.log.info({ exit, reason }, 'acd caller: the engine sends the caller out of the queue');
+    void this.performExit(exit).catch((error: unknown) => this.log.error({ err: error }, 'acd caller: exit failed'));
+  }
+
+  private async answer(): Promise<void> {
+    const mode = this.session.variable('freecti_queue_answer') ?? 'answer';
+    if (mode === 'none') return;
+    if (mode !== 'answer' && mode !== 'pre_answer') throw new Error(`freecti_queue_answer '${mode.slice(0, 20)}' is not answer, pre_answer or none`);
+    await this.session.execute(mode);
+  }
+
+  private async join(name: string, priority: number | undefined, skills: Record<string, number> | undefined): Promise<void> {
+    this.hops += 1;
+    if (this.hops > MAX_QUEUE_HOPS) throw new Error(`queue exits went through ${MAX_QUEUE_HOPS} queues; stopping`);
+    const queue = await this.deps.engine.getQueue(name);
+    if (queue === null) throw new Error(`queue '${name.slice(0, 64)}' does not exist`);
+    const request: EnqueueRequest = {
+      queue: name,
+      callUuid: this.uuid,
+      node: this.deps.node,
+      callerIdNumber: this.session.callerNumber ?? '',
+      callerIdName: this.session.callerName ?? '',
+      ...(priority === undefined ? {} : { priority }),
+      ...(skills === undefined ? {} : { skills }),
+    };
+    if (this.ended()) return;
+    const result = await this.deps.engine.enqueue(request);
+    if (result.status === 'exit') {
+      this.log.info({ queue: name, reason: result.reason }, 'acd caller: not queued');
+      this.queue = queue;
+      this.phase = 'exiting';
+      await this.performExit(result.exit, priority, skills);
+      return;
+    }
+    this.queue = queue;
+    this.log.info({ queue: name, entry: result.entryId, position: result.position, resumed: result.resumed }, 'acd caller: queued');
+    if (this.ended()) return;
+    const now = Date.now();
+    this.lastPeriodicAt = now;
+    this.lastPositionAt = now;
+    this.phase = 'waiting';
+    this.startMusic();
+    this.schedule();
+  }
+
+  private startMusic(): void {
+    const queue = this.queue;
+    if (queue === undefined || !this.waiting) return;
+    this.deps.policy.media(queue.moh, 'acd hold music');
+    this.music = this.session.execute('playback', queue.moh, { loops: -1 }).catch((error: unknown) => {
+      if (this.phase !== 'gone') this.log.debug({ err: error }, 'acd caller: hold music ended without completion');
+    });
+  }
+
+  /** Breaks whatever plays (hold music or a prompt) and waits until it completed. */
+  private async breakMedia(): Promise<void> {
+    const playing = this.music;
+    this.music = undefined;
+    if (playing === undefined) return;
+    await this.session.api('uuid_break', checked(this.deps.policy, 'uuid_break', `${this.uuid} all`));
+    await playing;
+  }
+
+  private schedule(): void {
+    clearTimeout(this.timer);
+    const a = this.queue?.announcements;
+    if (a === undefined || !this.waiting) return;
+    const due: number[] = [];
+    if (a.periodic !== null && a.periodicSec > 0) due.push(this.lastPeriodicAt + a.periodicSec * 1000);
+    if (a.positionSec > 0) due.push(this.lastPositionAt + a.positionSec * 1000);
+    if (due.length === 0) return;
+    this.timer = setTimeout(() => void this.announce().catch((error: unknown) => this.log.warn({ err: error }, 'acd caller: announcement failed')), Math.max(0, Math.min(...due) - Date.now()));
+    this.timer.unref();
+  }
+
+  private async announce(): Promise<void> {
+    const queue = this.queue;
+    if (queue === undefined || this.phase !== 'waiting') return;
+    const a = queue.announcements;
+    const now = Date.now();
+    const periodic = a.periodic !== null && a.periodicSec > 0 && now >= this.lastPeriodicAt + a.periodicSec * 1000 - 50;
+    const position = a.positionSec > 0 && now >= this.lastPositionAt + a.positionSec * 1000 - 50;
+    if (periodic) this.lastPeriodicAt = now;
+    if (position) this.lastPositionAt = now;
+    const steps: [string, string][] = [];
+    if (periodic && a.periodic !== null) steps.push(['playback', a.periodic]);
+    if (position) {
+      const pos = await this.deps.engine.position(this.uuid);
+      if (pos !== null) {
+        const lang = this.deps.sayLanguage ?? 'en';
+        steps.push(['say', `${lang} number pronounced ${pos}`]);
+        if (a.estimatedWait) steps.push(['say', `${lang} time_measurement pronounced ${await this.deps.engine.estimateWait(queue.name, pos)}`]);
+      }
+    }
+    if (steps.length > 0 && this.phase === 'waiting') {
+      this.phase = 'announcing';
+      await this.breakMedia();
+      for (const [app, data] of steps) {
+        if (this.phase !== 'announcing') break;
+        this.deps.policy.application(app, data, ACD_SCOPE, `acd announcement ${app}`);
+        const run = this.session.execute(app, data);
+        this.music = run;
+        await run;
+        this.music = undefined;
+      }
+      if (this.phase !== 'announcing') return;
+      this.phase = 'waiting';
+      this.startMusic();
+    }
+    this.schedule();
+  }
+
+  private onEvent(event: EslEvent): void {
+    if (event.uuid !== this.uuid) return;
+    switch (event.name) {
+      case 'CHANNEL_BRIDGE':
+        this.bridged();
+        return;
+      case 'CHANNEL_EXECUTE_COMPLETE':
+        // uuid_bridge ends the socket app (esl-acd observation 3): the agent side has the caller.
+        if (event.get('Application') === 'socket') this.bridged();
+        return;
+      case 'CHANNEL_HANGUP':
+        void this.onGone();
+        return;
+      case 'DTMF': {
+        const digit = event.get('DTMF-Digit');
+        if (digit !== undefined) void this.onDigit(digit).catch((error: unknown) => this.log.error({ err: error }, 'acd caller: exit key failed'));
+        return;
+      }
+      default:
+    }
+  }
+
+  private async onDigit(digit: string): Promise<void> {
+    if (!this.waiting || this.queue?.exitKeys[digit] === undefined) return;
+    this.phase = 'exiting';
+    clearTimeout(this.timer);
+    const left = await this.deps.engine.callerLeft(this.uuid, 'exit-key', digit);
+    for (const cancel of left.cancelled) await this.deps.legs.cancel(cancel);
+    if (!left.found) {
+      // Bridged meanwhile (or already gone): the key came too late.
+      this.log.info({ digit }, 'acd caller: exit key after the caller left the queue; ignored');
+      return;
+    }
+    this.log.info({ digit }, 'acd caller: exit key');
+    await this.performExit(left.exit ?? this.queue.exitKeys[digit]);
+  }
+
+  private async performExit(exit: ExitDescriptor, priority?: number, skills?: Record<string, number>): Promise<void> {
+    this.phase = 'exiting';
+    clearTimeout(this.timer);
+    await this.breakMedia();
+    if (exit.type === 'queue') {
+      await this.join(exit.queue, priority, skills);
+      return;
+    }
+    if (exit.type === 'hangup') {
+      if (exit.prompt !== undefined) {
+        this.deps.policy.media(exit.prompt, 'acd exit prompt');
+        await this.session.execute('playback', exit.prompt);
+      }
+      await this.session.hangup('NORMAL_CLEARING');
+      this.end('exited');
+      return;
+    }
+    const target = exit.type === 'number' ? exit.number : exit.group;
+    const context = (exit.type === 'number' ? exit.context : undefined) ?? this.deps.exitContext ?? this.session.context ?? 'default';
+    const data = `${target} XML ${context}`;
+    this.deps.policy.application('transfer', data, ACD_SCOPE, 'acd exit transfer');
+    // resume first: the transfer ends the socket app, and the channel must not depend on this socket afterwards.
+    await this.session.command('resume');
+    await this.session.execute('transfer', data);
+    this.end('exited');
+    void this.session.close();
+  }
+
+  private bridged(): void {
+    if (this.phase === 'bridged' || this.phase === 'gone') return;
+    this.phase = 'bridged';
+    this.music = undefined;
+    clearTimeout(this.timer);
+    this.log.info('acd caller: bridged to an agent');
+    this.end('bridged');
+  }
+
+  private async onGone(): Promise<void> {
+    const before = this.phase;
+    if (before === 'gone') return;
+    this.phase = 'gone';
+    clearTimeout(this.timer);
+    if (before === 'bridged' || this.outcome !== undefined) return;
+    if (before === 'starting' && this.queue === undefined) {
+      this.end('abandoned');
+      return;
+    }
+    try {
+      const left = await this.deps.engine.callerLeft(this.uuid, 'abandon');
+      for (const cancel of left.cancelled) await this.deps.legs.cancel(cancel);
+      await this.deps.legs.callerGone(this.uuid);
+    } catch (error) {
+      this.log.error({ err: error }, 'acd caller: callerLeft failed (the reaper settles it)');
+    }
+    this.end('abandoned');
+  }
+
+  private detach(reason: string): void {
+    if (this.phase === 'gone' || this.phase === 'bridged') return;
+    clearTimeout(this.timer);
+    this.log.warn({ reason, phase: this.phase }, 'acd caller: the outbound socket closed while the caller is in FreeSWITCH; the queue entry stays for any instance');
+    this.end('detached');
+  }
+
+  /** Lets FreeSWITCH go on with the dialplan (resume, then close the socket). */
+  private async letGo(): Promise<void> {
+    clearTimeout(this.timer);
+    try {
+      if (!this.session.hungUp) await this.session.command('resume');
+    } catch {
+      // The channel is gone: nothing to let go.
+    }
+    void this.session.close();
+  }
+
+  private end(outcome: QueueCallerOutcome): void {
+    if (this.outcome !== undefined) return;
+    this.outcome = outcome;
+    this.finish(outcome);
+  }
+}

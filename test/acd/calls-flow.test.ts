@@ -1,0 +1,181 @@
+/**
+ * The ACD call half on the fake FreeSWITCH (esl-acd recordings) over real TCP, with a real
+ * engine on a real Redis: a caller joins through the outbound socket, the agent leg is
+ * originated with the caller's id and the offer timeout, bridged with uuid_bridge, and
+ * every way out (no answer, reject, abandon mid-offer, exit key, max wait) ends with the
+ * agent free and the queue empty.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { uniquePrefix, useRedis } from '../helpers/redis.js';
+import { waitFor } from '../helpers/wait.js';
+import { agentLegUuid } from '../../src/acd/calls/index.js';
+import { AcdSwitch } from './acd-switch.js';
+import { startInstance, type Instance } from './calls-rig.js';
+import { agent, queue } from './helpers.js';
+
+describe('ACD calls on FreeSWITCH', () => {
+  const fx = useRedis();
+  let sw: AcdSwitch;
+  before(async () => {
+    sw = await AcdSwitch.start();
+  });
+  after(async () => {
+    await sw.close();
+  });
+
+  async function rig(): Promise<Instance> {
+    return startInstance(sw, fx.redis, uniquePrefix('acdcalls'));
+  }
+
+  const stateOf = async (i: Instance, id: string): Promise<string | undefined> => (await i.engine.agentStatus(id))?.state;
+  const verbs = (i: Instance, q: string): string[] => i.events.filter((e) => e.queue === q).map((e) => e.event);
+
+  it('a caller joins, the agent is called with the caller id and the offer timeout, answers and is bridged', async () => {
+    const i = await rig();
+    try {
+      await queue(i.engine, 'q1', { offerTimeoutSec: 7 });
+      await agent(i.engine, '2001', {}, { q1: [1, 1] });
+      await i.engine.setAgentState('2001', 'available');
+      const before = sw.originates.length;
+      const call = sw.caller(i.port, 'q1');
+      await waitFor(() => sw.bridges.some((b) => b.startsWith(call.uuid)));
+      const originate = sw.originates.slice(before).find((o) => o.includes(`freecti_acd_caller=${call.uuid}`));
+      assert.ok(originate !== undefined);
+      const offer = i.offers.find((o) => o.callUuid === call.uuid);
+      assert.ok(offer !== undefined);
+      const leg = agentLegUuid(offer.offerId);
+      assert.match(originate, new RegExp(`^\\{origination_uuid=${leg},origination_caller_id_number=1000,`));
+      assert.match(originate, /,originate_timeout=7,/);
+      assert.match(originate, /\}user\/2001 &park\(\)$/);
+      assert.deepEqual(sw.bridges.at(-1), `${call.uuid} ${leg}`);
+      assert.deepEqual(call.executed.slice(0, 2).map((e) => `${e.app} ${e.arg}`), ['answer ', 'playback local_stream://moh']);
+      assert.equal(await stateOf(i, '2001'), 'in-call');
+      assert.equal(call.hangupCause, undefined, 'the caller talks to the agent');
+      // The agent hangs up: the call ends once, the caller (left by uuid_bridge in its dialplan) is hung up.
+      sw.agentHangsUp(leg);
+      await waitFor(async () => call.hangupCause !== undefined && (await stateOf(i, '2001')) === 'available');
+      assert.deepEqual(verbs(i, 'q1'), ['ENTERQUEUE', 'OFFER', 'CONNECT', 'COMPLETEAGENT']);
+      assert.deepEqual(await i.engine.callers('q1'), []);
+    } finally {
+      await i.stop();
+    }
+  });
+
+  it('no answer and a reject go to the next agent by strategy, each with its delay', async () => {
+    const i = await rig();
+    try {
+      await queue(i.engine, 'q2', { strategy: 'top-down', offerTimeoutSec: 5 });
+      await agent(i.engine, '2101', { noAnswerDelaySec: 60 }, { q2: [1, 1] });
+      await agent(i.engine, '2102', { rejectDelaySec: 60 }, { q2: [1, 2] });
+      await agent(i.engine, '2103', {}, { q2: [1, 3] });
+      for (const id of ['2101', '2102', '2103']) await i.engine.setAgentState(id, 'available');
+      sw.script('2101', { kind: 'fail', cause: 'NO_ANSWER' });
+      sw.script('2102', { kind: 'fail', cause: 'CALL_REJECTED' });
+      const before = sw.originates.length;
+      const call = sw.caller(i.port, 'q2');
+      await waitFor(() => sw.bridges.some((b) => b.startsWith(call.uuid)));
+      const dialled = sw.originates.slice(before).map((o) => /user\/(\d+)/.exec(o)?.[1]);
+      assert.deepEqual(dialled, ['2101', '2102', '2103']);
+      assert.equal(await stateOf(i, '2103'), 'in-call');
+      const noAnswer = await i.engine.agentStatus('2101');
+      assert.equal(noAnswer?.noAnswers, 1);
+      const rejected = await i.engine.agentStatus('2102');
+      for (const status of [noAnswer, rejected]) {
+        assert.equal(status?.state, 'available');
+        assert.ok((status?.readyAt ?? 0) > Date.now() + 30_000, `the delay keeps ${status?.id} from the next offer`);
+      }
+      assert.deepEqual(verbs(i, 'q2').filter((v) => v !== 'AGENTSTATE'), ['ENTERQUEUE', 'OFFER', 'RINGNOANSWER', 'OFFER', 'RINGNOANSWER', 'OFFER', 'CONNECT']);
+      await call.hangup();
+      await waitFor(async () => (await stateOf(i, '2103')) === 'available');
+    } finally {
+      await i.stop();
+    }
+  });
+
+  it('a caller who hangs up while the agent rings: the agent leg is killed at once, the agent is free', async () => {
+    const i = await rig();
+    try {
+      await queue(i.engine, 'q3', { offerTimeoutSec: 30 });
+      await agent(i.engine, '2201', {}, { q3: [1, 1] });
+      await i.engine.setAgentState('2201', 'available');
+      sw.script('2201', { kind: 'ring' });
+      const call = sw.caller(i.port, 'q3');
+      await waitFor(() => i.offers.some((o) => o.callUuid === call.uuid) && sw.legs.has(agentLegUuid(i.offers.find((o) => o.callUuid === call.uuid)!.offerId)));
+      const leg = agentLegUuid(i.offers.find((o) => o.callUuid === call.uuid)!.offerId);
+      assert.equal(await stateOf(i, '2201'), 'reserved');
+      await call.hangup();
+      await waitFor(() => sw.kills.includes(leg));
+      await waitFor(async () => (await stateOf(i, '2201')) === 'available');
+      assert.equal(sw.legs.get(leg)?.state, 'gone');
+      assert.deepEqual(await i.engine.callers('q3'), []);
+      assert.ok(verbs(i, 'q3').includes('ABANDON'));
+      assert.ok(!sw.bridges.some((b) => b.startsWith(call.uuid)), 'never bridged');
+    } finally {
+      await i.stop();
+    }
+  });
+
+  it('exit keys: a key transfers the caller to a number, another plays a prompt and hangs up', async () => {
+    const i = await rig();
+    try {
+      await queue(i.engine, 'q4', {
+        exitKeys: { '0': { type: 'number', number: '5000', context: 'default' }, '9': { type: 'hangup', prompt: 'tone_stream://%(100,0,440)' } },
+      });
+      const first = sw.caller(i.port, 'q4');
+      const second = sw.caller(i.port, 'q4');
+      await waitFor(() => sw.nowPlaying(first.uuid) === 'playback local_stream://moh' && sw.nowPlaying(second.uuid) === 'playback local_stream://moh');
+      sw.dtmf(first.uuid, '5'); // not an exit key: nothing happens
+      sw.dtmf(first.uuid, '0');
+      await waitFor(() => first.executed.some((e) => e.app === 'transfer'));
+      assert.deepEqual(first.executed.at(-1), { app: 'transfer', arg: '5000 XML default', eventUuid: first.executed.at(-1)!.eventUuid });
+      assert.ok(sw.breaks.includes(`${first.uuid} all`), 'the hold music is broken first');
+      sw.dtmf(second.uuid, '9');
+      await waitFor(() => second.hangupCause !== undefined);
+      assert.deepEqual(second.executed.slice(-1).map((e) => `${e.app} ${e.arg}`), ['playback tone_stream://%(100,0,440)']);
+      assert.deepEqual(second.hangups, ['NORMAL_CLEARING']);
+      await waitFor(async () => (await i.engine.callers('q4')).length === 0);
+      assert.equal(verbs(i, 'q4').filter((v) => v === 'EXITWITHKEY').length, 2);
+      await first.hangup();
+    } finally {
+      await i.stop();
+    }
+  });
+
+  it('max wait: the engine sends the caller to the exit queue, where an agent answers', async () => {
+    const i = await rig();
+    try {
+      await queue(i.engine, 'q5', { maxWaitSec: 1, exit: { type: 'queue', queue: 'q5-overflow' } });
+      await queue(i.engine, 'q5-overflow', {});
+      await agent(i.engine, '2401', {}, { 'q5-overflow': [1, 1] });
+      await i.engine.setAgentState('2401', 'available');
+      const call = sw.caller(i.port, 'q5');
+      await waitFor(() => sw.bridges.some((b) => b.startsWith(call.uuid)), 15_000);
+      assert.ok(verbs(i, 'q5').includes('EXITWITHTIMEOUT'));
+      assert.deepEqual(verbs(i, 'q5-overflow').slice(0, 3), ['ENTERQUEUE', 'OFFER', 'CONNECT']);
+      await call.hangup();
+      await waitFor(async () => (await stateOf(i, '2401')) === 'available');
+    } finally {
+      await i.stop();
+    }
+  });
+
+  it('announcements: the music is broken for the position and the estimated wait, then starts again', async () => {
+    const i = await rig();
+    try {
+      await queue(i.engine, 'q6', { announcements: { positionSec: 1, estimatedWait: true } });
+      const call = sw.caller(i.port, 'q6');
+      await waitFor(() => call.executed.filter((e) => e.app === 'playback').length >= 2, 15_000);
+      const apps = call.executed.map((e) => `${e.app} ${e.arg}`);
+      const firstSay = apps.indexOf('say en number pronounced 1');
+      assert.ok(firstSay > 0, apps.join(' | '));
+      assert.match(apps[firstSay + 1] ?? '', /^say en time_measurement pronounced \d+$/);
+      assert.equal(apps[firstSay + 2], 'playback local_stream://moh');
+      assert.ok(sw.breaks.includes(`${call.uuid} all`));
+      await call.hangup();
+      await waitFor(async () => (await i.engine.callers('q6')).length === 0);
+    } finally {
+      await i.stop();
+    }
+  });
+});
