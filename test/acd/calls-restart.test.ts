@@ -1,0 +1,95 @@
+/**
+ * What keeps the ACD honest when events are lost or an instance goes away: the reaper
+ * (show channels → engine.reconcileNode) on demand and after an ESL reconnect, and a
+ * freecti instance stopping while a caller waits: the caller stays in FreeSWITCH with its
+ * music (esl-acd observation 6), its entry stays in Redis, and another instance bridges it.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { uniquePrefix, useRedis } from '../helpers/redis.js';
+import { waitFor } from '../helpers/wait.js';
+import { agentLegUuid } from '../../src/acd/calls/index.js';
+import { AcdSwitch } from './acd-switch.js';
+import { startInstance, type Instance } from './calls-rig.js';
+import { agent, queue } from './helpers.js';
+
+describe('ACD calls: reaper and restart', () => {
+  const fx = useRedis();
+  let sw: AcdSwitch;
+  before(async () => {
+    sw = await AcdSwitch.start();
+  });
+  after(async () => {
+    await sw.close();
+  });
+
+  const stateOf = async (i: Instance, id: string): Promise<string | undefined> => (await i.engine.agentStatus(id))?.state;
+
+  it('the reaper frees an agent whose bridged call vanished without events, and drops a caller whose channel is gone', async () => {
+    const i = await startInstance(sw, fx.redis, uniquePrefix('acdreap'));
+    try {
+      await queue(i.engine, 'r1', {});
+      await agent(i.engine, '3001', {}, { r1: [1, 1] });
+      await i.engine.setAgentState('3001', 'available');
+      const talking = sw.caller(i.port, 'r1');
+      await waitFor(() => sw.bridges.some((b) => b.startsWith(talking.uuid)));
+      const leg = agentLegUuid(i.offers.find((o) => o.callUuid === talking.uuid)!.offerId);
+      const waiting = sw.caller(i.port, 'r1');
+      await waitFor(async () => (await i.engine.callers('r1')).some((c) => c.callUuid === waiting.uuid && c.state === 'waiting'));
+      assert.equal(await stateOf(i, '3001'), 'in-call');
+      // FreeSWITCH loses all three channels and no event reaches freecti.
+      for (const uuid of [talking.uuid, leg, waiting.uuid]) sw.fake.removeChannel(uuid);
+      const [result] = await i.calls.reaper.sweep();
+      assert.equal(result?.node, 'fs1');
+      assert.ok((result?.agents ?? 0) >= 1, JSON.stringify(result));
+      assert.ok((result?.callers ?? 0) >= 1, JSON.stringify(result));
+      assert.notEqual(await stateOf(i, '3001'), 'in-call');
+      assert.deepEqual(await i.engine.callers('r1'), []);
+    } finally {
+      await i.stop();
+    }
+  });
+
+  it('after an ESL reconnect the reaper runs by itself', async () => {
+    const i = await startInstance(sw, fx.redis, uniquePrefix('acdreap'));
+    try {
+      await queue(i.engine, 'r2', {});
+      const call = sw.caller(i.port, 'r2');
+      await waitFor(async () => (await i.engine.callers('r2')).length === 1);
+      sw.fake.removeChannel(call.uuid);
+      sw.fake.dropConnections();
+      await waitFor(async () => (await i.engine.callers('r2')).length === 0);
+    } finally {
+      await i.stop();
+    }
+  });
+
+  it('an instance stops while a caller waits: the caller keeps its music and entry, another instance bridges it', async () => {
+    const prefix = uniquePrefix('acdrestart');
+    const a = await startInstance(sw, fx.redis, prefix);
+    let b: Instance | undefined;
+    try {
+      await queue(a.engine, 'r3', {});
+      await agent(a.engine, '3201', {}, { r3: [1, 1] });
+      const call = sw.caller(a.port, 'r3');
+      await waitFor(() => sw.nowPlaying(call.uuid) === 'playback local_stream://moh');
+      await a.stop();
+      await call.closed;
+      assert.equal(call.hangupCause, undefined, 'freecti going away does not hang the caller up');
+      assert.equal(sw.nowPlaying(call.uuid), 'playback local_stream://moh', 'the caller still hears music');
+      assert.ok(!call.commands.some((c) => c.line === 'resume'), 'no resume: the channel stays in the socket app');
+      b = await startInstance(sw, fx.redis, prefix, { outbound: false });
+      assert.deepEqual((await b.engine.callers('r3')).map((c) => c.callUuid), [call.uuid]);
+      await b.engine.setAgentState('3201', 'available');
+      await waitFor(() => sw.bridges.some((x) => x.startsWith(call.uuid)));
+      assert.equal(await stateOf(b, '3201'), 'in-call');
+      assert.equal(sw.nowPlaying(call.uuid), undefined, 'uuid_bridge cut the music');
+      // The caller hangs up: the instance that bridged it sees it on its inbound connection.
+      await call.hangup();
+      await waitFor(async () => (await stateOf(b!, '3201')) === 'available');
+      assert.deepEqual(b.events.filter((e) => e.queue === 'r3').map((e) => e.event), ['OFFER', 'CONNECT', 'COMPLETECALLER']);
+    } finally {
+      await b?.stop();
+    }
+  });
+});
