@@ -6,6 +6,7 @@
  */
 import { socketBridgeRequest, viaSocket } from '../bridge/socket-actions.js';
 import type { DialplanAction, Route } from './route-schema.js';
+import { parseQueueData, QUEUE_APPLICATION, queueDialplanActions } from '../acd/calls/queue-action.js';
 
 export const ROUTE_VARIABLE = 'freecti_route';
 
@@ -27,12 +28,17 @@ export function controlActions(route: Route, socket: string): DialplanAction[] {
  * policy already (reply.ts); the bridge checks it again when it runs.
  */
 export function withLinegroupBridges(actions: readonly DialplanAction[], socket: string): DialplanAction[] {
-  return actions.flatMap((action) => viaSocket(action, socket));
+  return actions.flatMap((action) => {
+    // `queue <name> [priority]` (the ACD): set freecti_queue + socket (src/acd/calls/queue-action.ts).
+    const queue = action.application === QUEUE_APPLICATION ? parseQueueData(action.data) : undefined;
+    if (queue !== undefined && typeof queue !== 'string') return queueDialplanActions(queue, socket);
+    return viaSocket(action, socket);
+  });
 }
 
-/** True when an action needs freecti's outbound socket (cti_bridge, a bridge with line-group legs). */
+/** True when an action needs freecti's outbound socket (cti_bridge, a bridge with line-group legs, queue). */
 export function needsSocket(action: DialplanAction): boolean {
-  return socketBridgeRequest(action) !== undefined;
+  return action.application === QUEUE_APPLICATION || socketBridgeRequest(action) !== undefined;
 }
 
 /** `host:port` FreeSWITCH dials for the outbound socket; a wildcard listen address becomes loopback. */

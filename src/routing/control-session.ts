@@ -37,6 +37,7 @@ import { classify, resultFromEvent } from '../linegroups/classify.js';
 import { lookupVariable, type Fields } from './variables.js';
 import { runBridge, type BridgeChannel, type BridgeDeps } from '../bridge/bridge-call.js';
 import { socketBridgeRequest } from '../bridge/socket-actions.js';
+import { parseQueueData, QUEUE_APPLICATION, type QueueCallerRequest } from '../acd/calls/queue-action.js';
 
 /** What the session needs from an outbound socket session. */
 export type ControlChannel = BridgeChannel & Pick<OutboundSession, 'myevents' | 'close'>;
@@ -49,6 +50,11 @@ export interface ControlDeps extends Pick<BridgeDeps, 'resolver' | 'allowedUrls'
   publicContext?: string;
   /** What a reply may make FreeSWITCH run (config `security`); none: the defaults. */
   policy?: FsPolicy;
+  /**
+   * Runs a `queue <name> [priority]` action: the ACD takes over the session (src/acd/calls).
+   * None: a reply with `queue` gives the call back (the route's fallback runs).
+   */
+  queue?: (session: OutboundSession, request: QueueCallerRequest) => Promise<unknown>;
 }
 
 const DEFAULT_POLICY = new FsPolicy();
@@ -117,6 +123,14 @@ export async function runControlSession(session: ControlChannel, route: Route, d
       let lastBridge: EslEvent | string | undefined;
       for (const action of parsed.actions) {
         if (session.hungUp) return;
+        if (action.application === QUEUE_APPLICATION) {
+          const request = parseQueueData(action.data);
+          if (typeof request === 'string') return await giveBack(request, 'FREECTI_ERR_WEBHOOK_BAD_REPLY');
+          if (deps.queue === undefined) return await giveBack('queue: the ACD does not run on this instance', 'FREECTI_ERR_ESL_NOT_CONNECTED');
+          // The session is an OutboundSession (control-mode.ts); from here the ACD owns the call.
+          await deps.queue(session as unknown as OutboundSession, request);
+          return;
+        }
         const viaBridge = socketBridgeRequest(action);
         if (viaBridge !== undefined) {
           const result = await runBridge(session, { ...deps, policy: deps.policy ?? DEFAULT_POLICY }, viaBridge);

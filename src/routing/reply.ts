@@ -9,6 +9,7 @@
  */
 import { isXmlSafe } from '../xml-curl/xml.js';
 import { PolicyRefusal, type FsPolicy, type Scope } from '../fs-lang/policy.js';
+import { parseQueueData, QUEUE_APPLICATION } from '../acd/calls/queue-action.js';
 import { parseBridgeArgs } from '../bridge/args.js';
 import { isFreectiError } from '../errors.js';
 /** One dialplan action (route-schema.ts's actionSchema validates the same shape; not imported: it imports this file). */
@@ -47,6 +48,11 @@ function parseAction(item: unknown, policy: FsPolicy, scope: Scope): DialplanAct
   else return `"data" of '${application.slice(0, 64)}' is not a string`;
   if (text.length > MAX_DATA) return `"data" of '${application.slice(0, 64)}' is longer than ${MAX_DATA} characters`;
   if (!isXmlSafe(text) || /[\r\n\t]/.test(text)) return `"data" of '${application.slice(0, 64)}' holds control characters`;
+  if (application === QUEUE_APPLICATION) {
+    // freecti's own action (the ACD): never reaches FreeSWITCH as written (src/acd/calls/queue-action.ts).
+    const request = parseQueueData(text);
+    return typeof request === 'string' ? request : { application, data: text.trim() };
+  }
   const why = actionRefusal(policy, scope, application, text);
   if (why !== undefined) return why;
   return { application, data: text };

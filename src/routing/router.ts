@@ -108,7 +108,7 @@ export function createDialplanRouter(deps: RouterDeps): DialplanRouter {
       if (!parsed.ok) return fallback(route, context, uuid, parsed.reason, 'FREECTI_ERR_WEBHOOK_BAD_REPLY');
       outcomes.inc({ outcome: 'routed' });
       if (deps.controlSocket === undefined && parsed.actions.some(needsSocket)) {
-        return fallback(route, context, uuid, 'cti_bridge and linegroup/ bridges need the outbound event socket', 'FREECTI_ERR_ESL_NOT_CONNECTED');
+        return fallback(route, context, uuid, 'cti_bridge, linegroup/ bridges and queue need the outbound event socket', 'FREECTI_ERR_ESL_NOT_CONNECTED');
       }
       const actions = deps.controlSocket === undefined ? parsed.actions : withLinegroupBridges(parsed.actions, deps.controlSocket);
       return dialplanDocument(context, actions);

@@ -26,12 +26,9 @@ import type { FsPolicy } from '../../fs-lang/policy.js';
 import type { AcdApi, EnqueueRequest, ExitDescriptor, QueueConfig } from '../types.js';
 import type { AgentLegs } from './agent-legs.js';
 import { ACD_SCOPE, checked } from './commands.js';
+import type { QueueCallerRequest } from './queue-action.js';
 
-export interface QueueCallerRequest {
-  queue: string;
-  priority?: number;
-  skills?: Record<string, number>;
-}
+export type { QueueCallerRequest } from './queue-action.js';
 
 export interface QueueCallerDeps {
   engine: AcdApi;
