@@ -1,5 +1,5 @@
 /** The call-control API over a real HTTP socket and a real event socket to the fake FreeSWITCH. */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { request } from 'undici';
@@ -7,6 +7,7 @@ import { validateConfig } from '../../src/config/load.js';
 import { createNodePool, type NodePool } from '../../src/esl/node-pool.js';
 import { createLogger } from '../../src/logger.js';
 import { FakeFreeSwitch } from '../fake-freeswitch/index.js';
+import { uniquePrefix, useRedis } from '../helpers/redis.js';
 import { KEY, makeApp } from '../cli-http/helpers.js';
 
 let fake: FakeFreeSwitch;
@@ -14,12 +15,14 @@ let pool: NodePool;
 let base: string;
 let close: () => Promise<void>;
 
-before(async () => {
+const db = useRedis({ afterStart: setup, beforeStop: async () => close() });
+
+async function setup(): Promise<void> {
   fake = await FakeFreeSwitch.start();
-  const config = { cli: { key: KEY }, freeswitch: { nodes: [{ name: 'fs1', host: fake.host, port: fake.port, password: fake.password }] } };
+  const config = { redis: { url: db.server.url, keyPrefix: uniquePrefix() }, cli: { key: KEY }, freeswitch: { nodes: [{ name: 'fs1', host: fake.host, port: fake.port, password: fake.password }] } };
   pool = createNodePool(validateConfig(config), createLogger('silent'));
   if (pool.nodes[0]!.status.state !== 'ready') await once(pool.nodes[0]!, 'ready');
-  const { app } = makeApp(config, pool);
+  const { app } = makeApp(config, pool, db.redis);
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   base = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}/api/v1`;
@@ -28,9 +31,8 @@ before(async () => {
     await pool.close();
     await fake.close();
   };
-});
+}
 
-after(async () => close());
 
 async function call(method: 'GET' | 'DELETE' | 'POST', path: string, body?: object): Promise<{ status: number; json: Record<string, unknown> & { error?: { code: string } } }> {
   const res = await request(`${base}${path}`, {

@@ -2,7 +2,7 @@
  * /cli end to end: real HTTP socket → freecti → real TCP event socket → the fake
  * FreeSWITCH (scripted from the recordings).
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { request } from 'undici';
@@ -10,6 +10,7 @@ import { validateConfig } from '../../src/config/load.js';
 import { createNodePool, type NodePool } from '../../src/esl/node-pool.js';
 import { createLogger } from '../../src/logger.js';
 import { FakeFreeSwitch } from '../fake-freeswitch/index.js';
+import { uniquePrefix, useRedis } from '../helpers/redis.js';
 import { KEY, makeApp } from './helpers.js';
 
 let fake: FakeFreeSwitch;
@@ -17,13 +18,15 @@ let pool: NodePool;
 let base: string;
 let close: () => Promise<void>;
 
-before(async () => {
+const db = useRedis({ afterStart: setup, beforeStop: async () => close() });
+
+async function setup(): Promise<void> {
   fake = await FakeFreeSwitch.start();
-  const config = { cli: { key: KEY, slowCommandWaitMs: 1000 }, freeswitch: { nodes: [{ name: 'fs1', host: fake.host, port: fake.port, password: fake.password }] } };
+  const config = { redis: { url: db.server.url, keyPrefix: uniquePrefix() }, cli: { key: KEY, slowCommandWaitMs: 1000 }, freeswitch: { nodes: [{ name: 'fs1', host: fake.host, port: fake.port, password: fake.password }] } };
   pool = createNodePool(validateConfig(config), createLogger('silent'));
   const node = pool.nodes[0]!;
   if (node.status.state !== 'ready') await once(node, 'ready');
-  const { app } = makeApp(config, pool);
+  const { app } = makeApp(config, pool, db.redis);
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   base = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
@@ -32,9 +35,8 @@ before(async () => {
     await pool.close();
     await fake.close();
   };
-});
+}
 
-after(async () => close());
 
 async function get(path: string): Promise<{ status: number; body: string; result: string | undefined }> {
   const res = await request(`${base}${path}`);

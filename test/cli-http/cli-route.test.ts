@@ -1,9 +1,23 @@
-import { test } from 'node:test';
+/**
+ * GET /cli against FreeSWITCH played by the fake (test/fake-freeswitch/, held to the
+ * recordings) over real TCP through the real node pool, on a real Redis (the per-key rate
+ * limit runs its Redis path).
+ */
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import { request } from 'undici';
-import { KEY, OPS_KEY, makeApp, scriptedPool } from './helpers.js';
+import type { ConfigInput } from '../../src/config/schema.js';
+import { EslDecoder } from '../../src/esl/decoder.js';
+import type { FakeFreeSwitch } from '../fake-freeswitch/index.js';
+import { readEsl } from '../helpers/fixtures.js';
+import { uniquePrefix, useRedis } from '../helpers/redis.js';
+import { KEY, OPS_KEY, makeApp, sentCommands, startFakeNodes } from './helpers.js';
+
+const db = useRedis();
+/** The recorded `api status` reply (esl-inbound/api-status), which the fakes are scripted to give. */
+const STATUS = EslDecoder.decodeAll(readEsl('esl-inbound/api-status')).flatMap((m) => (m.kind === 'api-response' ? [m.body] : []))[0]!;
 
 const config = {
   cli: {
@@ -18,72 +32,87 @@ const config = {
   security: { extraApplications: ['cti_robot'] },
 };
 
-function setup() {
-  const pool = scriptedPool('fs1', 'fs2');
-  const { app, logs } = makeApp(config, pool);
-  return { app, logs, pool, fs1: pool.nodes[0]!, fs2: pool.nodes[1]! };
+async function setup(t: TestContext, input: ConfigInput = config) {
+  const nodes = await startFakeNodes('fs1', 'fs2');
+  for (const fake of nodes.fakes) fake.onApi('status', STATUS);
+  const prefix = uniquePrefix('cli');
+  const { app, logs } = makeApp({ ...input, redis: { url: db.server.url, keyPrefix: prefix }, freeswitch: { nodes: nodes.nodes } }, nodes.pool, db.redis);
+  t.after(async () => {
+    await app.close();
+    await nodes.close();
+  });
+  const [fs1, fs2] = nodes.fakes as [FakeFreeSwitch, FakeFreeSwitch];
+  /** FreeSWITCH `fake` goes down; resolves once its node is no longer ready. */
+  const down = async (fake: FakeFreeSwitch): Promise<void> => {
+    const node = nodes.pool.nodes[nodes.fakes.indexOf(fake)]!;
+    await fake.stop();
+    if (node.status.state === 'ready') await new Promise<void>((resolve) => node.on('state', (state) => state !== 'ready' && resolve()));
+  };
+  return { app, logs, fs1, fs2, down, prefix };
 }
 
-test('status: the exact FreeSWITCH text, text/plain, whatever the encoding of arg', async () => {
-  const { app, fs1 } = setup();
+const sent = sentCommands;
+
+test('status: the exact FreeSWITCH text, text/plain, whatever the encoding of arg', async (t) => {
+  const { app, fs1 } = await setup(t);
   for (const url of [`/cli?key=${KEY}&cmd=status`, `/cli?key=${KEY}&cmd=status&arg=`, `/cli?cmd=status&key=${KEY}`]) {
     const res = await app.inject({ method: 'GET', url });
     assert.equal(res.statusCode, 200);
     assert.match(res.headers['content-type'] as string, /^text\/plain/);
-    assert.equal(res.body, 'UP 0 years, 0 days, 0 hours, 1 minute, 2 seconds\n0 session(s) since startup\n');
+    assert.equal(res.body, STATUS);
     assert.equal(res.headers['x-freecti-node'], 'fs1');
   }
-  fs1.handlers.set('echo', (args) => `${args}\n`);
+  fs1.onApi('echo', (args) => `${args}\n`);
   for (const arg of ['a+b+%2B', 'a%20b%20%2B', 'a b +'.replace(/ /g, '+').replace('++', '+%2B')]) {
     const res = await app.inject({ method: 'GET', url: `/cli?key=${KEY}&cmd=echo&arg=${arg}` });
     assert.equal(res.body, 'a b +\n');
   }
 });
 
-test('FreeSWITCH -ERR stays HTTP 200 with the exact text and X-Freecti-Result: err', async () => {
-  const { app, fs1 } = setup();
+test('FreeSWITCH -ERR stays HTTP 200 with the exact text and X-Freecti-Result: err', async (t) => {
+  const { app, fs1 } = await setup(t);
   const res = await app.inject({ method: 'GET', url: `/cli?key=${KEY}&cmd=originate&arg=user/1015+%26park()` });
   assert.equal(res.statusCode, 200);
   assert.equal(res.body, '-ERR USER_NOT_REGISTERED\n');
   assert.equal(res.headers['x-freecti-result'], 'err');
   // originate is not a quick command: it ran as bgapi and the job's text came back.
-  assert.deepEqual(fs1.calls.map(({ kind, command, args }) => ({ kind, command, args })), [{ kind: 'bgapi', command: 'originate', args: 'user/1015 &park()' }]);
+  assert.deepEqual(sent(fs1).map(({ kind, command, args }) => ({ kind, command, args })), [{ kind: 'bgapi', command: 'originate', args: 'user/1015 &park()' }]);
 });
 
-test('bgapi (seed example 1): +OK Job-UUID and the job runs the inner command in the background', async () => {
-  const { app, fs1 } = setup();
+test('bgapi (seed example 1): +OK Job-UUID and the job runs the inner command in the background', async (t) => {
+  const { app, fs1 } = await setup(t);
   const res = await app.inject({ method: 'GET', url: `/cli?key=${KEY}&cmd=bgapi&arg=originate%20user%2F1000%20%26echo` });
   assert.equal(res.statusCode, 200);
-  const call = fs1.calls[0];
+  const call = sent(fs1)[0];
   assert.equal(call?.kind, 'bgapi');
   assert.equal(call?.command, 'originate');
   assert.equal(call?.args, 'user/1000 &echo');
   assert.equal(res.body, `+OK Job-UUID: ${call?.jobUuid}\n`);
 });
 
-test('wrong or missing key: 401 and nothing runs', async () => {
-  const { app, fs1 } = setup();
+test('wrong or missing key: 401 and nothing runs', async (t) => {
+  const { app, fs1 } = await setup(t);
   for (const url of ['/cli?cmd=status', '/cli?key=nope&cmd=status', `/cli?key=${KEY}x&cmd=status`]) {
     const res = await app.inject({ method: 'GET', url });
     assert.equal(res.statusCode, 401);
     assert.equal(res.json().error.code, 'FREECTI_ERR_UNAUTHORIZED');
   }
-  assert.equal(fs1.calls.length, 0);
+  assert.deepEqual(sent(fs1), []);
   const header = await app.inject({ method: 'GET', url: '/cli?cmd=status', headers: { 'x-api-key': KEY } });
   assert.equal(header.statusCode, 200);
   const bearer = await app.inject({ method: 'GET', url: '/cli?cmd=status', headers: { authorization: `Bearer ${KEY}` } });
   assert.equal(bearer.statusCode, 200);
 });
 
-test('no key configured: 503 CLI_DISABLED', async () => {
-  const { app } = makeApp({}, scriptedPool('fs1'));
+test('no key configured: 503 CLI_DISABLED', async (t) => {
+  const { app } = await setup(t, {});
   const res = await app.inject({ method: 'GET', url: '/cli?key=anything&cmd=status' });
   assert.equal(res.statusCode, 503);
   assert.equal(res.json().error.code, 'FREECTI_ERR_CLI_DISABLED');
 });
 
-test('dangerous commands are refused (403) with the single key, directly and through indirections', async () => {
-  const { app, fs1 } = setup();
+test('dangerous commands are refused (403) with the single key, directly and through indirections', async (t) => {
+  const { app, fs1 } = await setup(t);
   const attempts = [
     'cmd=system&arg=id',
     'cmd=bgapi&arg=system%20id',
@@ -99,12 +128,12 @@ test('dangerous commands are refused (403) with the single key, directly and thr
     assert.equal(res.statusCode, 403, q);
     assert.equal(res.json().error.code, 'FREECTI_ERR_CLI_COMMAND_FORBIDDEN');
   }
-  assert.equal(fs1.calls.length, 0);
+  assert.deepEqual(sent(fs1), []);
 });
 
-test('a key granted system explicitly may run it; other commands stay refused for it', async () => {
-  const { app, fs1 } = setup();
-  fs1.handlers.set('system', () => 'ok\n');
+test('a key granted system explicitly may run it; other commands stay refused for it', async (t) => {
+  const { app, fs1 } = await setup(t);
+  fs1.onApi('system', () => 'ok\n');
   const res = await app.inject({ method: 'GET', url: `/cli?key=${OPS_KEY}&cmd=system&arg=true` });
   assert.equal(res.statusCode, 200);
   const denied = await app.inject({ method: 'GET', url: `/cli?key=${OPS_KEY}&cmd=uuid_kill&arg=x` });
@@ -112,34 +141,34 @@ test('a key granted system explicitly may run it; other commands stay refused fo
   assert.match(denied.json().error.details.reason, /'uuid_kill' is not allowed for this key/);
 });
 
-test('bad input: line breaks, empty cmd, bad command name, too long → 400, nothing runs', async () => {
-  const { app, fs1 } = setup();
+test('bad input: line breaks, empty cmd, bad command name, too long → 400, nothing runs', async (t) => {
+  const { app, fs1 } = await setup(t);
   for (const q of ['cmd=status&arg=x%0Aapi%20system%20id', 'cmd=status%0D%0A', 'cmd=', 'arg=x', 'cmd=a%20b', `cmd=status&arg=${'x'.repeat(9000)}`]) {
     const res = await app.inject({ method: 'GET', url: `/cli?key=${KEY}&${q}` });
     assert.equal(res.statusCode, 400, q);
     assert.equal(res.json().error.code, 'FREECTI_ERR_BAD_REQUEST');
   }
-  assert.equal(fs1.calls.length, 0);
+  assert.deepEqual(sent(fs1), []);
 });
 
-test('node= picks the node; an unknown node is 404; FreeSWITCH down is 503', async () => {
-  const { app, fs1, fs2 } = setup();
+test('node= picks the node; an unknown node is 404; FreeSWITCH down is 503', async (t) => {
+  const { app, fs1, fs2, down } = await setup(t);
   const second = await app.inject({ method: 'GET', url: `/cli?key=${KEY}&cmd=status&node=fs2` });
   assert.equal(second.headers['x-freecti-node'], 'fs2');
-  assert.equal(fs2.calls.length, 1);
+  assert.deepEqual(sent(fs2).map((c) => c.command), ['status']);
   const unknown = await app.inject({ method: 'GET', url: `/cli?key=${KEY}&cmd=status&node=nope` });
   assert.equal(unknown.statusCode, 404);
-  fs1.ready = false;
+  await down(fs1);
   const fallback = await app.inject({ method: 'GET', url: `/cli?key=${KEY}&cmd=status` });
   assert.equal(fallback.headers['x-freecti-node'], 'fs2');
-  fs2.ready = false;
-  const down = await app.inject({ method: 'GET', url: `/cli?key=${KEY}&cmd=status` });
-  assert.equal(down.statusCode, 503);
-  assert.equal(down.json().error.code, 'FREECTI_ERR_ESL_NOT_CONNECTED');
+  await down(fs2);
+  const none = await app.inject({ method: 'GET', url: `/cli?key=${KEY}&cmd=status` });
+  assert.equal(none.statusCode, 503);
+  assert.equal(none.json().error.code, 'FREECTI_ERR_ESL_NOT_CONNECTED');
 });
 
-test('source CIDRs and rate limit per key', async () => {
-  const { app } = setup();
+test('source CIDRs and rate limit per key (counted in Redis)', async (t) => {
+  const { app, prefix } = await setup(t);
   const outside = await app.inject({ method: 'GET', url: '/cli?key=lan-key-0123456789abcdef&cmd=status' });
   assert.equal(outside.statusCode, 403);
   assert.equal(outside.json().error.code, 'FREECTI_ERR_CLI_SOURCE_FORBIDDEN');
@@ -148,10 +177,13 @@ test('source CIDRs and rate limit per key', async () => {
   const codes: number[] = [];
   for (let i = 0; i < 3; i++) codes.push((await app.inject({ method: 'GET', url: '/cli?key=slow-key-0123456789abcdef&cmd=status' })).statusCode);
   assert.deepEqual(codes, [200, 200, 429]);
+  const counters = (await db.redis.keys(`${prefix}*`)).filter((key) => key.includes(':rate:slow:'));
+  assert.equal(counters.length, 1, 'the window counter lives in Redis, not in the local fallback');
+  assert.equal(await db.redis.get(counters[0]!), '3');
 });
 
-test('every call is audited (key id, ip, command, arguments, status, duration) and the key is never logged', async () => {
-  const { app, logs } = setup();
+test('every call is audited (key id, ip, command, arguments, status, duration) and the key is never logged', async (t) => {
+  const { app, logs } = await setup(t);
   await app.inject({ method: 'GET', url: `/cli?key=${KEY}&cmd=status` });
   await app.inject({ method: 'GET', url: `/cli?key=${KEY}&cmd=system&arg=id` });
   await app.inject({ method: 'GET', url: '/cli?key=wrong&cmd=status' });
@@ -172,8 +204,8 @@ test('every call is audited (key id, ip, command, arguments, status, duration) a
   assert.ok(!JSON.stringify(logs).includes(KEY));
 });
 
-test('over a real socket: the seed example 2 URL, encoded as in the seed, runs cti_originate via bgapi', async () => {
-  const { app, fs1 } = setup();
+test('over a real socket: the seed example 2 URL, encoded as in the seed, runs cti_originate via bgapi', async (t) => {
+  const { app, fs1 } = await setup(t);
   await app.listen({ host: '127.0.0.1', port: 0 });
   try {
     const address = app.server.address();
@@ -185,9 +217,9 @@ test('over a real socket: the seed example 2 URL, encoded as in the seed, runs c
     const body = await res.body.text();
     assert.equal(res.statusCode, 200);
     assert.match(body, /^\+OK Job-UUID: [0-9a-f-]{36}\n$/);
-    assert.equal(fs1.calls[0]?.command, 'originate');
+    assert.equal(sent(fs1)[0]?.command, 'originate');
     assert.equal(
-      fs1.calls[0]?.args,
+      sent(fs1)[0]?.args,
       '{origination_caller_id_number=clicktocall}user/121 export:record_filename=$${recordings_dir}/${strftime(%Y-%m-%d)}/${uuid}.wav,record_session:${record_filename},bridge:{origination_caller_id_number=121}user/1380000000 inline',
     );
   } finally {
@@ -195,8 +227,8 @@ test('over a real socket: the seed example 2 URL, encoded as in the seed, runs c
   }
 });
 
-test('over a raw socket: the seed robot example typed unencoded (raw {}, quotes, %Y, +) reaches FreeSWITCH intact; UTF-8 percent-encoded', async () => {
-  const { app, fs1 } = setup();
+test('over a raw socket: the seed robot example typed unencoded (raw {}, quotes, %Y, +) reaches FreeSWITCH intact; UTF-8 percent-encoded', async (t) => {
+  const { app, fs1 } = await setup(t);
   await app.listen({ host: '127.0.0.1', port: 0 });
   try {
     const address = app.server.address();
@@ -211,9 +243,9 @@ test('over a raw socket: the seed robot example typed unencoded (raw {}, quotes,
     await once(socket, 'close');
     const response = Buffer.concat(chunks).toString('utf8');
     assert.match(response, /^HTTP\/1\.1 200 /);
-    assert.equal(fs1.calls[0]?.command, 'originate');
+    assert.equal(sent(fs1)[0]?.command, 'originate');
     assert.equal(
-      fs1.calls[0]?.args,
+      sent(fs1)[0]?.args,
       "{ignore_early_media=true,origination_caller_id_number=1390000000,d=${strftime(%Y-%m-%d)}}user/1000 'cti_robot:话术,set:park_timeout=3600,park' inline",
     );
   } finally {
@@ -221,20 +253,20 @@ test('over a raw socket: the seed robot example typed unencoded (raw {}, quotes,
   }
 });
 
-test('the key in the URL never reaches the logs, also when FreeSWITCH is down (the error handler logs the URL)', async () => {
-  const { app, logs, fs1, fs2 } = setup();
-  fs1.ready = false;
-  fs2.ready = false;
-  const down = await app.inject({ method: 'GET', url: `/cli?cmd=status&key=${KEY}&arg=x` });
-  assert.equal(down.statusCode, 503);
+test('the key in the URL never reaches the logs, also when FreeSWITCH is down (the error handler logs the URL)', async (t) => {
+  const { app, logs, fs1, fs2, down } = await setup(t);
+  await down(fs1);
+  await down(fs2);
+  const failed = await app.inject({ method: 'GET', url: `/cli?cmd=status&key=${KEY}&arg=x` });
+  assert.equal(failed.statusCode, 503);
   const warn = logs.find((l) => l['msg'] === 'request failed');
   assert.ok(warn !== undefined, 'the error handler logged the 503');
   assert.equal(warn['url'], '/cli?cmd=status&key=[redacted]&arg=x');
   assert.ok(!JSON.stringify(logs).includes(KEY));
 });
 
-test('/metrics counts CLI calls by outcome', async () => {
-  const { app } = setup();
+test('/metrics counts CLI calls by outcome', async (t) => {
+  const { app } = await setup(t);
   await app.inject({ method: 'GET', url: `/cli?key=${KEY}&cmd=status` });
   await app.inject({ method: 'GET', url: '/cli?key=wrong&cmd=status' });
   const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;

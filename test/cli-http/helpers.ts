@@ -1,93 +1,66 @@
 /**
- * Test helpers for the CLI, call-control and event-stream routes: an in-memory node
- * pool whose api replies are scripted with the texts recorded from the real
- * FreeSWITCH (fixtures esl-inbound/ and esl-control/), and an app factory.
- * Tests over a real socket use test/fake-freeswitch/ instead.
+ * Test helpers for the CLI, call-control and event-stream routes: FreeSWITCH nodes played by
+ * the fake FreeSWITCH (test/fake-freeswitch/, held to the recordings by
+ * test/esl/contract.test.ts) behind the real node pool over real TCP, and an app factory on
+ * a real, connected Redis (useRedis()).
  */
-import { EventEmitter } from 'node:events';
-import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { Writable } from 'node:stream';
-import { Redis } from 'ioredis';
 import type { RedisClient } from '../../src/redis.js';
 import { validateConfig } from '../../src/config/load.js';
 import type { ConfigInput } from '../../src/config/schema.js';
-import { FreectiError } from '../../src/errors.js';
-import { EslEvent } from '../../src/esl/event.js';
-import type { BackgroundJob, CommandReply, EslClientEvents, FsNode, FsPool, NodeStatus } from '../../src/esl/types.js';
+import { createNodePool, type NodePool } from '../../src/esl/node-pool.js';
+import type { FsPool } from '../../src/esl/types.js';
 import { buildApp, type AppPlugin } from '../../src/http/app.js';
 import { createLogger } from '../../src/logger.js';
 import { createMetrics } from '../../src/metrics.js';
+import { FakeFreeSwitch } from '../fake-freeswitch/index.js';
 
-export type ApiHandler = (args: string) => string;
-
-export class ScriptedNode extends EventEmitter<EslClientEvents> implements FsNode {
-  readonly calls: { kind: 'api' | 'bgapi'; command: string; args: string; jobUuid?: string }[] = [];
-  readonly handlers = new Map<string, ApiHandler>();
-  ready = true;
-
-  constructor(readonly name: string) {
-    super();
-    // Recorded replies (fixtures/freeswitch/esl-inbound and esl-control).
-    this.handlers.set('status', () => 'UP 0 years, 0 days, 0 hours, 1 minute, 2 seconds\n0 session(s) since startup\n');
-    this.handlers.set('originate', (args) => (args.includes('user/') ? '-ERR USER_NOT_REGISTERED\n' : '-ERR CHAN_NOT_IMPLEMENTED\n'));
-  }
-
-  get status(): NodeStatus {
-    return { name: this.name, host: '127.0.0.1', port: 8021, state: this.ready ? 'ready' : 'disconnected', lastError: undefined, since: 0, reconnects: 0, inFlight: 0 };
-  }
-
-  private reply(command: string, args: string): string {
-    if (!this.ready) throw new FreectiError('ESL_DISCONNECTED', 'connection closed');
-    const handler = this.handlers.get(command);
-    return handler === undefined ? `-ERR ${command} Command not found!\n` : handler(args);
-  }
-
-  async api(command: string, args = ''): Promise<string> {
-    this.calls.push({ kind: 'api', command, args });
-    return this.reply(command, args);
-  }
-
-  async bgapi(command: string, args = '', options: { jobUuid?: string } = {}): Promise<BackgroundJob> {
-    const jobUuid = options.jobUuid ?? randomUUID();
-    this.calls.push({ kind: 'bgapi', command, args, jobUuid });
-    if (!this.ready) throw new FreectiError('ESL_DISCONNECTED', 'connection closed');
-    const text = this.reply(command, args);
-    setImmediate(() => this.emit('event', new EslEvent({ 'Event-Name': 'BACKGROUND_JOB', 'Job-UUID': jobUuid, 'Job-Command': command, 'Job-Command-Arg': args }, text)));
-    return { jobUuid, wait: async () => text };
-  }
-
-  async execute(): Promise<EslEvent> {
-    throw new Error('not scripted');
-  }
-  async hangup(): Promise<void> {}
-  async command(): Promise<CommandReply> {
-    return { replyText: '+OK', headers: {} };
-  }
-  readonly subscriptions: string[][] = [];
-  async subscribe(events: readonly string[]): Promise<void> {
-    this.subscriptions.push([...events]);
-  }
-  async addFilter(): Promise<void> {}
-  async close(): Promise<void> {}
+/** One api or bgapi command a fake node received (connection setup, auth and event, left out). */
+export interface SentCommand {
+  readonly kind: 'api' | 'bgapi';
+  readonly command: string;
+  readonly args: string;
+  /** bgapi: the Job-UUID the client sent (freecti always names its jobs). */
+  readonly jobUuid?: string;
 }
 
-export function scriptedPool(...names: string[]): FsPool & { nodes: ScriptedNode[] } {
-  const nodes = names.map((n) => new ScriptedNode(n));
+/** The api/bgapi commands `fake` received, in order. */
+export function sentCommands(fake: FakeFreeSwitch): SentCommand[] {
+  return fake.received.flatMap((c) => {
+    const match = /^(api|bgapi) (\S+)(?: (.*))?$/s.exec(c.line);
+    if (match === null) return [];
+    const jobUuid = c.headers['Job-UUID'];
+    return [{ kind: match[1] as 'api' | 'bgapi', command: match[2] ?? '', args: match[3] ?? '', ...(jobUuid === undefined ? {} : { jobUuid }) }];
+  });
+}
+
+export interface FakeNodes {
+  /** One fake FreeSWITCH per node name, in order. */
+  readonly fakes: FakeFreeSwitch[];
+  /** The real node pool, every node connected. */
+  readonly pool: NodePool;
+  /** `freeswitch.nodes` for a config pointing at the fakes. */
+  readonly nodes: { name: string; host: string; port: number; password: string }[];
+  close(): Promise<void>;
+}
+
+/** Starts one fake FreeSWITCH per name and a real node pool connected to them all. */
+export async function startFakeNodes(...names: string[]): Promise<FakeNodes> {
+  const fakes = await Promise.all(names.map(() => FakeFreeSwitch.start()));
+  const nodes = names.map((name, i) => ({ name, host: fakes[i]!.host, port: fakes[i]!.port, password: fakes[i]!.password }));
+  const pool = createNodePool(validateConfig({ freeswitch: { nodes } }), createLogger('silent'));
+  await Promise.all(pool.nodes.map(async (node) => {
+    if (node.status.state !== 'ready') await once(node, 'ready');
+  }));
   return {
+    fakes,
+    pool,
     nodes,
-    get(name?: string) {
-      if (name !== undefined) {
-        const node = nodes.find((n) => n.name === name);
-        if (node === undefined) throw new FreectiError('NODE_UNKNOWN', `no node '${name}'`);
-        if (!node.ready) throw new FreectiError('ESL_NOT_CONNECTED', `node '${name}' is not connected`);
-        return node;
-      }
-      const ready = nodes.find((n) => n.ready);
-      if (ready === undefined) throw new FreectiError('ESL_NOT_CONNECTED', 'no FreeSWITCH node is connected');
-      return ready;
+    async close() {
+      await pool.close();
+      await Promise.all(fakes.map((fake) => fake.close()));
     },
-    statuses: () => nodes.map((n) => n.status),
-    async close() {},
   };
 }
 
@@ -97,7 +70,7 @@ export interface TestApp {
 }
 
 /** The whole app (buildApp registers the CLI, call-control and event-stream plugins itself). */
-export function makeApp(config: ConfigInput, pool: FsPool, redis?: RedisClient, routes: AppPlugin[] = []): TestApp {
+export function makeApp(config: ConfigInput, pool: FsPool, redis: RedisClient, routes: AppPlugin[] = []): TestApp {
   const logs: Record<string, unknown>[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -109,7 +82,7 @@ export function makeApp(config: ConfigInput, pool: FsPool, redis?: RedisClient, 
     {
       config: validateConfig(config),
       logger: createLogger('info', sink),
-      redis: redis ?? new Redis({ lazyConnect: true }),
+      redis,
       pool,
       metrics: createMetrics({ defaultMetrics: false }),
       version: 't',

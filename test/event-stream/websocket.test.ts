@@ -2,7 +2,7 @@
  * The event stream end to end: the fake FreeSWITCH emits events over a real event
  * socket, freecti streams them to real WebSocket clients (the `ws` package).
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import WebSocket from 'ws';
@@ -10,6 +10,7 @@ import { validateConfig } from '../../src/config/load.js';
 import { createNodePool, type NodePool } from '../../src/esl/node-pool.js';
 import { createLogger } from '../../src/logger.js';
 import { FakeFreeSwitch } from '../fake-freeswitch/index.js';
+import { uniquePrefix, useRedis } from '../helpers/redis.js';
 import { KEY, makeApp } from '../cli-http/helpers.js';
 
 const NO_EVENTS = 'no-events-key-0123456789abcdef';
@@ -19,15 +20,18 @@ let base: string;
 let logs: Record<string, unknown>[];
 let close: () => Promise<void>;
 
-before(async () => {
+const db = useRedis({ afterStart: setup, beforeStop: async () => close() });
+
+async function setup(): Promise<void> {
   fake = await FakeFreeSwitch.start();
   const config = {
+    redis: { url: db.server.url, keyPrefix: uniquePrefix() },
     cli: { key: KEY, keyRatePerMinute: 0, keys: [{ id: 'no-events', key: NO_EVENTS, allow: ['status'] }], eventStreamMaxBufferedBytes: 64 * 1024 },
     freeswitch: { nodes: [{ name: 'fs1', host: fake.host, port: fake.port, password: fake.password }] },
   };
   pool = createNodePool(validateConfig(config), createLogger('silent'));
   if (pool.nodes[0]!.status.state !== 'ready') await once(pool.nodes[0]!, 'ready');
-  const made = makeApp(config, pool);
+  const made = makeApp(config, pool, db.redis);
   logs = made.logs;
   await made.app.listen({ host: '127.0.0.1', port: 0 });
   const address = made.app.server.address();
@@ -37,9 +41,8 @@ before(async () => {
     await pool.close();
     await fake.close();
   };
-});
+}
 
-after(async () => close());
 
 async function open(query: string): Promise<{ ws: WebSocket; messages: Record<string, unknown>[] }> {
   const ws = new WebSocket(`${base}?${query}`);

@@ -58,7 +58,8 @@ function status(ctx: ApiContext): string {
   ].join('\n');
 }
 
-function show(args: string, ctx: ApiContext): string {
+/** The default `show` (channels and calls from the declared channels, else the recorded usage). */
+export function show(args: string, ctx: ApiContext): string {
   const words = args.trim().split(/\s+/);
   if ((words[0] === 'channels' || words[0] === 'calls') && words[1] === 'as' && words[2] === 'json') {
     if (ctx.channels.size === 0) return '{"row_count": 0}\n';

@@ -2,7 +2,8 @@
  * The adversarial corpus (test/fs-lang/corpus.ts), direct and wrapped, sent the ways an
  * attacker reaches FreeSWITCH through freecti, end to end:
  *
- * - `/cli` with a key (real HTTP app, scripted nodes): every command entry is 403
+ * - `/cli` with a key (real HTTP app, the fake FreeSWITCH over TCP through the real node
+ *   pool): every command entry is 403
  *   FREECTI_ERR_CLI_COMMAND_FORBIDDEN and no node saw a command;
  * - routing replies (a real webhook app, the recorded mod_xml_curl dialplan request over
  *   a real socket, a real Redis): every application entry, and every dial string and
@@ -29,7 +30,7 @@ import { waitFor } from '../helpers/wait.js';
 import { json, startApp, type TestApp } from '../webhook/http-app.js';
 import { makeApp as makeXmlCurlApp, recordedRequest, sendRaw, withFields, type Harness } from '../xml-curl/harness.js';
 import { findAll, parseXml } from '../routing/xml-check.js';
-import { KEY, makeApp, scriptedPool, type ScriptedNode } from '../cli-http/helpers.js';
+import { KEY, makeApp, sentCommands, startFakeNodes } from '../cli-http/helpers.js';
 import { isPlainNumber } from '../../src/dial-string/index.js';
 import { CORPUS, SEED_003_EXAMPLES, SEED_SECURITY, UUID, WRAPPED, describeAttack, type Attack } from '../fs-lang/corpus.js';
 
@@ -46,10 +47,11 @@ const grantSets = [...new Map(ALL.map((a) => [grantKey(a.grant), a.grant ?? []])
 const db = useRedis({ connect: (url) => createRedis(loadConfig({ REDIS_URL: url }), createLogger('silent')) });
 
 describe('/cli', () => {
-  it('refuses every command entry, direct and wrapped, with 403 and sends nothing', async () => {
-    const pool = scriptedPool('fs1');
+  it('refuses every command entry, direct and wrapped, with 403 and sends nothing', async (t) => {
+    const nodes = await startFakeNodes('fs1');
+    t.after(() => nodes.close());
     const keys = grantSets.map(([key, grant], i) => ({ id: `k${i}`, key, allow: ['*', ...grant], ratePerMinute: 0 }));
-    const { app } = makeApp({ cli: { keys }, security: SEED_SECURITY }, pool, db.redis);
+    const { app } = makeApp({ cli: { keys }, security: SEED_SECURITY, freeswitch: { nodes: nodes.nodes } }, nodes.pool, db.redis);
     const entries = ALL.filter((a): a is Extract<Attack, { kind: 'command' }> => a.kind === 'command' && a.scope === 'key');
     assert.ok(entries.length >= 150, `${entries.length} command entries`);
     for (const a of entries) {
@@ -64,7 +66,7 @@ describe('/cli', () => {
         assert.equal(typeof res.json().error.details.reason, 'string');
       }
     }
-    assert.deepEqual(pool.nodes[0]?.calls, [], 'nothing reached FreeSWITCH');
+    assert.deepEqual(sentCommands(nodes.fakes[0]!), [], 'nothing reached FreeSWITCH');
     await app.close();
   });
 });
@@ -158,9 +160,12 @@ describe('cti_bridge replies', () => {
 });
 
 describe('typed API', () => {
-  it('refuses every payload in every free-text field with 400 or 403 and sends nothing', async () => {
-    const pool = scriptedPool('fs1');
-    const { app } = makeApp({ cli: { key: KEY, keyRatePerMinute: 0 }, security: SEED_SECURITY }, pool, db.redis);
+  it('refuses every payload in every free-text field with 400 or 403 and sends nothing', async (t) => {
+    const nodes = await startFakeNodes('fs1');
+    t.after(() => nodes.close());
+    // The call exists: what refuses a payload is freecti's policy, not a missing channel.
+    nodes.fakes[0]!.addChannel({ uuid: UUID });
+    const { app } = makeApp({ cli: { key: KEY, keyRatePerMinute: 0 }, security: SEED_SECURITY, freeswitch: { nodes: nodes.nodes } }, nodes.pool, db.redis);
     const payloads = new Set<string>();
     for (const a of ALL) {
       const text = a.kind === 'command' ? a.arg : a.kind === 'application' ? a.data : a.kind === 'dialstring' ? a.text : `${a.name}=${a.value}`;
@@ -194,7 +199,7 @@ describe('typed API', () => {
       }
     }
     assert.ok(sent >= 300, `${sent} requests`);
-    assert.deepEqual(pool.nodes[0]?.calls.filter((c) => c.command !== 'uuid_exists'), [], 'nothing but existence checks reached FreeSWITCH');
+    assert.deepEqual(sentCommands(nodes.fakes[0]!).filter((c) => c.command !== 'uuid_exists'), [], 'nothing but existence checks reached FreeSWITCH');
     await app.close();
   });
 });
@@ -203,15 +208,22 @@ describe('typed API', () => {
 const GROUPS = [...new Set(SEED_003_EXAMPLES.flatMap((e) => [...e.arg.matchAll(/linegroup\/([A-Za-z0-9_.-]+)\//g)].map((m) => m[1] ?? '')))];
 
 describe('seed 003', () => {
-  it('every /cli example runs with the default key and reaches FreeSWITCH as written (line groups resolved)', async () => {
-    const pool = scriptedPool('fs1');
-    const fs1 = pool.nodes[0];
-    assert.ok(fs1);
-    for (const name of ['uuid_broadcast', 'conference', 'uuid_cti_background']) fs1.handlers.set(name, () => '+OK\n');
-    fs1.handlers.set('originate', () => '+OK 9f0c\n');
+  it('every /cli example runs with the default key and reaches FreeSWITCH as written (line groups resolved)', async (t) => {
+    const nodes = await startFakeNodes('fs1');
+    t.after(() => nodes.close());
+    const fs1 = nodes.fakes[0]!;
+    // Scripted: mod_cti's uuid_cti_background, and calls and conferences the fake does not run.
+    for (const name of ['uuid_broadcast', 'conference', 'uuid_cti_background']) fs1.onApi(name, '+OK\n');
+    fs1.onApi('originate', '+OK 9f0c\n');
     const { app } = makeApp(
-      { cli: { key: KEY, keyRatePerMinute: 0, keyAllow: ['*', 'uuid_cti_background'] }, admin: { keys: [ADMIN] }, redis: { url: db.server.url, keyPrefix: 'seed:' }, security: SEED_SECURITY },
-      pool,
+      {
+        cli: { key: KEY, keyRatePerMinute: 0, keyAllow: ['*', 'uuid_cti_background'] },
+        admin: { keys: [ADMIN] },
+        redis: { url: db.server.url, keyPrefix: 'seed:' },
+        security: SEED_SECURITY,
+        freeswitch: { nodes: nodes.nodes },
+      },
+      nodes.pool,
       db.redis,
     );
     for (const group of GROUPS) {
@@ -219,10 +231,10 @@ describe('seed 003', () => {
       assert.ok(res.statusCode < 300, res.body);
     }
     for (const example of SEED_003_EXAMPLES) {
-      const sentBefore: number = fs1.calls.length;
+      const sentBefore = sentCommands(fs1).length;
       const res = await app.inject({ method: 'GET', url: `/cli?key=${KEY}&cmd=${encodeURIComponent(example.cmd)}&arg=${encodeURIComponent(example.arg)}` });
       assert.equal(res.statusCode, 200, `${example.what}: ${res.body}`);
-      const call: ScriptedNode['calls'][number] | undefined = fs1.calls[sentBefore];
+      const call = sentCommands(fs1)[sentBefore];
       assert.ok(call, `${example.what} reached FreeSWITCH`);
       if (!example.arg.includes('linegroup/')) {
         const inner = example.cmd === 'bgapi' ? example.arg : `${example.cmd} ${example.arg}`;
