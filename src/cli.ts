@@ -23,6 +23,12 @@ Commands:
   start          run the service (the default)
   check-config   validate the configuration and print it, secrets redacted
   fs-config      print the FreeSWITCH configuration for this deployment (docs/routing.md)
+  migrate-dialplan <file|dir> [--dry-run] [--socket host:port]
+                 rewrite mod_cti/nacd applications of a dialplan into the freecti form
+                 (docs/migration.md); the original is kept as <file>.mod_cti.bak
+  import-config <cti.json> [cti.conf.xml]
+                 print a freecti config file (YAML) made from mod_cti's configuration;
+                 what could not be carried over goes to stderr
   help           show this help (also --help, -h)
   version        show the version (also --version, -v)
 
@@ -41,6 +47,11 @@ const defaultIo: CliIo = {
 /** Runs one command; resolves with the process exit code. */
 export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Promise<number> {
   const [command = 'start', ...rest] = argv;
+  if (command === 'migrate-dialplan' || command === 'import-config') {
+    const { migrateDialplanCommand, importConfigCommand } = await import('./migrate/commands.js');
+    const commandIo = { stdout: io.stdout, stderr: io.stderr, config: () => load(io) };
+    return command === 'migrate-dialplan' ? migrateDialplanCommand(rest, commandIo) : importConfigCommand(rest, commandIo);
+  }
   if (rest.length > 0) return fail(io, `unexpected argument '${rest[0] ?? ''}' (see freecti --help)`, 2);
   switch (command) {
     case 'help':

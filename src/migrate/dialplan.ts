@@ -1,0 +1,120 @@
+/**
+ * `freecti migrate-dialplan` (docs/migration.md): rewrites the mod_cti / nacd
+ * applications of a FreeSWITCH dialplan XML into the freecti form, editing only the
+ * spans of the tags it changes (xml-tags.ts); every other byte stays as it was.
+ *
+ * | mod_cti / nacd | freecti |
+ * |---|---|
+ * | `<action application="cti_curl" data="URL"/>`, `<X-PRE-PROCESS cmd="cti_curl" data="URL"/>` | `set cti_curl=URL` (with `\${` so FreeSWITCH leaves the template to freecti) + `socket <addr> async full` |
+ * | `cti_bridge <args>` | `set cti_bridge=<args>` + `socket` |
+ * | `nbridge <dial string>` | `bridge <dial string>`; with `linegroup/` legs `set cti_dial=...` + `socket` |
+ * | `nacd`, `nin_did`, `nout_did`, `nwaycallout` | left as they are, reported: nothing in freecti does their job yet |
+ */
+import { parseDialString } from '../fs-lang/dial-string.js';
+import { FsSyntaxError } from '../fs-lang/scan.js';
+import { encodeXmlAttribute, scanTags, type XmlTag } from './xml-tags.js';
+
+export interface DialplanNote {
+  line: number;
+  application: string;
+  changed: boolean;
+  /** What was done, or why nothing was. */
+  message: string;
+}
+
+export interface DialplanMigration {
+  text: string;
+  notes: DialplanNote[];
+}
+
+interface Action {
+  application: string;
+  data: string;
+}
+
+/** Applications of nacd that freecti cannot stand in for (yet), and why. */
+const LEFT: Readonly<Record<string, string>> = {
+  nacd: "nacd's HTTP callflow (queues, IVR digits, survey, rings) is a separate freecti feature that is not built yet; this line still needs mod_nacd",
+  nin_did: "nacd's DID-in lookup (nacd.conf.xml SQL: number dialed -> extension or queue) has no freecti equivalent yet; route the number with a dialplan extension, a routing route (docs/routing.md) or cti_curl to your application",
+  nout_did: "nacd's DID-out lookup (nacd.conf.xml SQL: extension -> caller id shown outside) has no freecti equivalent yet; set origination_caller_id_number in the dial string, or use a cti_bridge reply's variables",
+  nwaycallout: "nacd's nwaycallout has no freecti equivalent yet",
+};
+
+/** `${var}` -> `\${var}`: FreeSWITCH's `set` would expand it unencoded; `$${global}` (expanded at load) and `\${` stay. */
+export function escapeTemplate(url: string): string {
+  return url.replace(/(^|[^$\\])\$\{/g, '$1\\${');
+}
+
+export function migrateDialplan(text: string, options: { socket: string }): DialplanMigration {
+  const notes: DialplanNote[] = [];
+  const edits: { start: number; end: number; replacement: string }[] = [];
+  const newline = text.includes('\r\n') ? '\r\n' : '\n';
+  for (const tag of scanTags(text)) {
+    const found = migratable(tag);
+    if (found === undefined) continue;
+    const { application, data, element } = found;
+    const done = (actions: Action[], message: string): void => {
+      const indent = indentOf(text, tag.start);
+      const replacement = actions.map((a) => `<${element} application="${encodeXmlAttribute(a.application)}" data="${encodeXmlAttribute(a.data)}"/>`).join(newline + indent);
+      edits.push({ start: tag.start, end: tag.end, replacement });
+      notes.push({ line: tag.line, application, changed: true, message });
+    };
+    const left = (message: string): void => void notes.push({ line: tag.line, application, changed: false, message });
+    if (!tag.selfClosing) {
+      left(`<${tag.name}> with content is not rewritten; write it as an empty element`);
+      continue;
+    }
+    const socket = { application: 'socket', data: `${options.socket} async full` };
+    switch (application) {
+      case 'cti_curl':
+        if (data.trim() === '') left('cti_curl without a URL');
+        else done([{ application: 'set', data: `cti_curl=${escapeTemplate(data.trim())}` }, socket], 'set cti_curl=<URL template> + socket: freecti asks the URL and runs its actions (docs/cti-curl.md)');
+        break;
+      case 'cti_bridge':
+        if (data.trim() === '') left('cti_bridge without arguments');
+        else done([{ application: 'set', data: `cti_bridge=${data.trim()}` }, socket], 'set cti_bridge=<args> + socket: freecti runs the HTTP bridge (docs/bridge.md)');
+        break;
+      case 'nbridge':
+        if (hasLinegroup(data)) done([{ application: 'set', data: `cti_dial=${data.trim()}` }, socket], 'nbridge with linegroup/ legs -> set cti_dial + socket: freecti picks the lines (docs/linegroups.md)');
+        else done([{ application: 'bridge', data }], "nbridge -> bridge: nacd's line routing and CPS limits are not applied; dial linegroup/<group>/<number> for freecti's line selection and limits (docs/linegroups.md)");
+        break;
+      default:
+        left(LEFT[application] ?? `${application}: no freecti equivalent`);
+    }
+  }
+  let out = '';
+  let at = 0;
+  for (const edit of edits) {
+    out += text.slice(at, edit.start) + edit.replacement;
+    at = edit.end;
+  }
+  return { text: out + text.slice(at), notes };
+}
+
+function migratable(tag: XmlTag): { application: string; data: string; element: string } | undefined {
+  if (tag.name === 'action' || tag.name === 'anti-action') {
+    const application = tag.attributes.get('application') ?? '';
+    if (application === 'cti_curl' || application === 'cti_bridge' || application === 'nbridge' || application in LEFT) {
+      return { application, data: tag.attributes.get('data') ?? '', element: tag.name };
+    }
+    return undefined;
+  }
+  // Seed 000 writes cti_curl as a pre-processor line inside the condition; it becomes an action there.
+  if (tag.name === 'X-PRE-PROCESS' && tag.attributes.get('cmd') === 'cti_curl') return { application: 'cti_curl', data: tag.attributes.get('data') ?? '', element: 'action' };
+  return undefined;
+}
+
+function hasLinegroup(dialString: string): boolean {
+  try {
+    return parseDialString(dialString.trim()).legs.some((leg) => leg.endpoint.kind === 'linegroup');
+  } catch (error) {
+    if (error instanceof FsSyntaxError) return /(^|[,|}\]])linegroup\//.test(dialString);
+    throw error;
+  }
+}
+
+/** The whitespace that starts the line of `offset` (for the added second tag). */
+function indentOf(text: string, offset: number): string {
+  const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
+  return /^[ \t]*/.exec(text.slice(lineStart, offset))?.[0] ?? '';
+}
