@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { isFreectiError } from '../../src/errors.js';
+import { Keys } from '../../src/keys.js';
 import { dialWithFailover } from '../../src/linegroups/failover.js';
 import type { LineLease } from '../../src/linegroups/resolver.js';
 import { startEnv, putGroup, uniquePrefix, type LinegroupEnv } from './setup.js';
@@ -158,8 +159,25 @@ describe('limits', () => {
 
 describe('quarantine and recovery', () => {
   it('N line failures in a row quarantine a line; it returns after the period, half-open', async () => {
-    const r = env.resolver(uniquePrefix());
-    await putGroup(r, 'g', { quarantine: { failures: 2, periodMs: 300 }, lines: [{ id: 'a', gateway: 'gw' }, { id: 'b', gateway: 'gw', priority: 200 }] });
+    const prefix = uniquePrefix();
+    const r = env.resolver(prefix);
+    const redis = env.client();
+    const state = new Keys(prefix).line('g', 'a').state;
+    const redisNow = async (): Promise<number> => {
+      const [seconds, micros] = await redis.time();
+      return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+    };
+    /**
+     * The quarantine period passes: the line's deadline (Redis TIME based, set by the
+     * release script) is moved to just before Redis's now, instead of waiting it out.
+     */
+    const periodOver = async (): Promise<void> => {
+      const until = Number(await redis.hget(state, 'quarantinedUntil'));
+      const now = await redisNow();
+      assert.ok(until > now && until <= now + 60_000, `quarantined until ${until - now} ms from now (period 60000 ms)`);
+      await redis.hset(state, 'quarantinedUntil', String(now - 1));
+    };
+    await putGroup(r, 'g', { quarantine: { failures: 2, periodMs: 60_000 }, lines: [{ id: 'a', gateway: 'gw' }, { id: 'b', gateway: 'gw', priority: 200 }] });
     const fail = async (): Promise<string> => {
       const { lease } = await r.resolveLinegroupDialString('linegroup/g/1');
       const report = await r.release(lease, { sipCode: 503 });
@@ -175,10 +193,11 @@ describe('quarantine and recovery', () => {
     let status = await r.slots.status('g', (await r.store.get('g')).lines);
     assert.equal(status[0]?.quarantined, true);
     assert.equal(await lineOf(r), 'b');
-    await new Promise((resolve) => setTimeout(resolve, 350));
+    assert.equal(await lineOf(r), 'b', 'still quarantined: the period has not passed');
+    await periodOver();
     assert.equal(await fail(), 'a'); // back after the period; one failure re-quarantines (half-open)
     assert.equal(await lineOf(r), 'b');
-    await new Promise((resolve) => setTimeout(resolve, 350));
+    await periodOver();
     assert.equal(await lineOf(r), 'a'); // success closes the circuit
     status = await r.slots.status('g', (await r.store.get('g')).lines);
     assert.deepEqual(status.map((s) => [s.id, s.failures, s.quarantined, s.active]), [['a', 0, false, 0], ['b', 0, false, 0]]);
