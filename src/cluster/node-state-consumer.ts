@@ -5,8 +5,8 @@
  *   CHANNEL_CREATE / CHANNEL_ANSWER / CHANNEL_HANGUP_COMPLETE;
  * - applies events one at a time, in arrival order (a queue per node); the queue holds at
  *   most `cluster.stateQueueMax` writes: while Redis is slow, further events are dropped
- *   (counted in `droppedQueue`, logged) and one reconcile is queued behind the backlog,
- *   so the state is restored from FreeSWITCH once Redis caught up;
+ *   (counted in `droppedQueue`, logged) until one reconcile queued behind the backlog
+ *   starts, so the state is restored from FreeSWITCH once Redis caught up;
  * - reconciles (`show registrations as json`, `show channels as json`) when it acquires
  *   the lease and after every ESL reconnect, so that nothing missed meanwhile survives;
  * - while it does not yet know who holds the lease (just started, Redis not ready yet or
@@ -134,11 +134,15 @@ export class NodeStateConsumer {
 
   /**
    * Queues the write of an event, unless `stateQueueMax` tasks are already waiting (Redis
-   * is slow): then the event is dropped and a reconcile is queued behind the backlog.
+   * is slow): then the event is dropped and a reconcile is queued behind the backlog. Once
+   * one event is dropped, every later one is too until that reconcile starts: the events
+   * applied after a reconcile must be all those that came after it started, with no gap (an
+   * event queued behind it, e.g. a CHANNEL_CREATE whose CHANNEL_HANGUP_COMPLETE was dropped
+   * before it started, would otherwise bring back a call the reconcile had rightly removed).
    */
   private offer(event: EslEvent): void {
     const max = this.options.config.cluster.stateQueueMax;
-    if (this.queued >= max) {
+    if (this.stale || this.queued >= max) {
       this.droppedQueue++;
       this.stale = true;
       if (this.droppedQueue === 1 || this.droppedQueue % max === 0) {

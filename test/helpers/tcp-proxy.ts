@@ -2,8 +2,9 @@
  * A TCP proxy on loopback in front of a real server (Redis), to make it slow or hang
  * without touching it: `delay(ms)` holds every chunk from the client for `ms` before
  * passing it on (order kept); `hold()` passes nothing on until `release()` (a hung
- * server; what was held is then sent, in order). `clientBytes` is everything clients
- * sent while `record` is on, for tests that count commands.
+ * server; what was held is then sent, in order) or `releaseOne()` (the oldest chunk
+ * only). `clientBytes` is everything clients sent while `record` is on, for tests that
+ * count commands.
  */
 import { once } from 'node:events';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
@@ -54,7 +55,12 @@ export class TcpProxy {
     for (const send of this.waiting.splice(0)) send();
   }
 
-  /** Bytes clients sent while held, not forwarded yet. */
+  /** Forwards the oldest held chunk only (one command, when a client sends one at a time). */
+  releaseOne(): void {
+    this.waiting.shift()?.();
+  }
+
+  /** Chunks clients sent while held, not forwarded yet. */
   get heldChunks(): number {
     return this.waiting.length;
   }
