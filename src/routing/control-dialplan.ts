@@ -14,7 +14,7 @@ export function controlActions(route: Route, socket: string): DialplanAction[] {
   return [
     { application: 'set', data: `${ROUTE_VARIABLE}=${route.id}` },
     { application: 'socket', data: `${socket} async full` },
-    ...route.fallback,
+    ...withLinegroupBridges(route.fallback, socket),
   ];
 }
 

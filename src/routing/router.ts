@@ -73,7 +73,8 @@ export function createDialplanRouter(deps: RouterDeps): DialplanRouter {
   const fallback = (route: Route, context: string, uuid: string, reason: string, code: string): string => {
     outcomes.inc({ outcome: 'fallback' });
     log.warn({ uuid, route: route.id, context, code, reason }, `call ${uuid}: route '${route.id}' failed (${reason}); serving its fallback actions`);
-    return dialplanDocument(context, route.fallback);
+    // A fallback's cti_bridge / linegroup bridge runs on the outbound socket too (control-dialplan.ts).
+    return dialplanDocument(context, deps.controlSocket === undefined ? route.fallback : withLinegroupBridges(route.fallback, deps.controlSocket));
   };
 
   return {

@@ -63,9 +63,12 @@ beforeEach(() => {
 });
 
 test('control reply cti_bridge: the bridge application is asked on the held socket and its gateway bridged; the call ends after it', async () => {
-  webapp.handler = (_req, res) => json(res, [{ application: 'answer' }, { application: 'cti_bridge', data: `${bridgeApp.url} 3000 1000 0` }]);
+  webapp.handler = (_req, res) => json(res, [{ application: 'answer' }, { application: 'cti_bridge', data: `${bridgeApp.url} 3000 1000 1` }]);
   const call = await callThroughSocket(port, 'ctl', () => ({}));
   assert.ok(bridgeApp.requests.some((r) => r['uuid'] === call.uuid && r['action'] === 'request'));
+  // The session is in myevents mode: no B-leg events reach it, so only the hangup notification (docs/routing.md).
+  await bridgeApp.waitFor('hangup');
+  assert.deepEqual(bridgeApp.actions(call.uuid), ['hangup']);
   assert.deepEqual(call.executed.map((e) => `${e.app} ${e.arg}`), ['answer ', 'bridge sofia/gateway/gw/95555']);
   assert.deepEqual(call.hangups, ['NORMAL_CLEARING']);
   assert.equal(webapp.seen.length, 1, 'a list with cti_bridge is final: no second request');

@@ -308,3 +308,25 @@ test('a reply cti_bridge runs on the outbound socket (set cti_bridge + socket); 
   assert.equal(actionsOf((await sendRaw(port, publicCall)).body).actions[0]?.data, 'cti_bridge=http://127.0.0.1:3000/bridge');
   await h.app.inject({ method: 'DELETE', url: '/api/v1/routes/pub', headers: { 'x-api-key': ADMIN } });
 });
+
+test("a route's fallback with cti_bridge or a linegroup bridge is served through the outbound socket too", async () => {
+  await putRoute('fb', {
+    context: 'default',
+    priority: 1,
+    url: `${webapp.url}/fb`,
+    responseTimeoutMs: 300,
+    connectTimeoutMs: 300,
+    fallback: [{ application: 'cti_bridge', data: 'http://127.0.0.1:3000/b' }, { application: 'bridge', data: 'linegroup/default/110' }],
+  });
+  webapp.handler = (_req, res) => res.writeHead(503).end();
+  try {
+    assert.deepEqual(actionsOf((await sendRaw(port, raw())).body).actions, [
+      { application: 'set', data: 'cti_bridge=http://127.0.0.1:3000/b' },
+      { application: 'socket', data: `${h.config.eslOutbound.host}:${h.config.eslOutbound.port} async full` },
+      { application: 'set', data: 'cti_dial=linegroup/default/110' },
+      { application: 'socket', data: `${h.config.eslOutbound.host}:${h.config.eslOutbound.port} async full` },
+    ]);
+  } finally {
+    await h.app.inject({ method: 'DELETE', url: '/api/v1/routes/fb', headers: { 'x-api-key': ADMIN } });
+  }
+});
