@@ -52,6 +52,13 @@ export interface DialString {
 export const NUMBER = /^[A-Za-z0-9_.+*#-]{1,64}$/;
 export const DIGITS = /^\+?[0-9*#]{1,32}$/;
 export const NAME = /^[A-Za-z0-9_.-]{1,128}$/;
+/**
+ * A line-group (or line) name: letters and digits of any script (seed users name groups
+ * in Chinese: `linegroup/默认/5555`), combining marks, `_ . -`; 1-64 code points. Nothing
+ * FreeSWITCH reads as syntax (`/ , | { } [ ] : ;`, quotes, spaces, `$`) can be in it.
+ * Compared as written (no Unicode normalization).
+ */
+export const LINEGROUP_NAME = /^[\p{L}\p{M}\p{N}_.-]{1,64}$/u;
 const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/;
 const SIP_PARAMS = /^(?:;[A-Za-z0-9_.=-]{1,64}){0,8}$/;
 const CAUSE = /^(?:[A-Z_]{3,40}|\d{1,3})$/;
@@ -164,7 +171,7 @@ export function parseEndpoint(body: string): Endpoint {
     }
     case 'linegroup': {
       const [group = '', number = '', extra] = rest.split('/');
-      if (!NAME.test(group) || !DIGITS.test(number) || extra !== undefined) fail('expected linegroup/<group>/<number> (a plain number)');
+      if (!LINEGROUP_NAME.test(group) || !DIGITS.test(number) || extra !== undefined) fail('expected linegroup/<group>/<number> (a plain number)');
       return { kind: 'linegroup', group, number };
     }
     case 'loopback': {

@@ -23,7 +23,7 @@ export function documentLinegroupsApi(openapi: OpenApi): void {
   });
   const security = [{ [ADMIN_SECURITY_SCHEME]: [] }];
   const common = { '401': errorResponse('Missing or wrong admin key'), '503': errorResponse('No admin key configured, or Redis unavailable') };
-  const param = { name: 'group', in: 'path', required: true, schema: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$' } };
+  const param = { name: 'group', in: 'path', required: true, schema: { type: 'string', pattern: '^[\\p{L}\\p{M}\\p{N}_.-]{1,64}$' } };
   const json = (schema: unknown): Record<string, unknown> => ({ 'application/json': { schema } });
   openapi.addPath('/api/v1/linegroups', 'get', {
     summary: 'List the line groups',

@@ -3,11 +3,12 @@
  * field = group name) and accepted by PUT /api/v1/linegroups/:group. docs/linegroups.md.
  */
 import { z } from 'zod';
+import { LINEGROUP_NAME } from '../fs-lang/dial-string.js';
 import { parseExpansions } from '../fs-lang/expansion.js';
 
-/** Group and line names: they become parts of Redis keys and channel variables. */
-export const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
-const name = z.string().regex(NAME, 'letters, digits, _ . - only (1-64 chars)');
+/** Group and line names (UTF-8 letters and digits, `_ . -`): parts of Redis keys, URL paths and channel variables. */
+export const NAME = LINEGROUP_NAME;
+const name = z.string().regex(NAME, 'letters and digits (any script), _ . - only (1-64 chars)');
 /** A destination prefix: digits, optionally after a leading +. */
 const prefix = z.string().regex(/^\+?[0-9]{1,20}$/, 'a prefix is 1-20 digits, optionally after +');
 /** Calls per second for destinations starting with each prefix (longest match wins). */

@@ -54,7 +54,7 @@ export class LinegroupStore {
 
 export function assertName(group: string): void {
   if (!NAME.test(group)) {
-    throw new FreectiError('BAD_REQUEST', `line group name '${group.slice(0, 80)}' is not valid (letters, digits, _ . - only, 1-64 chars)`);
+    throw new FreectiError('BAD_REQUEST', `line group name '${group.slice(0, 80)}' is not valid (letters and digits of any script, _ . - only, 1-64 chars)`);
   }
 }
 

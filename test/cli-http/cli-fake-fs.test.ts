@@ -126,6 +126,18 @@ test('a slow command past its wait: 504 ESL_TIMEOUT naming the job, and the node
   }
 });
 
+test('cti_originate with &echo and &park without parentheses (FreeSWITCH accepts both): sent as written', async () => {
+  for (const app of ['echo', 'park']) {
+    const res = await get(`/cli?key=${KEY}&cmd=cti_originate&arg=${encodeURIComponent(`{origination_caller_id_number=9999}user/1015 &${app}`)}`);
+    assert.equal(res.status, 200, res.body);
+    const sent = await fake.waitForCommand((c) => c.line === `bgapi originate {origination_caller_id_number=9999}user/1015 &${app}`);
+    assert.ok(sent);
+    const viaBgapi = await get(`/cli?key=${KEY}&cmd=bgapi&arg=${encodeURIComponent(`cti_originate user/1015 &${app}`)}`);
+    assert.equal(viaBgapi.status, 200, viaBgapi.body);
+    await fake.waitForCommand((c) => c.line === `bgapi originate user/1015 &${app}`);
+  }
+});
+
 test('a dangerous command never reaches FreeSWITCH; FreeSWITCH down is 503', async () => {
   const before = fake.received.length;
   const denied = await get(`/cli?key=${KEY}&cmd=bgapi&arg=system+id`);

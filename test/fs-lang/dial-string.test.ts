@@ -13,6 +13,9 @@ test('every endpoint the module knows', () => {
   assert.deepEqual(parseEndpoint('sofia/internal/1000%example.com;transport=tcp'), { kind: 'sofia', profile: 'internal', user: '1000', host: 'example.com', external: false });
   assert.deepEqual(parseEndpoint('sofia/external/1@[2001:db8::1]:5060'), { kind: 'sofia', profile: 'external', user: '1', host: '[2001:db8::1]:5060', external: true });
   assert.deepEqual(parseEndpoint('linegroup/default/+8613800000000'), { kind: 'linegroup', group: 'default', number: '+8613800000000' });
+  // Seed users name line groups in Chinese (issue 13 item 5).
+  assert.deepEqual(parseEndpoint('linegroup/线路组/1'), { kind: 'linegroup', group: '线路组', number: '1' });
+  assert.deepEqual(parseEndpoint('linegroup/默认_电信-2/5555'), { kind: 'linegroup', group: '默认_电信-2', number: '5555' });
   assert.deepEqual(parseEndpoint('loopback/1000'), { kind: 'loopback', extension: '1000', context: undefined, dialplan: undefined });
   assert.deepEqual(parseEndpoint('loopback/1000/default/XML'), { kind: 'loopback', extension: '1000', context: 'default', dialplan: 'XML' });
   assert.deepEqual(parseEndpoint('group/sales@example.com'), { kind: 'group', group: 'sales', domain: 'example.com' });
@@ -26,7 +29,7 @@ test('every endpoint the module knows', () => {
 test('malformed endpoints are syntax errors', () => {
   for (const bad of [
     '', '/x', 'user', 'user/', 'user/1000@', 'user/a@b@c', 'user/10 00', 'user/${x}', 'user/1000@${domain}', 'sofia/gateway/gw', 'sofia/gateway/gw/1/2', 'sofia/gateway/g w/1',
-    'sofia/external/1000', 'sofia/external/@host', 'sofia/external/1@h/x', 'sofia/external/1@host;fs_path=sip:x', 'linegroup/x/abc', 'linegroup/线路组/1', 'linegroup/x',
+    'sofia/external/1000', 'sofia/external/@host', 'sofia/external/1@h/x', 'sofia/external/1@host;fs_path=sip:x', 'linegroup/x/abc', 'linegroup/线路 组/1', 'linegroup/线路组:1/1', 'linegroup/x',
     'loopback/app=system:ls', 'loopback/1/2/3/4', 'group/a b', 'error/x', 'error/USER BUSY', 'verto.rtc/1000', 'freetdm/1/x/1',
   ]) {
     assert.throws(() => parseEndpoint(bad), FsSyntaxError, bad);

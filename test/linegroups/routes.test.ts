@@ -88,6 +88,29 @@ describe('REST /api/v1/linegroups', () => {
     }
   });
 
+  it('UTF-8 names (seed users name groups in Chinese): the URL path, Redis keys, the dial string and the line variables', async () => {
+    const prefix = uniquePrefix();
+    const { app } = makeApp(prefix);
+    const name = '默认线路组';
+    const path = `/api/v1/linegroups/${encodeURIComponent(name)}`;
+    let res = await app.inject({ method: 'PUT', url: path, headers: auth, payload: { lines: [{ id: '电信-1', gateway: 'gw-a', maxConcurrent: 1 }] } });
+    assert.equal(res.statusCode, 201, res.body);
+    res = await app.inject({ method: 'GET', url: '/api/v1/linegroups', headers: auth });
+    assert.deepEqual(Object.keys(res.json().linegroups), [name]);
+    const resolver = new LinegroupResolver({ redis: db.redis, keys: new Keys(prefix), logger: createLogger('silent') });
+    const { dialString, lease } = await resolver.resolveLinegroupDialString(`{origination_caller_id_number=121}linegroup/${name}/5555`);
+    assert.match(dialString, /^\{origination_caller_id_number=121\}\[freecti_linegroup=默认线路组,freecti_line=电信-1,freecti_lease=[0-9a-f-]{36}\]sofia\/gateway\/gw-a\/5555$/);
+    res = await app.inject({ method: 'GET', url: `${path}/status`, headers: auth });
+    assert.equal(res.json().lines[0].active, 1, 'the lease is counted under the UTF-8 key');
+    await assert.rejects(() => resolver.resolveLinegroupDialString(`linegroup/${name}/5556`), /FREECTI_ERR_|busy|limit|no line/i, 'maxConcurrent 1 holds under the UTF-8 key');
+    await resolver.release(lease);
+    // Names still refuse anything FreeSWITCH would read as syntax.
+    for (const bad of ['默认 组', '默认/组', '默认,组', '默认{组}', '默认$组', '默认:组']) {
+      res = await app.inject({ method: 'PUT', url: `/api/v1/linegroups/${encodeURIComponent(bad)}`, headers: auth, payload: { lines: [{ id: 'a', gateway: 'gw-a' }] } });
+      assert.equal(res.statusCode, 400, bad);
+    }
+  });
+
   it('needs the admin key; disabled without admin.keys', async () => {
     const { app } = makeApp(uniquePrefix());
     for (const headers of [{}, { 'x-api-key': 'wrong-key-0123456789abc' }]) {

@@ -38,6 +38,7 @@ async function setup(): Promise<void> {
     freeswitch: { nodes: [{ name: 'fs1', host: fake.host, port: fake.port, password: fake.password }] },
   };
   await new LinegroupStore(db.redis, new Keys(prefix)).put('default', { lines: [{ id: 'l1', gateway: 'gw1', maxConcurrent: 1 }] });
+  await new LinegroupStore(db.redis, new Keys(prefix)).put('默认', { lines: [{ id: '联通1', gateway: 'gw-cn' }] });
   pool = createNodePool(validateConfig(config), createLogger('silent'));
   if (pool.nodes[0]!.status.state !== 'ready') await once(pool.nodes[0]!, 'ready');
   app = makeApp(config, pool, db.redis).app;
@@ -75,4 +76,20 @@ test('a line held by a live call is not used twice (maxConcurrent 1): 503 LINEGR
   } finally {
     fake.offApi('originate');
   }
+});
+
+test('a UTF-8 line-group name (linegroup/默认/...), in the URL, the called leg and an inline bridge', async () => {
+  const res = await cli('cti_originate', '{origination_caller_id_number=clicktocall}user/1000 &bridge({origination_caller_id_number=121}linegroup/默认/13800000000)');
+  assert.equal(res.statusCode, 200, res.body);
+  const sent = await fake.waitForCommand((c) => c.line.includes('freecti_linegroup=默认'));
+  assert.match(sent.line, /&bridge\(\{origination_caller_id_number=121\}\[freecti_linegroup=默认,freecti_line=联通1,freecti_lease=[0-9a-f-]{36}\]sofia\/gateway\/gw-cn\/13800000000\)$/);
+  const called = await cli('bgapi', "cti_originate linegroup/默认/5555 'playback:/tmp/a.wav' inline");
+  assert.equal(called.statusCode, 200, called.body);
+  const second = await fake.waitForCommand((c) => /^bgapi originate \[freecti_linegroup=默认,/.test(c.line));
+  assert.match(second.line, /sofia\/gateway\/gw-cn\/5555 'playback:\/tmp\/a.wav' inline$/);
+  // An unknown UTF-8 group is a clear 4xx, never passed to FreeSWITCH.
+  const before = fake.received.length;
+  const unknown = await cli('cti_originate', 'user/1000 &bridge(linegroup/不存在/5555)');
+  assert.ok(unknown.statusCode >= 400 && unknown.statusCode < 500, unknown.body);
+  assert.equal(fake.received.slice(before).filter((c) => c.line.includes('不存在')).length, 0);
 });
