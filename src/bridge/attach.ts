@@ -17,6 +17,8 @@ export async function handleBridgeSession(session: OutboundSession, deps: Bridge
   const result = await runBridge(session, deps);
   if (result.continued === true && session.endedBy === undefined) {
     // continue_on_fail: closing the socket makes FreeSWITCH's `socket` return; the dialplan goes on.
+    // The variables stay on the channel otherwise, and a later `socket` of the call would run this bridge again.
+    for (const name of ['cti_bridge', 'cti_dial']) await session.execute('unset', name).catch(() => undefined);
     await session.close();
     return result;
   }

@@ -7,6 +7,7 @@
 import type { OutboundServer } from '../esl/outbound-server.js';
 import type { OutboundSession } from '../esl/outbound-session.js';
 import { CURL_VARIABLE, runCurl, type CurlDeps, type CurlResult } from './run-curl.js';
+import { curlCounter } from './metrics.js';
 
 export function isCurlSession(session: Pick<OutboundSession, 'channelData'>): boolean {
   const value = session.channelData.variable(CURL_VARIABLE);
@@ -22,6 +23,7 @@ export async function handleCurlSession(session: OutboundSession, deps: CurlDeps
     if (!session.hungUp) deps.logger.warn({ uuid: session.uuid, err: (error as Error).message }, `cti_curl failed: ${(error as Error).message}; the call goes back to the dialplan`);
     result = { outcome: 'failed', actions: [] };
   }
+  curlCounter(deps.registry)(result.outcome);
   if (session.endedBy !== undefined) return result;
   if (result.outcome !== 'ended') {
     await session.close();

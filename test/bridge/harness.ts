@@ -5,6 +5,7 @@
  */
 import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
+import { Registry } from 'prom-client';
 import { OutboundServer } from '../../src/esl/outbound-server.js';
 import { Keys } from '../../src/keys.js';
 import { createLogger } from '../../src/logger.js';
@@ -22,6 +23,8 @@ import { dialScriptedCall, type ScriptedCall, type ScriptedCallOptions } from '.
 
 export interface BridgeHarness {
   logs: Record<string, unknown>[];
+  /** The features' metrics (freecti_bridge_calls_total, freecti_cti_curl_calls_total). */
+  registry: Registry;
   resolver: LinegroupResolver;
   webhooks: WebhookClient;
   /** The fake's order of the channel's last events and the disconnect-notice. */
@@ -53,7 +56,8 @@ export async function startHarness(options: { lingerOrder?: LingerOrder; curl?: 
   const { port } = await server.listen();
   const results = new Map<string, Promise<BridgeResult | CurlResult>>();
   const waiting = new Map<string, (r: Promise<BridgeResult | CurlResult>) => void>();
-  const deps = { webhooks, logger, resolver, legHangupWaitMs: 1000, ...(options.policy === undefined ? {} : { policy: options.policy }) };
+  const registry = new Registry();
+  const deps = { webhooks, logger, resolver, registry, legHangupWaitMs: 1000, ...(options.policy === undefined ? {} : { policy: options.policy }) };
   server.on('session', (session) => {
     const curl = isCurlSession(session);
     session.claim(curl ? 'cti_curl' : 'bridge');
@@ -67,6 +71,7 @@ export async function startHarness(options: { lingerOrder?: LingerOrder; curl?: 
   };
   return {
     logs,
+    registry,
     resolver,
     webhooks,
     lingerOrder,

@@ -85,6 +85,18 @@ for (const lingerOrder of LINGER_ORDERS) describe(`cti_curl (FreeSWITCH order: $
       assert.equal(warns(h, fs.aUuid).length, 1, JSON.stringify(warns(h, fs.aUuid)));
       assert.equal(app.seen.length, asked ? 1 : 0);
     };
+    it('counted: freecti_cti_curl_calls_total by outcome', async () => {
+      const counts = async (): Promise<Record<string, number>> =>
+        Object.fromEntries(((await h.registry.getSingleMetric('freecti_cti_curl_calls_total')?.get())?.values ?? []).map((v) => [String(v.labels['outcome']), v.value]));
+      const before = await counts();
+      reply = 'not json';
+      await h.callCurl({ variables: { cti_curl: template() } });
+      reply = [{ application: 'set', data: 'x=1' }];
+      await h.callCurl({ variables: { cti_curl: template() } });
+      const now = await counts();
+      assert.equal((now['failed'] ?? 0) - (before['failed'] ?? 0), 1);
+      assert.equal((now['handed_back'] ?? 0) - (before['handed_back'] ?? 0), 1);
+    });
     it('not JSON', async () => {
       reply = 'not json';
       await failsWith({ cti_curl: template() }, 'FREECTI_ERR_WEBHOOK_BAD_REPLY');
