@@ -5,11 +5,13 @@
  * `tone_stream://`, `silence_stream://`, `local_stream://`, `say:`, `phrase:`;
  * `file_string://a!b` with each part checked; http(s) (also behind `http_cache://` or
  * `shout://`) only under `security.mediaUrlPrefixes`. Any other `scheme://` is refused.
- * Write: under one of `security.recordDirs`, no `..` segment, or exactly
- * `${record_filename}` (every assignment of record_filename is itself checked as a path
- * to write, variables.ts).
+ * Write: under one of `security.recordDirs`, no `..` segment, also not once expanded
+ * (writtenShape: only `${strftime(..)}`, globals and `security.recordPathVariables` may be
+ * spliced in), or exactly `${record_filename}` (every assignment of record_filename is
+ * itself checked as a path to write, variables.ts).
  */
 import type { PolicyChecks as FsPolicy } from './checks.js';
+import { parseExpansions } from './expansion.js';
 import { PolicyRefusal } from './refusal.js';
 
 const SAFE_SCHEMES = ['tone_stream://', 'silence_stream://', 'local_stream://'];
@@ -42,10 +44,41 @@ export function checkRecordPath(policy: FsPolicy, text: string, where: string): 
   const path = text.replace(/\\/g, '').trim();
   if (path === '${record_filename}') return;
   if (/\s/.test(path)) throw new PolicyRefusal(`${where}: a file name holds white space`);
-  if (hasDotDot(path)) throw new PolicyRefusal(`${where}: '..' in a file path`);
+  if (hasDotDot(path) || hasDotDot(writtenShape(policy, path, where))) throw new PolicyRefusal(`${where}: '..' in a file path`);
   if (!policy.options.recordDirs.some((dir) => path.startsWith(dir) && path.length > dir.length)) {
     throw new PolicyRefusal(`${where}: '${path.slice(0, 80)}' is not under security.recordDirs (${policy.options.recordDirs.join(', ')})`);
   }
+}
+
+/**
+ * The path as FreeSWITCH will write it, as far as freecti can know it: every expansion
+ * replaced by what it can produce. `${strftime(fmt)}` is its format's literal text (a
+ * conversion gives digits, names or `/`, never a dot); `$${global}` is operator
+ * configuration; `${var}` must be one of `security.recordPathVariables` (default `uuid`):
+ * a variable a caller can set (`caller_id_number`, `destination_number`...) may hold
+ * `../` and is refused here, though it may be expanded elsewhere.
+ */
+function writtenShape(policy: FsPolicy, path: string, where: string): string {
+  if (!path.includes('$')) return path;
+  const allowed = new Set(policy.options.recordPathVariables.map((v) => v.toLowerCase()));
+  return parseExpansions(path)
+    .map((piece) => {
+      switch (piece.kind) {
+        case 'text':
+          return piece.text;
+        case 'call':
+          return piece.args.replace(/%./g, 'D');
+        case 'var':
+          if (piece.global) return 'G';
+          if (piece.name.toLowerCase() === 'record_filename' || allowed.has(piece.name.toLowerCase())) return 'V';
+          throw new PolicyRefusal(
+            `${where}: ${piece.raw.slice(0, 60)} may not be part of a path to write: a caller can set it (to '../..'); use \${uuid}, \${strftime(..)} or security.recordPathVariables`,
+          );
+        default:
+          return piece.raw;
+      }
+    })
+    .join('');
 }
 
 function hasDotDot(path: string): boolean {

@@ -16,6 +16,12 @@ export const securityConfigSchema = z
       .default(['recordings_dir', 'sounds_dir', 'sound_prefix', 'hold_music', 'domain', 'cn-ring', 'us-ring', 'uk-ring', 'fr-ring', 'rs-ring', 'hk-ring', 'bong-ring']),
     /** Where `record`, `record_session`, `uuid_record` and `conference record` may write: path prefixes. */
     recordDirs: z.array(z.string().min(2).max(512)).min(1).default(['$${recordings_dir}/']),
+    /**
+     * `${name}` channel variables a path to write may expand, besides `${strftime(..)}` and
+     * the globals: only ones no caller can set (a caller id or dialled number may hold
+     * `../`, and FreeSWITCH expands it into the path when it writes).
+     */
+    recordPathVariables: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]{0,127}$/)).default(['uuid']),
     /** http(s) URLs FreeSWITCH may fetch media from (`playback`, `uuid_broadcast`...): URL prefixes. */
     mediaUrlPrefixes: z.array(z.string().regex(/^https?:\/\/[^\s]+$/, 'must be an http:// or https:// URL')).default(['http://127.0.0.1', 'http://localhost', 'http://[::1]']),
     /**
