@@ -225,13 +225,16 @@ export function assertRedisReady(redis: RedisClient): void {
   }
 }
 
-/** Closes the client: QUIT when connected, otherwise just stops reconnecting. */
+/**
+ * Closes the client: QUIT when connected, otherwise just stops reconnecting. A Sentinel
+ * client also closes its subscriptions to the sentinels (failover detection), which QUIT
+ * alone leaves reconnecting.
+ */
 export async function closeRedis(redis: RedisClient): Promise<void> {
   if (redis.status === 'end') return;
   if (redis.status === 'ready') {
     try {
       await redis.quit();
-      return;
     } catch {
       // fall through to disconnect
     }

@@ -15,6 +15,12 @@
  *   oldest are dropped (counted in `droppedPending`) and the reconcile restores the state;
  * - when another instance holds the lease, drops the events (and what it kept): the
  *   holder writes them.
+ * A write Redis does not answer (down, timed out, failing over to a replica: the write
+ * may or may not have happened) is not repeated: the node is marked stale (as when events
+ * are dropped) and reconciled as soon as Redis answers again (retried with backoff), and
+ * again after every Redis reconnect, since a master that failed over may have lost writes
+ * it acknowledged. A reconcile is idempotent, so nothing is written twice (the PUBLISH
+ * channel and list carry the events whose writes succeeded; a reconcile does not repeat them).
  * Every write carries the lease token; Redis refuses it when another instance holds
  * the lease (FREECTI_NOT_LEASE_HOLDER), so no event is written twice.
  * FreeSWITCH sends sofia::unregister / sofia::expire before the row leaves
@@ -30,6 +36,7 @@ import type { FsNode } from '../esl/types.js';
 import type { Keys } from '../keys.js';
 import type { Logger } from '../logger.js';
 import type { RedisClient } from '../lua-scripts.js';
+import { isRedisUnavailable } from '../redis.js';
 import { RegistrationStore } from '../registrations/registration-store.js';
 import { NodeLease, type LeaseClock } from './node-lease.js';
 
@@ -72,6 +79,9 @@ export class NodeStateConsumer {
   private stale = false;
   /** A reconcile queued because of drops has not started yet. */
   private catchUpQueued = false;
+  /** The catch-up armed after a write Redis did not answer, and its backoff (ms, 0 = Redis answered since). */
+  private redisRetry: NodeJS.Timeout | undefined;
+  private redisRetryMs = 0;
   /** Events received while the lease state is unknown, applied once this instance holds it. */
   private pending: EslEvent[] = [];
   private queue: Promise<void> = Promise.resolve();
@@ -86,6 +96,12 @@ export class NodeStateConsumer {
   };
   private readonly onReady = (): void => {
     if (this.lease.isHolder) this.enqueue(() => this.reconcile());
+  };
+  /** Redis (re)connected: a master that failed over may have lost acknowledged writes. */
+  private readonly onRedisReady = (): void => {
+    if (!this.lease.isHolder) return;
+    this.stale = true;
+    this.catchUp();
   };
 
   constructor(private readonly options: NodeStateConsumerOptions) {
@@ -149,21 +165,41 @@ export class NodeStateConsumer {
         this.log.warn({ dropped: this.droppedQueue, queued: this.queued, max }, 'Redis is slow: node events dropped; the node is reconciled once Redis caught up');
       }
     } else this.enqueue(() => this.write(event));
-    if (this.stale && !this.catchUpQueued) {
-      // The one task allowed past the bound: everything dropped so far happened before it
-      // asks FreeSWITCH, so its answer covers it.
-      this.catchUpQueued = true;
-      this.enqueue(async () => {
-        this.catchUpQueued = false;
-        this.stale = false;
-        try {
-          await this.reconcile();
-        } catch (error) {
-          this.stale = true; // the next event queues another one
-          throw error;
-        }
-      });
-    }
+    this.catchUp();
+  }
+
+  /**
+   * Queues one reconcile when the state is stale (events dropped, or writes Redis did not
+   * answer): the one task allowed past the bound; everything missed so far happened
+   * before it asks FreeSWITCH, so its answer covers it.
+   */
+  private catchUp(): void {
+    if (!this.stale || this.catchUpQueued) return;
+    this.catchUpQueued = true;
+    this.enqueue(async () => {
+      this.catchUpQueued = false;
+      this.stale = false;
+      try {
+        await this.reconcile();
+        this.redisRetryMs = 0;
+      } catch (error) {
+        this.stale = true; // the next event (or the Redis retry) queues another one
+        throw error;
+      }
+    });
+  }
+
+  /** A write or reconcile Redis did not answer: reconcile once it answers again (backoff 250 ms .. 5 s). */
+  private redisFailed(message: string): void {
+    this.stale = true;
+    if (this.redisRetry !== undefined) return;
+    if (this.redisRetryMs === 0) this.log.warn({ err: message }, 'Redis did not answer a node state write; the node is reconciled once Redis answers');
+    this.redisRetryMs = this.redisRetryMs === 0 ? 250 : Math.min(this.redisRetryMs * 2, 5_000);
+    this.redisRetry = setTimeout(() => {
+      this.redisRetry = undefined;
+      this.catchUp();
+    }, this.redisRetryMs);
+    this.redisRetry.unref();
   }
 
   private keep(event: EslEvent): void {
@@ -182,6 +218,7 @@ export class NodeStateConsumer {
     const { node } = this.options;
     node.on('event', this.onEvent);
     node.on('ready', this.onReady);
+    this.options.redis.on('ready', this.onRedisReady);
     await node.subscribe(STATE_EVENTS);
     this.lease.start();
   }
@@ -190,13 +227,17 @@ export class NodeStateConsumer {
   async stop(options: { release: boolean } = { release: true }): Promise<void> {
     this.options.node.off('event', this.onEvent);
     this.options.node.off('ready', this.onReady);
+    this.options.redis.off('ready', this.onRedisReady);
     this.pending = [];
     clearTimeout(this.settle);
+    clearTimeout(this.redisRetry);
     await this.lease.stop(options);
     await this.queue;
     // A reconcile still queued may have scheduled another one.
     clearTimeout(this.settle);
     this.settle = undefined;
+    clearTimeout(this.redisRetry);
+    this.redisRetry = undefined;
   }
 
   /** Resolves when every queued write is done (tests). */
@@ -213,6 +254,7 @@ export class NodeStateConsumer {
         const message = (error as Error).message;
         if (message.includes('FREECTI_NOT_LEASE_HOLDER')) this.log.warn('write refused: another instance holds the node lease');
         else if (isFreectiError(error) && error.key.startsWith('ESL_')) this.log.warn({ err: message }, 'reconcile deferred until the node is connected');
+        else if (isRedisUnavailable(error)) this.redisFailed(message);
         else this.log.error({ err: message }, 'node state write failed');
       })
       .finally(() => {
