@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { connect, createServer, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
 import { validateConfig } from '../../src/config/load.js';
@@ -93,18 +94,34 @@ describe('directory from cti_exten@<domain>', () => {
   });
 
   test('Redis that does not answer: not found once directory.redisTimeoutMs has passed', async () => {
-    const blocker = new Redis(db.server.url);
-    const slow = new Redis(db.server.url);
+    // The client talks to the real Redis through a loopback relay; frozen, the relay holds
+    // Redis's answers back (a Redis that stopped answering), thawed it delivers them.
+    let frozen = false;
+    const held: { socket: Socket; data: Buffer }[] = [];
+    const relay = createServer((client) => {
+      const upstream = connect(db.server.port, '127.0.0.1');
+      client.on('data', (data) => upstream.write(data));
+      upstream.on('data', (data: Buffer) => (frozen ? held.push({ socket: client, data }) : client.write(data)));
+      client.on('close', () => upstream.destroy());
+      upstream.on('close', () => client.destroy());
+      client.on('error', () => undefined);
+      upstream.on('error', () => undefined);
+    });
+    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+    const address = relay.address();
+    const slow = new Redis({ host: '127.0.0.1', port: typeof address === 'object' && address !== null ? address.port : 0 });
     await slow.ping();
-    const prefix = uniquePrefix('dir');
-    const config = validateConfig({ redis: { keyPrefix: prefix }, directory: { redisTimeoutMs: 50 } });
-    const handler = createDirectoryHandler({ redis: slow, keys: new Keys(prefix), config, logger });
-    // CLIENT PAUSE stops Redis answering every client for 1 s.
-    await blocker.call('CLIENT', 'PAUSE', '1000', 'ALL');
+    const { keys } = await setup({ param: { password: '1234' } });
+    const config = validateConfig({ redis: { keyPrefix: keys.prefix }, directory: { redisTimeoutMs: 50 } });
+    const handler = createDirectoryHandler({ redis: slow, keys, config, logger });
+    assert.equal(paramOf(await handler(parseXmlCurlForm(register)), 'password'), '1234', 'served while Redis answers');
+    frozen = true;
     const answer = await handler(parseXmlCurlForm(register));
     assert.equal(answer, NOT_FOUND_DOCUMENT);
-    await new Promise((r) => setTimeout(r, 1000));
-    blocker.disconnect();
+    frozen = false;
+    for (const { socket, data } of held.splice(0)) socket.write(data);
+    assert.equal(await slow.ping(), 'PONG', 'the connection still works once Redis answers');
     slow.disconnect();
+    relay.close();
   });
 });
