@@ -4,6 +4,7 @@
  * and backoff keep it fast; no assertion depends on speed.
  */
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { isFreectiError } from '../../src/errors.js';
@@ -364,10 +365,13 @@ describe('failures and recovery', () => {
     await client.close();
   });
 
-  it('close() fails queued work with ESL_CLOSED and stops reconnecting', async () => {
+  it('close() fails queued work with ESL_CLOSED and stops reconnecting (backoff on mock timers)', async (t) => {
     const f = await own();
     const client = clientFor(f);
     await client.whenReady();
+    // The reconnect backoff scheduled when the connection drops is a mock timer: it can only
+    // fire when the test moves the clock, so a timer close() left behind is caught for sure.
+    t.mock.timers.enable({ apis: ['setTimeout'] });
     await f.stop();
     await reachState(client, 'disconnected');
     const queued = client.api('status', '', { timeoutMs: 5000 });
@@ -376,8 +380,15 @@ describe('failures and recovery', () => {
     await rejectsWith(client.api('status'), 'ESL_CLOSED');
     const accepted = f.acceptedCount;
     await f.restart();
-    await new Promise((r) => setTimeout(r, 100));
-    assert.equal(f.acceptedCount, accepted);
+    t.mock.timers.tick(60_000); // far past every reconnect delay (max 40 ms)
+    t.mock.timers.reset();
+    // A connection of our own, opened after the tick: once the fake has accepted it, a
+    // reconnect the client started during the tick would have been accepted before it.
+    const probe = connect(f.port, f.host);
+    probe.on('error', () => undefined);
+    while (f.acceptedCount === accepted) await new Promise((r) => setImmediate(r));
+    probe.destroy();
+    assert.equal(f.acceptedCount, accepted + 1, 'only the probe connected');
     assert.equal(client.status.state, 'closed');
   });
 
