@@ -88,7 +88,7 @@ async function fsConfig(io: CliIo): Promise<number> {
   if (config === undefined) return 1;
   const { generateFsConfig, renderFsConfig } = await import('./fs-config/generate.js');
   try {
-    io.stdout(renderFsConfig(generateFsConfig(config)));
+    io.stdout(renderFsConfig(generateFsConfig(config), config));
     return 0;
   } catch (error) {
     if (isFreectiError(error)) return fail(io, error.message, 1);

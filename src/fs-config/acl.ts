@@ -1,31 +1,32 @@
 /**
- * acl.conf.xml lists and the sofia profile settings that keep calls from outside in the
- * public context, from allowed addresses only (seed 000, "呼入安全配置").
+ * The ACL lists and the sofia profile settings that keep calls from outside in the
+ * public context, from allowed addresses only (seed 000, "呼入安全配置"). Both are
+ * include files: FreeSWITCH's X-PRE-PROCESS include puts them inside the operator's own
+ * acl.conf.xml `<network-lists>` and profile `<settings>`, so the lists and settings
+ * already there (the vanilla `lan` and `domains` lists, the profile's ports) stay.
  */
 import type { Config } from '../config/schema.js';
 import { escapeXml } from '../xml-curl/xml.js';
 import { ESL_ACL } from './event-socket.js';
 
 export const INBOUND_ACL = 'freecti_inbound';
+/** Relative to autoload_configs/ (an include path is relative to the including file). */
+export const ACL_INCLUDE = 'freecti/acl-lists.xml';
 
 function list(name: string, cidrs: readonly string[], comment: string): string[] {
   return [
-    `    <!-- ${comment} -->`,
-    `    <list name="${name}" default="deny">`,
-    ...cidrs.map((cidr) => `      <node type="allow" cidr="${escapeXml(cidr)}"/>`),
-    '    </list>',
+    `  <!-- ${comment} -->`,
+    `  <list name="${name}" default="deny">`,
+    ...cidrs.map((cidr) => `    <node type="allow" cidr="${escapeXml(cidr)}"/>`),
+    '  </list>',
   ];
 }
 
-export function aclXml(config: Config): string {
+/** autoload_configs/freecti/acl-lists.xml: freecti's two lists, for acl.conf.xml's <network-lists>. */
+export function aclListsXml(config: Config): string {
   const inbound = config.fsConfig.inboundAllow;
   return [
-    '<configuration name="acl.conf" description="Network Lists">',
-    '  <network-lists>',
-    '    <!-- keep your own lists (e.g. the vanilla "domains" list used by the internal profile) -->',
-    '    <list name="domains" default="deny">',
-    '      <node type="allow" domain="$${domain}"/>',
-    '    </list>',
+    '<include>',
     ...list(ESL_ACL, ['127.0.0.0/8', ...config.fsConfig.eventSocketAllow], "freecti's hosts: may use the event socket"),
     ...list(
       INBOUND_ACL,
@@ -34,22 +35,29 @@ export function aclXml(config: Config): string {
         ? 'EMPTY: no address may send calls in yet; list your carriers/SBCs in fsConfig.inboundAllow'
         : 'carriers/SBCs allowed to send calls into the public context',
     ),
-    '  </network-lists>',
-    '</configuration>',
+    '</include>',
     '',
   ].join('\n');
 }
 
-/** The settings of the SIP profile that receives calls from outside (vanilla: external). */
-export function sofiaInboundXml(config: Config): string {
+/** Relative to sip_profiles/. */
+export function profileInclude(config: Config): string {
+  return `freecti/${config.fsConfig.inboundProfile}-settings.xml`;
+}
+
+/**
+ * sip_profiles/freecti/<profile>-settings.xml: params for the `<settings>` of the profile
+ * that receives calls from outside. Included as the last line of `<settings>`: sofia
+ * reads params in order, so these win over the profile's own `context` and `auth-calls`.
+ */
+export function profileSettingsXml(config: Config): string {
   return [
-    '<!-- merge into the <settings> of the profile that receives calls from outside (vanilla: sip_profiles/external.xml), then "reload mod_sofia" -->',
-    '<settings>',
+    '<include>',
     `  <param name="context" value="${escapeXml(config.fsConfig.publicContext)}"/>`,
     `  <param name="apply-inbound-acl" value="${INBOUND_ACL}"/>`,
     '  <!-- false: calls from other addresses are refused, not challenged -->',
     '  <param name="auth-calls" value="false"/>',
-    '</settings>',
+    '</include>',
     '',
   ].join('\n');
 }

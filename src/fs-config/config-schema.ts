@@ -16,6 +16,8 @@ export const fsConfigSchema = z
     inboundAllow: z.array(cidr).default([]),
     /** Context of calls from outside: routed by freecti, never to gateways. */
     publicContext: contextName.default('public'),
+    /** The sofia profile that receives calls from outside (sip_profiles/<name>.xml; vanilla: external). */
+    inboundProfile: contextName.default('external'),
     /** Context of calls from registered users: routed by freecti, may dial out. */
     internalContext: contextName.default('default'),
   })

@@ -2,8 +2,10 @@
  * The static dialplan contexts behind freecti. With mod_xml_curl bound to the dialplan,
  * FreeSWITCH asks freecti first; these static contexts only run when freecti answers
  * "not found" (no route) or cannot answer at all (down, timeout). So:
- * - public (calls from outside): hang up. It never transfers to another context and
- *   never dials a gateway or line group: the toll-fraud rule of seed 000;
+ * - public (calls from outside): the operator's `dialplan/<public>/*.xml` files (as vanilla
+ *   public.xml includes them), then hang up. It never transfers to another context and
+ *   never dials a gateway or line group: the toll-fraud rule of seed 000. It replaces the
+ *   vanilla public.xml, whose catch-all transfers every call into `default`;
  * - internal (registered users): the operator's own context (e.g. vanilla `default`),
  *   where outbound gateway dialing belongs; freecti only adds a note.
  */
@@ -18,6 +20,10 @@ export function publicContextXml(config: Config): string {
     '       This static context only runs when freecti cannot answer. It must never reach',
     '       gateways, line groups or another context: that is how toll fraud happens. -->',
     `  <context name="${name}">`,
+    `    <!-- Your own extensions for calls from outside (vanilla: ${name}/00_inbound_did.xml) stay in`,
+    `         dialplan/${name}/*.xml. They run for anyone allowed to send calls in: none may dial a`,
+    '         gateway or a line group. -->',
+    `    <X-PRE-PROCESS cmd="include" data="${name}/*.xml"/>`,
     '    <extension name="freecti_unavailable">',
     '      <condition field="destination_number" expression="^.*$">',
     '        <action application="log" data="WARNING freecti gave no route for ${destination_number} from ${network_addr}"/>',

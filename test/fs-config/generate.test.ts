@@ -19,6 +19,9 @@ function file(all: FsConfigFile[], path: string): XmlElement {
   return parseXml(f.content);
 }
 
+const ACL = 'autoload_configs/freecti/acl-lists.xml';
+const PROFILE = 'sip_profiles/freecti/external-settings.xml';
+
 function params(root: XmlElement): Record<string, string> {
   return Object.fromEntries(findAll(root, 'param').map((p) => [p.attrs['name'] ?? '', p.attrs['value'] ?? '']));
 }
@@ -42,7 +45,7 @@ test('event socket: loopback, the configured password, an ACL; the well-known pa
   assert.throws(() => generateFsConfig(validateConfig({ freeswitch: { nodes: [remote] } })), /eventSocketAllow/);
   const all = generateFsConfig(validateConfig({ freeswitch: { nodes: [remote] }, fsConfig: { eventSocketAllow: ['192.0.2.7/32'] } }));
   assert.equal(params(file(all, 'autoload_configs/event_socket.conf.xml'))['apply-inbound-acl'], 'freecti_esl');
-  const lists = findAll(file(all, 'autoload_configs/acl.conf.xml'), 'list');
+  const lists = findAll(file(all, ACL), 'list');
   const esl = lists.find((l) => l.attrs['name'] === 'freecti_esl');
   assert.equal(esl?.attrs['default'], 'deny');
   assert.deepEqual(esl?.children.map((n) => n.attrs['cidr']), ['127.0.0.0/8', '192.0.2.7/32']);
@@ -75,10 +78,10 @@ test('the public context has no route to gateways, line groups or other contexts
     assert.ok(!['bridge', 'transfer', 'execute_extension', 'socket', 'att_xfer', 'sched_transfer'].includes(a.attrs['application'] ?? ''), a.attrs['application'] ?? '');
     assert.doesNotMatch(a.attrs['data'] ?? '', /gateway|linegroup|sofia\/|loopback\//);
   }
-  const sofia = params(file(all, 'sip_profiles/external.xml'));
+  const sofia = params(file(all, PROFILE));
   assert.equal(sofia['context'], 'from-carrier');
   assert.equal(sofia['apply-inbound-acl'], 'freecti_inbound');
-  const inbound = findAll(file(all, 'autoload_configs/acl.conf.xml'), 'list').find((l) => l.attrs['name'] === 'freecti_inbound');
+  const inbound = findAll(file(all, ACL), 'list').find((l) => l.attrs['name'] === 'freecti_inbound');
   assert.equal(inbound?.attrs['default'], 'deny');
   assert.deepEqual(inbound?.children.map((n) => n.attrs['cidr']), ['198.51.100.0/24']);
 });
@@ -101,7 +104,8 @@ test('`freecti fs-config` prints every file; a refusal is one line on stderr', a
   let err = '';
   const io = { stdout: (t: string) => (out += t), stderr: (t: string) => (err += t) };
   assert.equal(await runCli(['fs-config'], { ...io, env: { FREECTI_FS: 'fs1=Str0ng-esl-pass@127.0.0.1:8021' } }), 0);
-  assert.equal(out, renderFsConfig(generateFsConfig(validateConfig({ freeswitch: { nodes: [NODE] } }))));
+  const config = validateConfig({ freeswitch: { nodes: [NODE] } });
+  assert.equal(out, renderFsConfig(generateFsConfig(config), config));
   assert.match(out, /===== autoload_configs\/xml_curl\.conf\.xml/);
   out = '';
   assert.equal(await runCli(['fs-config'], { ...io, env: { FREECTI_FS: 'ClueCon@127.0.0.1:8021' } }), 1);
