@@ -16,8 +16,12 @@
  *   `PLAYBACK ERROR`, CHANNEL_UNPARK, CHANNEL_EXECUTE_COMPLETE `socket`, CHANNEL_EXECUTE
  *   `uuid_bridge` on both, CHANNEL_BRIDGE on the caller (obs. 3); unknown uuid → `-ERR Invalid uuid\n`.
  * - `uuid_kill <uuid>`: a queue caller hangs up like a real caller (the fake's outbound
- *   sequence), an agent leg with CHANNEL_HANGUP + CHANNEL_HANGUP_COMPLETE; a bridged partner
- *   gets CHANNEL_UNBRIDGE (obs. 4: it is not hung up by FreeSWITCH).
+ *   sequence), an agent leg with CHANNEL_HANGUP + CHANNEL_HANGUP_COMPLETE.
+ * - After a bridge: when the agent leg ends, the caller gets CHANNEL_UNBRIDGE and goes on
+ *   with the dialplan after `socket` (obs. 4): `afterSocket` 'hangup' (the documented
+ *   dialplan: the caller is hung up) or 'park' (stays). When the caller ends, its agent leg
+ *   (an originate whose app was `&park()`) is hung up (the socket-closed recordings,
+ *   esl-control obs. 8).
  */
 import { FakeFreeSwitch } from '../fake-freeswitch/index.js';
 import { channelHeaders } from '../fake-freeswitch/channels.js';
@@ -52,6 +56,12 @@ export class AcdSwitch {
   private readonly scripts = new Map<string, AgentOutcome[]>();
   private readonly playing = new Map<string, Media>();
   defaultOutcome: AgentOutcome = { kind: 'answer', afterMs: 10 };
+  /** What the dialplan after `socket` does once a bridged caller's agent left. */
+  afterSocket: 'hangup' | 'park' = 'hangup';
+  /** Picks the outcome of an originate without a scripted one (soak: random outcomes); undefined: `defaultOutcome`. */
+  outcomeFor: ((ext: string) => AgentOutcome | undefined) | undefined;
+  /** Called after each successful uuid_bridge. */
+  onBridged: ((caller: string, leg: string) => void) | undefined;
 
   private constructor(
     readonly fake: FakeFreeSwitch,
@@ -78,8 +88,20 @@ export class AcdSwitch {
 
   /** A caller dials the queue through freecti's outbound socket. */
   caller(port: number, queue: string, variables: Record<string, string> = {}): OutboundCall {
-    const call = this.fake.dial(port, { variables: { freecti_queue: queue, ...variables } });
+    return this.track(this.fake.dial(port, { variables: { freecti_queue: queue, ...variables } }));
+  }
+
+  /** Tracks a dialled call: its end also ends a bridged agent leg. */
+  track(call: OutboundCall): OutboundCall {
     this.calls.set(call.uuid, call);
+    const hangup = call.hangup.bind(call);
+    Object.assign(call, {
+      hangup: async (cause = 'NORMAL_CLEARING'): Promise<void> => {
+        this.playing.get(call.uuid)?.stop('PLAYBACK ERROR');
+        await hangup(cause);
+        for (const leg of this.legs.values()) if (leg.bridgedTo === call.uuid && leg.state === 'up') this.endLeg(leg.uuid, 'NORMAL_CLEARING');
+      },
+    });
     return call;
   }
 
@@ -94,6 +116,11 @@ export class AcdSwitch {
     const channel = this.fake.channel(uuid);
     if (channel === undefined) throw new Error(`no channel ${uuid}`);
     this.fake.emitEvent({ 'Event-Name': 'DTMF', ...channelHeaders(channel), 'DTMF-Digit': digit, 'DTMF-Duration': '2240', 'DTMF-Source': 'RTP' });
+  }
+
+  /** The caller hangs up (whatever plays ends first, as recorded). */
+  async callerHangsUp(uuid: string, cause = 'NORMAL_CLEARING'): Promise<void> {
+    await this.calls.get(uuid)?.hangup(cause);
   }
 
   /** An agent hangs up its (bridged) leg. */
@@ -138,7 +165,7 @@ export class AcdSwitch {
     const ext = /user\/([^@\s]+)/.exec(args)?.[1];
     const uuid = vars['origination_uuid'];
     if (ext === undefined || uuid === undefined) return '-ERR CHAN_NOT_IMPLEMENTED\n';
-    const outcome = this.scripts.get(ext)?.shift() ?? this.defaultOutcome;
+    const outcome = this.scripts.get(ext)?.shift() ?? this.outcomeFor?.(ext) ?? this.defaultOutcome;
     const leg: AgentLeg = { uuid, ext, vars, state: 'ringing' };
     this.legs.set(uuid, leg);
     const channel = this.fake.channel(this.fake.addChannel({ uuid, name: `sofia/internal/${ext}@127.0.0.1`, direction: 'outbound', callerIdNumber: vars['origination_caller_id_number'] ?? '', destinationNumber: ext, answered: false, variables: vars }));
@@ -191,6 +218,7 @@ export class AcdSwitch {
     fire(caller, 'CHANNEL_EXECUTE', { Application: 'uuid_bridge', 'Application-Data': b, 'Other-Leg-Unique-ID': b });
     fire(agent, 'CHANNEL_EXECUTE', { Application: 'uuid_bridge', 'Application-Data': a, 'Other-Leg-Unique-ID': a });
     fire(caller, 'CHANNEL_BRIDGE', { 'Bridge-A-Unique-ID': a, 'Bridge-B-Unique-ID': b, 'Other-Leg-Unique-ID': b });
+    this.onBridged?.(a, b);
     return `+OK ${b}\n`;
   }
 
@@ -230,5 +258,7 @@ export class AcdSwitch {
     }
     this.fake.emitEvent({ 'Event-Name': 'CHANNEL_HANGUP_COMPLETE', ...channelHeaders(channel, cause), ...other });
     this.fake.removeChannel(uuid);
+    const caller = leg?.bridgedTo === undefined ? undefined : this.calls.get(leg.bridgedTo);
+    if (caller !== undefined && this.afterSocket === 'hangup' && caller.hangupCause === undefined) void caller.hangup('NORMAL_CLEARING');
   }
 }

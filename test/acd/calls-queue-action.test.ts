@@ -71,8 +71,7 @@ describe('the queue action', () => {
         const webhooks = { requestJson: async () => ({ response: {}, data: [{ application: 'queue', data: 'q7 5' }] }) } as unknown as WebhookClient;
         attachControlMode(server, { store, webhooks, logger: silent, policy, queue: (session, request) => i.calls.handleQueueSession(session, request) });
         const port = (await server.listen()).port;
-        const call = sw.fake.dial(port, { variables: { freecti_route: 'r7' } });
-        sw.calls.set(call.uuid, call);
+        const call = sw.track(sw.fake.dial(port, { variables: { freecti_route: 'r7' } }));
         await waitFor(async () => (await i.engine.callers('q7')).length === 1);
         const [waiting] = await i.engine.callers('q7');
         assert.equal(waiting?.callUuid, call.uuid);
