@@ -132,7 +132,7 @@ export function renderFsConfig(files: readonly FsConfigFile[], config: Pick<Conf
     `        RUNNING (vanilla sip_profiles/${profile}.xml; a file ending .noload is not loaded).`,
     '     4. In fs_cli: reloadxml, reloadacl, reload mod_xml_curl (load mod_xml_curl if it is not',
     `        loaded; enable it in modules.conf.xml), sofia profile ${profile} restart, and`,
-    '        reload mod_event_socket LAST: it closes fs_cli\'s own connection, and from then on every',
+    '        reload mod_event_socket LAST: it restarts the socket fs_cli talks through, and from then on every',
     '        fs_cli command needs -p <the new password> (fs_cli -p \'<password>\' -x "...").',
     '-->',
     '',
