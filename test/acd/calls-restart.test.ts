@@ -64,6 +64,29 @@ describe('ACD calls: reaper and restart', () => {
     }
   });
 
+  it('max wait of a caller whose socket is gone: the engine of another instance exits it over the inbound connection', async () => {
+    const prefix = uniquePrefix('acdremote');
+    const a = await startInstance(sw, fx.redis, prefix);
+    let b: Instance | undefined;
+    try {
+      await queue(a.engine, 'r4', { maxWaitSec: 2, exit: { type: 'number', number: '5100', context: 'default' } });
+      await queue(a.engine, 'r5', { maxWaitSec: 2, exit: { type: 'hangup', prompt: 'ivr/closed.wav' } });
+      const first = sw.caller(a.port, 'r4');
+      const second = sw.caller(a.port, 'r5');
+      await waitFor(() => sw.nowPlaying(first.uuid) !== undefined && sw.nowPlaying(second.uuid) !== undefined);
+      await a.stop();
+      b = await startInstance(sw, fx.redis, prefix, { outbound: false });
+      const transfer = await sw.fake.waitForCommand((c) => c.line === `api uuid_transfer ${first.uuid} 5100 XML default`, 10_000);
+      assert.ok(transfer !== undefined);
+      await sw.fake.waitForCommand((c) => c.line === `api uuid_transfer ${second.uuid} playback:ivr/closed.wav,hangup:NORMAL_CLEARING inline`, 10_000);
+      await waitFor(async () => (await b!.engine.callers('r4')).length === 0 && (await b!.engine.callers('r5')).length === 0);
+      await first.hangup();
+      await second.hangup();
+    } finally {
+      await b?.stop();
+    }
+  });
+
   it('an instance stops while a caller waits: the caller keeps its music and entry, another instance bridges it', async () => {
     const prefix = uniquePrefix('acdrestart');
     const a = await startInstance(sw, fx.redis, prefix);

@@ -151,7 +151,9 @@ export class AcdCalls {
     }
     let args: string;
     if (to.type === 'hangup') {
-      if (to.prompt === undefined) {
+      // An inline list is split at commas: a prompt holding one (tone_stream://%(a,b,c)) cannot ride in it.
+      if (to.prompt === undefined || to.prompt.includes(',')) {
+        if (to.prompt !== undefined) this.log.warn({ uuid, prompt: to.prompt }, 'acd: exit prompt with a comma cannot be played over the inbound connection; hanging up without it');
         await node.api('uuid_kill', checked(policy, 'uuid_kill', uuid));
         return;
       }
