@@ -1,6 +1,7 @@
 /**
  * A lease in Redis per FreeSWITCH node: exactly one freecti instance consumes a node's
- * events at a time (docs/redis-keys.md, key `{freecti}:lease:<node>`).
+ * events at a time (docs/redis-keys.md, key `{registrations}:freecti:lease:<node>`, with
+ * copies of the token in `copies`: `{calls}:freecti:lease:<node>`).
  *
  * - acquire: `SET key token NX PX ttl`;
  * - renew: lua/lease-renew-1.lua (only while the value is our token);
