@@ -114,8 +114,9 @@ test('installed into the stock configuration as the banners say, the operator\'s
 
 test('a profile with no <settings> (or a missing profile) is a clear error, never a silent no-op', () => {
   const [part] = generateFsConfig(validateConfig({ freeswitch: { nodes: [NODE] } })).filter((p) => p.install.kind === 'include' && p.install.inside === 'settings');
-  assert.ok(part && part.install.kind === 'include');
-  assert.throws(() => addInclude('<profile name="external"></profile>', part.install), /has no <settings> element/);
+  const install = part?.install;
+  assert.ok(install?.kind === 'include');
+  assert.throws(() => addInclude('<profile name="external"></profile>', install), /has no <settings> element/);
 });
 
 test('the banner names the conf directories, the order (freecti first, event socket last, fs_cli -p) and each part\'s place', () => {
