@@ -18,7 +18,9 @@
  * the fake FreeSWITCH, p50/p99, for freecti (dispatch in the same script call) and for a
  * peer that polls like mod_callcenter (a 100 ms loop reads the agents marked available in
  * Redis and only then hands them to the same engine). Every originate fails (NO_ANSWER) and
- * the agent goes on break (maxNoAnswer 1), so each sample starts from an idle agent.
+ * the agent goes on break (maxNoAnswer 1), so each sample starts from an idle agent; a random
+ * pause (0-100 ms, the same sequence for both) before each sample spreads the samples over
+ * the peer's loop phase.
  *
  *   npm run bench:acd-soak            (ACD_SOAK_CALLS=500 for a short run; ACD_BENCH=soak|latency for one case)
  */
@@ -219,6 +221,7 @@ async function latency(redis: Redis, mode: 'event' | 'poll100'): Promise<void> {
   }
   await waitUntil(async () => (await inst.engine.callers('lat')).length === 500, 60_000, '500 callers queued');
   const becameAvailable = new Map<string, number>();
+  const phase = seeded(7);
   const samples: number[] = [];
   // Wrap the originate handler: the moment the fake reads the command is the sample's end.
   const seenAt = new Map<string, number>();
@@ -247,6 +250,8 @@ async function latency(redis: Redis, mode: 'event' | 'poll100'): Promise<void> {
     for (let n = 0; n < AG; n += 1) {
       const id = String(7000 + n);
       seenAt.delete(id);
+      // A random phase against the peer's 100 ms loop (the same pauses for both).
+      await sleep(Math.floor(phase() * 100));
       becameAvailable.set(id, performance.now());
       if (mode === 'event') await inst.engine.setAgentState(id, 'available');
       else await redis.sadd(pendingKey, id);

@@ -21,6 +21,7 @@ export { AgentLegs } from './agent-legs.js';
 export { QueueCaller, parseSkills, type QueueCallerOutcome, type QueueCallerRequest } from './caller-session.js';
 export { AcdReaper } from './reaper.js';
 export { agentLegUuid } from './commands.js';
+export { acdCallsConfigSchema, type AcdCallsConfig } from './config.js';
 
 export interface AcdCallsDeps {
   engine: AcdApi;
@@ -61,7 +62,7 @@ export class AcdCalls {
   }
 
   /** Takes queue sessions (`freecti_queue` set) from the outbound server; returns the detach function. */
-  attach(server: OutboundServer): () => void {
+  attach(server: Pick<OutboundServer, 'on' | 'off'>): () => void {
     const onSession = (session: OutboundSession): void => {
       if (!isQueueSession(session) || !session.claim('acd')) return;
       void this.handleQueueSession(session);
@@ -182,3 +183,29 @@ function requestFromSession(session: OutboundSession): QueueCallerRequest {
 }
 
 export { ACD_SCOPE };
+
+/**
+ * The composition root's one call (src/service.ts), once the outbound socket server runs:
+ * builds the call half over the service's engine, pool, policy and line groups, takes
+ * `freecti_queue` sessions; `stop()` stops taking them and settles the work in flight.
+ */
+export function startAcdCalls(
+  server: Pick<OutboundServer, 'on' | 'off'>,
+  deps: Omit<AcdCallsDeps, 'reapIntervalMs' | 'exitContext' | 'sayLanguage'> & { settings: { reapIntervalMs: number; exitContext?: string | undefined; sayLanguage: string } },
+): { calls: AcdCalls; stop(): Promise<void> } {
+  const { settings, ...rest } = deps;
+  const calls = new AcdCalls({
+    ...rest,
+    reapIntervalMs: settings.reapIntervalMs,
+    sayLanguage: settings.sayLanguage,
+    ...(settings.exitContext === undefined ? {} : { exitContext: settings.exitContext }),
+  });
+  const detach = calls.attach(server);
+  return {
+    calls,
+    async stop() {
+      detach();
+      await calls.close();
+    },
+  };
+}
