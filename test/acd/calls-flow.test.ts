@@ -160,6 +160,48 @@ describe('ACD calls on FreeSWITCH', () => {
     }
   });
 
+  it('ring-all: both agents ring, the first to answer is bridged, the other leg is killed at once', async () => {
+    const i = await rig();
+    try {
+      await queue(i.engine, 'q7', { strategy: 'ring-all', offerTimeoutSec: 20 });
+      await agent(i.engine, '2501', {}, { q7: [1, 1] });
+      await agent(i.engine, '2502', {}, { q7: [1, 2] });
+      await i.engine.setAgentState('2501', 'available');
+      await i.engine.setAgentState('2502', 'available');
+      sw.script('2501', { kind: 'answer', afterMs: 50 });
+      sw.script('2502', { kind: 'ring' });
+      const call = sw.caller(i.port, 'q7');
+      await waitFor(() => sw.bridges.some((b) => b.startsWith(call.uuid)));
+      const offers = i.offers.filter((o) => o.callUuid === call.uuid);
+      assert.deepEqual(offers.map((o) => o.agent).sort(), ['2501', '2502']);
+      const ringing = agentLegUuid(offers.find((o) => o.agent === '2502')!.offerId);
+      await waitFor(() => sw.kills.includes(ringing));
+      assert.equal(sw.bridges.at(-1), `${call.uuid} ${agentLegUuid(offers.find((o) => o.agent === '2501')!.offerId)}`);
+      await waitFor(async () => (await stateOf(i, '2502')) === 'available');
+      assert.equal(await stateOf(i, '2501'), 'in-call');
+      await call.hangup();
+      await waitFor(async () => (await stateOf(i, '2501')) === 'available');
+    } finally {
+      await i.stop();
+    }
+  });
+
+  it('recording: the queue path template is filled in and uuid_record starts on the caller once bridged', async () => {
+    const i = await rig();
+    try {
+      await queue(i.engine, 'q8', { recordTemplate: '$${recordings_dir}/acd/{queue}/{date}/{uuid}-{agent}.wav' });
+      await agent(i.engine, '2601', {}, { q8: [1, 1] });
+      await i.engine.setAgentState('2601', 'available');
+      const call = sw.caller(i.port, 'q8');
+      const record = await sw.fake.waitForCommand((c) => c.line.startsWith(`api uuid_record ${call.uuid} start `), 10_000);
+      assert.match(record.line, new RegExp(`^api uuid_record ${call.uuid} start \\$\\$\\{recordings_dir\\}/acd/q8/\\d{4}-\\d{2}-\\d{2}/${call.uuid}-2601\\.wav$`));
+      await call.hangup();
+      await waitFor(async () => (await stateOf(i, '2601')) === 'available');
+    } finally {
+      await i.stop();
+    }
+  });
+
   it('announcements: the music is broken for the position and the estimated wait, then starts again', async () => {
     const i = await rig();
     try {

@@ -223,8 +223,14 @@ export class QueueCaller {
         this.deps.policy.application(app, data, ACD_SCOPE, `acd announcement ${app}`);
         const run = this.session.execute(app, data);
         this.music = run;
-        await run;
+        const done = await run;
         this.music = undefined;
+        // Cut by a uuid_bridge (the completion names the other leg, esl-acd observation 3): the
+        // caller is being bridged; starting more media now would play over the agent.
+        if (done.get('Other-Leg-Unique-ID') !== undefined || done.get('Application-Response') === 'PLAYBACK ERROR') {
+          this.bridged();
+          return;
+        }
       }
       if (this.phase !== 'announcing') return;
       this.phase = 'waiting';
