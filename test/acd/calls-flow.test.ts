@@ -202,6 +202,20 @@ describe('ACD calls on FreeSWITCH', () => {
     }
   });
 
+  it('periodic announcement: every periodicSec the music is broken for the queue prompt, then starts again', async () => {
+    const i = await rig();
+    try {
+      await queue(i.engine, 'q9', { announcements: { periodic: 'ivr/ivr-please_hold.wav', periodicSec: 5 } });
+      const call = sw.caller(i.port, 'q9');
+      await waitFor(() => call.executed.filter((e) => e.app === 'playback').length >= 3, 15_000);
+      assert.deepEqual(call.executed.slice(1, 4).map((e) => `${e.app} ${e.arg}`), ['playback local_stream://moh', 'playback ivr/ivr-please_hold.wav', 'playback local_stream://moh']);
+      await call.hangup();
+      await waitFor(async () => (await i.engine.callers('q9')).length === 0);
+    } finally {
+      await i.stop();
+    }
+  });
+
   it('announcements: the music is broken for the position and the estimated wait, then starts again', async () => {
     const i = await rig();
     try {
