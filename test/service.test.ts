@@ -47,7 +47,7 @@ async function until<T>(probe: () => Promise<T | undefined>, ms = 10_000): Promi
   }
 }
 
-test('starts with Redis and FreeSWITCH down, /health over HTTP shows both, stop() is clean', async () => {
+test('starts with Redis and FreeSWITCH down, /health over HTTP shows both, stop() is clean', async (t) => {
   const [redisPort, eslPort, httpPort] = [await freePort(), await freePort(), await freePort()];
   const config = loadConfig({
     REDIS_URL: `redis://127.0.0.1:${redisPort}`,
@@ -83,6 +83,12 @@ test('starts with Redis and FreeSWITCH down, /health over HTTP shows both, stop(
   assert.ok(messages.some((m) => m.startsWith('freecti listening')), 'logs where it listens');
   assert.ok(messages.some((m) => m.startsWith('redis unavailable')), 'logs that Redis is down');
 
+  // From here timers are mocks. Once ioredis has scheduled its next reconnection (on the
+  // mock clock), a reconnection stop() fails to cancel could only fire on the tick below,
+  // so it is caught for sure, without waiting real time.
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  // (not events.once: it rejects on the 'error' ioredis emits for every refused attempt)
+  await new Promise((resolve) => service.redis.once('reconnecting', resolve));
   const stopping = service.stop();
   assert.equal(service.stop(), stopping, 'stop() twice is the same shutdown');
   await stopping;
@@ -92,7 +98,9 @@ test('starts with Redis and FreeSWITCH down, /health over HTTP shows both, stop(
   // that it never tries again.
   let attempts = 0;
   service.redis.on('connecting', () => attempts++);
-  await new Promise((r) => setTimeout(r, 500));
+  t.mock.timers.tick(10 * 60_000);
+  await new Promise((r) => setImmediate(r));
+  t.mock.timers.reset();
   assert.equal(attempts, 0, 'Redis does not reconnect after stop()');
   assert.ok(['end', 'reconnecting', 'close'].includes(service.redis.status), service.redis.status);
 });
