@@ -202,6 +202,26 @@ describe('ACD calls on FreeSWITCH', () => {
     }
   });
 
+  it('an unknown queue or a bad priority: no entry, freecti sends resume and lets go so the dialplan goes on', async () => {
+    const i = await rig();
+    try {
+      const unknown = sw.caller(i.port, 'no-such-queue');
+      const bad = sw.caller(i.port, 'q1', { freecti_queue_priority: 'high' });
+      for (const call of [unknown, bad]) {
+        await call.closed;
+        assert.ok(call.commands.some((c) => c.line === 'resume'), 'resume before the socket closes');
+        assert.equal(call.hangupCause, undefined, 'freecti does not hang the caller up');
+        assert.ok(!call.executed.some((e) => e.app === 'playback'), 'no hold music started');
+      }
+      assert.ok(!unknown.executed.some((e) => e.app === 'answer'), 'an unknown queue is refused before the answer');
+      assert.deepEqual(await i.engine.callers('no-such-queue'), []);
+      await unknown.hangup();
+      await bad.hangup();
+    } finally {
+      await i.stop();
+    }
+  });
+
   it('periodic announcement: every periodicSec the music is broken for the queue prompt, then starts again', async () => {
     const i = await rig();
     try {

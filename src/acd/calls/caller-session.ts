@@ -106,6 +106,8 @@ export class QueueCaller {
     try {
       await this.session.myevents();
       await this.session.linger();
+      // An unknown queue is refused before the call is answered: the dialplan goes on untouched.
+      if ((await this.deps.engine.getQueue(request.queue)) === null) throw new Error(`queue '${request.queue.slice(0, 64)}' does not exist`);
       await this.answer();
       await this.join(request.queue, request.priority, request.skills);
     } catch (error) {
