@@ -53,6 +53,8 @@ export class AcdSwitch {
   readonly bridges: string[] = [];
   readonly kills: string[] = [];
   readonly breaks: string[] = [];
+  /** Most agent legs one extension had at once (ringing or up). */
+  readonly maxLegsPerExt = new Map<string, number>();
   private readonly scripts = new Map<string, AgentOutcome[]>();
   private readonly playing = new Map<string, Media>();
   defaultOutcome: AgentOutcome = { kind: 'answer', afterMs: 10 };
@@ -168,6 +170,8 @@ export class AcdSwitch {
     const outcome = this.scripts.get(ext)?.shift() ?? this.outcomeFor?.(ext) ?? this.defaultOutcome;
     const leg: AgentLeg = { uuid, ext, vars, state: 'ringing' };
     this.legs.set(uuid, leg);
+    const open = [...this.legs.values()].filter((l) => l.ext === ext && l.state !== 'gone').length;
+    this.maxLegsPerExt.set(ext, Math.max(open, this.maxLegsPerExt.get(ext) ?? 0));
     const channel = this.fake.channel(this.fake.addChannel({ uuid, name: `sofia/internal/${ext}@127.0.0.1`, direction: 'outbound', callerIdNumber: vars['origination_caller_id_number'] ?? '', destinationNumber: ext, answered: false, variables: vars }));
     if (channel === undefined) return '-ERR CHAN_NOT_IMPLEMENTED\n';
     const fire = (name: string, extra: Record<string, string> = {}): void => void this.fake.emitEvent({ 'Event-Name': name, ...channelHeaders(channel), ...extra });

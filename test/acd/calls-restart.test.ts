@@ -87,6 +87,41 @@ describe('ACD calls: reaper and restart', () => {
     }
   });
 
+  it('two instances on the same queues: every caller bridged once, no agent ever rings twice at once', async () => {
+    const prefix = uniquePrefix('acdtwo');
+    const a = await startInstance(sw, fx.redis, prefix);
+    const b = await startInstance(sw, fx.redis, prefix);
+    try {
+      await queue(a.engine, 'r6', { strategy: 'ring-all', offerTimeoutSec: 10 });
+      const agents = ['3301', '3302', '3303', '3304'];
+      for (const [n, id] of agents.entries()) await agent(a.engine, id, {}, { r6: [1, n + 1] });
+      for (const id of agents) await (agents.indexOf(id) % 2 === 0 ? a : b).engine.setAgentState(id, 'available');
+      const calls = Array.from({ length: 24 }, (_, n) => sw.caller((n % 2 === 0 ? a : b).port, 'r6'));
+      const bridgesOf = (uuid: string): number => sw.bridges.filter((x) => x.startsWith(`${uuid} `)).length;
+      // Each bridged call is short: the agent hangs up, the next caller gets the agent.
+      const ended = new Set<string>();
+      await waitFor(() => {
+        for (const call of calls) {
+          if (ended.has(call.uuid) || bridgesOf(call.uuid) === 0) continue;
+          ended.add(call.uuid);
+          const leg = sw.bridges.find((x) => x.startsWith(`${call.uuid} `))?.split(' ')[1];
+          if (leg !== undefined) setTimeout(() => sw.agentHangsUp(leg), 10);
+        }
+        return ended.size === calls.length;
+      }, 30_000);
+      await waitFor(async () => {
+        const states = await Promise.all(agents.map((id) => stateOf(a, id)));
+        return states.every((s) => s === 'available') && calls.every((c) => c.hangupCause !== undefined);
+      });
+      for (const call of calls) assert.equal(bridgesOf(call.uuid), 1, `caller ${call.uuid} bridged once`);
+      for (const id of agents) assert.equal(sw.maxLegsPerExt.get(id), 1, `agent ${id} never had two legs at once`);
+      assert.deepEqual(await a.engine.callers('r6'), []);
+    } finally {
+      await a.stop();
+      await b.stop();
+    }
+  });
+
   it('an instance stops while a caller waits: the caller keeps its music and entry, another instance bridges it', async () => {
     const prefix = uniquePrefix('acdrestart');
     const a = await startInstance(sw, fx.redis, prefix);
