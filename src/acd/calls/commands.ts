@@ -62,7 +62,14 @@ export function originateArgs(policy: FsPolicy, offer: Offer, dialString: string
     `freecti_acd_agent=${offer.agent}`,
     `freecti_acd_caller=${offer.callUuid}`,
   ];
-  const args = `{${vars.join(',')}}${dialString} &park()`;
+  // A dial string with its own `{...}` block: one block only (FreeSWITCH reads one), its variables first, ours after.
+  let dial = dialString.trim();
+  const own = /^\{([^{}]*)\}/.exec(dial);
+  if (own !== null) {
+    dial = dial.slice(own[0].length);
+    if ((own[1] ?? '').trim() !== '') vars.unshift(own[1] as string);
+  }
+  const args = `{${vars.join(',')}}${dial} &park()`;
   policy.command('originate', args, ACD_SCOPE);
   return args;
 }
