@@ -348,6 +348,8 @@ export class AgentLegs {
   }
 
   private forget(leg: Leg): void {
+    // A line slot still held here (a failure path): given back, saying nothing about the line.
+    this.release(leg, undefined, false);
     this.legs.delete(leg.offer.offerId);
     this.byLeg.delete(leg.legUuid);
     const ids = this.byCaller.get(leg.offer.callUuid);
