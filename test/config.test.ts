@@ -148,10 +148,17 @@ test('xmlCurl.allowFrom: a bad CIDR refuses the start (issue 12)', () => {
 });
 
 test('cluster: a lease renewed no sooner than it expires refuses the start (issue 12)', () => {
-  assert.deepEqual(validateConfig({ cluster: { leaseTtlMs: 2000, renewIntervalMs: 1999 } }).cluster, { leaseTtlMs: 2000, renewIntervalMs: 1999 });
-  assert.deepEqual(validateConfig({}).cluster, { leaseTtlMs: 10_000, renewIntervalMs: 3_000 });
+  assert.deepEqual(validateConfig({ cluster: { leaseTtlMs: 2000, renewIntervalMs: 1999 } }).cluster, { leaseTtlMs: 2000, renewIntervalMs: 1999, stateQueueMax: 5_000 });
+  assert.deepEqual(validateConfig({}).cluster, { leaseTtlMs: 10_000, renewIntervalMs: 3_000, stateQueueMax: 5_000 });
   assert.match(configError(() => validateConfig({ cluster: { leaseTtlMs: 2000, renewIntervalMs: 2000 } })), /^config cluster\.renewIntervalMs: must be less than cluster\.leaseTtlMs/);
   assert.match(configError(() => validateConfig({ cluster: { renewIntervalMs: 20_000 } })), /^config cluster\.renewIntervalMs: must be less than cluster\.leaseTtlMs/);
+  assert.match(configError(() => validateConfig({ cluster: { stateQueueMax: 5 } })), /^config cluster\.stateQueueMax: /);
+});
+
+test('webhook: one agent for every origin; defaults and bounds', () => {
+  assert.deepEqual(validateConfig({}).webhook, { connectionsPerOrigin: 32, idleMs: 4_000, maxConnectMs: 30_000 });
+  assert.match(configError(() => validateConfig({ webhook: { idleMs: 10 } })), /^config webhook\.idleMs: /);
+  assert.match(configError(() => validateConfig({ webhook: { pools: 3 } })), /^config webhook: /);
 });
 
 test('bridge.allowedUrls: http(s) prefixes without user info, query or fragment', () => {
