@@ -7,7 +7,8 @@
  *   `playback` of a stream listed in `streams`) plays until broken, like `loops: -1`
  *   (observation 1); other playbacks and `say` take `promptMs`.
  * - `uuid_break <uuid> all` → `+OK\n`, the playing application completes `FILE PLAYED` (obs. 2).
- * - `originate {vars}user/<ext> &park()` (api or bgapi): the leg uuid is `origination_uuid`;
+ * - `originate {vars}user/<ext> &park()` (api or bgapi; or `sofia/gateway/<gw>/<number>`, keyed
+ *   by the number): the leg uuid is `origination_uuid`;
  *   per extension a script of outcomes: `answer` (CHANNEL_OUTGOING, CHANNEL_ANSWER, the job
  *   `+OK <uuid>\n`, then CHANNEL_EXECUTE/CHANNEL_PARK of `park`), `fail` with a cause (the
  *   recorded `-ERR USER_BUSY\n` etc., CHANNEL_HANGUP(_COMPLETE) with that cause), or `ring`
@@ -164,7 +165,8 @@ export class AcdSwitch {
       const eq = part.indexOf('=');
       if (eq > 0) vars[part.slice(0, eq)] = part.slice(eq + 1).replace(/^'(.*)'$/, '$1');
     }
-    const ext = /user\/([^@\s]+)/.exec(args)?.[1];
+    // user/<ext>, or a gateway leg (a line of a line group): keyed by the number dialled.
+    const ext = /user\/([^@\s]+)/.exec(args)?.[1] ?? /sofia\/gateway\/[^/\s]+\/([^\s]+)/.exec(args)?.[1];
     const uuid = vars['origination_uuid'];
     if (ext === undefined || uuid === undefined) return '-ERR CHAN_NOT_IMPLEMENTED\n';
     const outcome = this.scripts.get(ext)?.shift() ?? this.outcomeFor?.(ext) ?? this.defaultOutcome;

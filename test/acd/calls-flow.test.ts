@@ -12,7 +12,9 @@ import { waitFor } from '../helpers/wait.js';
 import { agentLegUuid } from '../../src/acd/calls/index.js';
 import { AcdSwitch } from './acd-switch.js';
 import { startInstance, type Instance } from './calls-rig.js';
-import { agent, queue } from './helpers.js';
+import { agent, queue, silent } from './helpers.js';
+import { LinegroupResolver } from '../../src/linegroups/resolver.js';
+import { Keys } from '../../src/keys.js';
 
 describe('ACD calls on FreeSWITCH', () => {
   const fx = useRedis();
@@ -181,6 +183,27 @@ describe('ACD calls on FreeSWITCH', () => {
       assert.equal(await stateOf(i, '2501'), 'in-call');
       await call.hangup();
       await waitFor(async () => (await stateOf(i, '2501')) === 'available');
+    } finally {
+      await i.stop();
+    }
+  });
+
+  it('an agent reached through a line group: the line is picked by the resolver, its slot held for the call and released after', async () => {
+    const prefix = uniquePrefix('acdlg');
+    const resolver = new LinegroupResolver({ redis: fx.redis, keys: new Keys(prefix), logger: silent });
+    const i = await startInstance(sw, fx.redis, prefix, { resolver });
+    try {
+      await resolver.store.put('carriers', { lines: [{ id: 'l1', gateway: 'carrier1', maxConcurrent: 1 }] });
+      await queue(i.engine, 'q10', {});
+      await agent(i.engine, 'remote-1', { contact: { type: 'linegroup', group: 'carriers', number: '5551234' } }, { q10: [1, 1] });
+      await i.engine.setAgentState('remote-1', 'available');
+      const call = sw.caller(i.port, 'q10');
+      await waitFor(() => sw.bridges.some((b) => b.startsWith(call.uuid)));
+      const originate = sw.originates.find((o) => o.includes(`freecti_acd_caller=${call.uuid}`)) ?? '';
+      assert.match(originate, /sofia\/gateway\/carrier1\/5551234 &park\(\)$/);
+      assert.equal(resolver.heldCount, 1, 'the line slot is held while the call lasts');
+      await call.hangup();
+      await waitFor(async () => resolver.heldCount === 0 && (await stateOf(i, 'remote-1')) === 'available');
     } finally {
       await i.stop();
     }

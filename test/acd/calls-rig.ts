@@ -15,6 +15,7 @@ import { FsPolicy } from '../../src/fs-lang/policy.js';
 import { Keys } from '../../src/keys.js';
 import { silent } from './helpers.js';
 import type { Logger } from '../../src/logger.js';
+import type { LinegroupResolver } from '../../src/linegroups/resolver.js';
 import type { AcdSwitch } from './acd-switch.js';
 
 export interface Instance {
@@ -29,7 +30,7 @@ export interface Instance {
   stop(): Promise<void>;
 }
 
-export async function startInstance(sw: AcdSwitch, redis: Redis, prefix: string, options: { outbound?: boolean; reapIntervalMs?: number; subscriber?: Redis; logger?: Logger } = {}): Promise<Instance> {
+export async function startInstance(sw: AcdSwitch, redis: Redis, prefix: string, options: { outbound?: boolean; reapIntervalMs?: number; subscriber?: Redis; logger?: Logger; resolver?: LinegroupResolver } = {}): Promise<Instance> {
   const config = validateConfig({ freeswitch: { nodes: [{ name: 'fs1', host: sw.fake.host, port: sw.fake.port, password: sw.fake.password }] } });
   const pool = createNodePool(config, silent);
   await Promise.all(pool.nodes.map(async (node) => {
@@ -48,7 +49,7 @@ export async function startInstance(sw: AcdSwitch, redis: Redis, prefix: string,
   const events: AcdEvent[] = [];
   engine.onOffer((o) => offers.push(o));
   engine.onEvent((e) => events.push(e));
-  const calls = new AcdCalls({ engine, pool, policy: new FsPolicy(), logger: options.logger ?? silent, reapIntervalMs: options.reapIntervalMs ?? 0 });
+  const calls = new AcdCalls({ engine, pool, policy: new FsPolicy(), logger: options.logger ?? silent, reapIntervalMs: options.reapIntervalMs ?? 0, ...(options.resolver === undefined ? {} : { resolver: options.resolver }) });
   await engine.start();
   let server: OutboundServer | undefined;
   let port = 0;
