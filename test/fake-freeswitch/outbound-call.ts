@@ -34,7 +34,7 @@ import type { ReceivedCommand } from './command-reader.js';
 import type { Calling } from './dispatch.js';
 import { FakeConnection, type ConnectionHost } from './fake-connection.js';
 import { fsUrlEncode } from './fs-url-encode.js';
-import { defaultLingerOrder, lingerNotice, type LingerOrder } from './linger.js';
+import { continuesOnFail, defaultLingerOrder, lingerNotice, type LingerOrder } from './linger.js';
 import type { ExecuteHandler, ExecuteResult } from './sendmsg.js';
 import { commandReply, DISCONNECT_BODY } from './serialise.js';
 
@@ -47,6 +47,8 @@ export interface DialOptions {
   variables?: Readonly<Record<string, string>>;
   /** Where the channel's last events go relative to the linger disconnect-notice. Default defaultLingerOrder(). */
   lingerOrder?: LingerOrder;
+  /** This call's applications (before the fake's `onExecute` handlers, which answer when this returns undefined). */
+  onExecute?: ExecuteHandler;
 }
 
 export interface OutboundHost extends ConnectionHost {
@@ -285,9 +287,10 @@ export class OutboundCall {
     this.running = { app, abort, done };
     let result: ExecuteResult = {};
     try {
-      const handler = this.host.executeHandler(app);
       const context = { uuid: this.uuid, app, arg, eventUuid, channel: this.channel };
-      result = (await Promise.race([Promise.resolve(handler?.(context)), stop])) ?? {};
+      const own = await this.options.onExecute?.(context);
+      const handler = this.host.executeHandler(app);
+      result = own ?? (await Promise.race([Promise.resolve(handler?.(context)), stop])) ?? {};
       if (!aborted && result.delayMs !== undefined && result.delayMs > 0) {
         let timer: NodeJS.Timeout | undefined;
         await Promise.race([stop, new Promise<void>((resolve) => (timer = setTimeout(resolve, result.delayMs)))]);
@@ -296,14 +299,36 @@ export class OutboundCall {
     } catch (error) {
       result = { response: `-ERR ${error instanceof Error ? error.message : String(error)}` };
     }
+    if (!aborted) this.applyVariables(app, arg, result);
+    // The caller goes down while the application runs: CHANNEL_HANGUP first, the completion after it.
+    const dropCause = aborted ? undefined : result.callerHangsUp === true ? 'NORMAL_CLEARING' : this.dropsCaller(app, result.fails);
+    if (dropCause !== undefined) {
+      void this.end(dropCause);
+      await stop;
+    }
     this.running = undefined;
-    if (!aborted) for (const [name, value] of Object.entries(result.variables ?? {})) this.channel.variables.set(name, value);
     const response = aborted && app === 'playback' ? 'PLAYBACK ERROR' : (result.response ?? (app === 'playback' ? 'FILE PLAYED' : '_none_'));
     this.lastResponse = response;
     this.channel.variables.set('current_application_response', response);
     this.fire('CHANNEL_EXECUTE_COMPLETE', { ...appHeaders, 'Application-Response': response, 'Application-UUID': eventUuid }, EXEC);
     finished();
     if (!aborted && result.hangup !== undefined) await this.end(result.hangup);
+  }
+
+  /** What an application leaves in the channel: `set`/`unset`, the handler's variables, a failure's disposition. */
+  private applyVariables(app: string, arg: string, result: ExecuteResult): void {
+    const assignment = /^([^=\s]+)=(.*)$/s.exec(arg);
+    if (app === 'set' && assignment !== null) this.channel.variables.set(assignment[1] ?? '', assignment[2] ?? '');
+    if (app === 'unset') this.channel.variables.delete(arg.trim());
+    for (const [name, value] of Object.entries(result.variables ?? {})) this.channel.variables.set(name, value);
+    if (result.fails !== undefined) this.channel.variables.set('originate_disposition', result.fails);
+    else if (app === 'bridge') this.channel.variables.set('originate_disposition', 'SUCCESS');
+  }
+
+  /** mod_dptools: a failed `bridge` hangs the caller up with its cause unless continue_on_fail says go on. */
+  private dropsCaller(app: string, cause: string | undefined): string | undefined {
+    if (app !== 'bridge' || cause === undefined) return undefined;
+    return continuesOnFail(this.channel.variables.get('continue_on_fail'), cause) ? undefined : cause;
   }
 
   /** `answer` on a ringing channel: early media, then answered (states as recorded). */

@@ -30,6 +30,14 @@ export interface ExecuteResult {
   delayMs?: number;
   /** Hang the channel up after the application with this cause. */
   hangup?: string;
+  /**
+   * Outbound mode: the application fails with this cause (`originate_disposition`); for
+   * `bridge`, like mod_dptools, the caller is hung up with it (CHANNEL_HANGUP before the
+   * bridge's CHANNEL_EXECUTE_COMPLETE) unless the channel's `continue_on_fail` lets it go on.
+   */
+  fails?: string;
+  /** Outbound mode: the caller hangs up while the application runs (NORMAL_CLEARING). */
+  callerHangsUp?: boolean;
 }
 
 export type ExecuteHandler = (context: ExecuteContext) => ExecuteResult | void | Promise<ExecuteResult | void>;

@@ -1,8 +1,8 @@
 /**
  * Control mode (issue 13 item 2): a reply's `cti_bridge` and `bridge linegroup/...` run on
  * the socket the session holds (runBridge), with the service's line groups and allowed
- * URLs: a real OutboundServer, FreeSWITCH's side scripted from the recorded connect reply
- * (control-peer.ts), real webhook and cti_bridge applications, a real Redis.
+ * URLs: a real OutboundServer, FreeSWITCH's side played by the fake FreeSWITCH's outbound
+ * mode (control-call.ts), real webhook and cti_bridge applications, a real Redis.
  */
 import { beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,7 +20,8 @@ import { createWebhookClient, type WebhookClient } from '../../src/webhook/index
 import { uniquePrefix, useRedis } from '../helpers/redis.js';
 import { json, startApp, type TestApp } from '../webhook/http-app.js';
 import { startAppServer, type AppServer } from '../bridge/app-server.js';
-import { callThroughSocket } from './control-peer.js';
+import { FakeFreeSwitch } from '../fake-freeswitch/index.js';
+import { controlCall } from './control-call.js';
 
 let webapp: TestApp;
 let bridgeApp: AppServer;
@@ -29,11 +30,13 @@ let store: RouteStore;
 let resolver: LinegroupResolver;
 let webhooks: WebhookClient;
 let port: number;
+let fake: FakeFreeSwitch;
 
 const db = useRedis({
   afterStart: setup,
   connect: (url) => createRedis(loadConfig({ REDIS_URL: url }), createLogger('silent')),
   beforeStop: async () => {
+    await fake.close();
     await outbound.close();
     await webhooks.close();
     await webapp.close();
@@ -55,6 +58,7 @@ async function setup(): Promise<void> {
   const config = loadConfig({});
   attachRoutingControl(outbound, { config, logger, store, webhooks, policy: new FsPolicy(config.security), resolver });
   port = (await outbound.listen()).port;
+  fake = await FakeFreeSwitch.start();
   await store.put(routeSchema.parse({ id: 'ctl', context: 'default', mode: 'control', url: `${webapp.url}/ivr`, responseTimeoutMs: 500, connectTimeoutMs: 500 }));
 }
 
@@ -64,7 +68,7 @@ beforeEach(() => {
 
 test('control reply cti_bridge: the bridge application is asked on the held socket and its gateway bridged; the call ends after it', async () => {
   webapp.handler = (_req, res) => json(res, [{ application: 'answer' }, { application: 'cti_bridge', data: `${bridgeApp.url} 3000 1000 1` }]);
-  const call = await callThroughSocket(port, 'ctl', () => ({}));
+  const call = await controlCall(fake, port, 'ctl', () => ({}));
   assert.ok(bridgeApp.requests.some((r) => r['uuid'] === call.uuid && r['action'] === 'request'));
   // The session is in myevents mode: no B-leg events reach it, so only the hangup notification (docs/routing.md).
   await bridgeApp.waitFor('hangup');
@@ -76,7 +80,7 @@ test('control reply cti_bridge: the bridge application is asked on the held sock
 
 test('control reply bridge linegroup/<group>/<number>: lines picked by freecti, the first fails, the second answers', async () => {
   webapp.handler = (_req, res) => json(res, [{ application: 'bridge', data: 'linegroup/default/5551234' }]);
-  const call = await callThroughSocket(port, 'ctl', (app, arg) => (app === 'bridge' && arg.includes('gw-a') ? { bridgeFails: 'NORMAL_CIRCUIT_CONGESTION' } : {}));
+  const call = await controlCall(fake, port, 'ctl', (app, arg) => (app === 'bridge' && arg.includes('gw-a') ? { fails: 'NORMAL_CIRCUIT_CONGESTION' } : {}));
   const bridged = call.executed.filter((e) => e.app === 'bridge').map((e) => e.arg.replace(/^.*\]/, ''));
   assert.deepEqual(bridged, ['sofia/gateway/gw-a/5551234', 'sofia/gateway/gw-b/5551234'], 'never the raw linegroup/ string');
   assert.deepEqual(call.hangups, ['NORMAL_CLEARING']);
@@ -88,7 +92,7 @@ test('control reply cti_bridge with continue_on_fail: after a busy callee the ap
     step += 1;
     json(res, step === 1 ? [{ application: 'cti_bridge', data: `${bridgeApp.url} 3000 1000 0 continue_on_fail=true` }] : [{ application: 'hangup', data: 'USER_BUSY' }]);
   };
-  const call = await callThroughSocket(port, 'ctl', (app) => (app === 'bridge' ? { bridgeFails: 'USER_BUSY' } : {}));
+  const call = await controlCall(fake, port, 'ctl', (app) => (app === 'bridge' ? { fails: 'USER_BUSY' } : {}));
   assert.deepEqual(call.executed.map((e) => `${e.app} ${e.arg}`), ['set continue_on_fail=true', 'bridge sofia/gateway/gw/95555', 'set cti_bridge_cause=USER_BUSY', 'hangup USER_BUSY']);
   assert.equal(webapp.seen.length, 2);
   const second = new URL(`http://x${webapp.seen[1]?.url ?? ''}`).searchParams;

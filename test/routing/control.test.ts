@@ -1,6 +1,7 @@
 /**
- * Control mode end to end: a real OutboundServer, FreeSWITCH's side scripted from the
- * recorded outbound connect reply (control-peer.ts), a real webhook app, a real Redis.
+ * Control mode end to end: a real OutboundServer, FreeSWITCH's side played by the fake
+ * FreeSWITCH's outbound mode (test/fake-freeswitch/outbound-call.ts, held to the
+ * esl-outbound recordings), a real webhook app, a real Redis.
  */
 import { beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,14 +19,16 @@ import { RouteStore } from '../../src/routing/route-store.js';
 import { createWebhookClient, type WebhookClient } from '../../src/webhook/index.js';
 import { uniquePrefix, useRedis } from '../helpers/redis.js';
 import { json, startApp, type TestApp } from '../webhook/http-app.js';
-import { LINGER_ORDERS } from '../fake-freeswitch/linger.js';
-import { callThroughSocket } from './control-peer.js';
+import { FakeFreeSwitch, type ExecuteResult } from '../fake-freeswitch/index.js';
+import { LINGER_ORDERS, type LingerOrder } from '../fake-freeswitch/linger.js';
+import { controlCall, type ControlCall } from './control-call.js';
 
 let webapp: TestApp;
 let outbound: OutboundServer;
 let store: RouteStore;
 let webhooks: WebhookClient;
 let port: number;
+let fake: FakeFreeSwitch;
 const logs: Record<string, unknown>[] = [];
 
 async function putRoute(input: Partial<RouteInput> & { id: string }): Promise<void> {
@@ -40,6 +43,7 @@ const db = useRedis({
   afterStart: setup,
   connect: (url) => createRedis(loadConfig({ REDIS_URL: url }), createLogger('silent')),
   beforeStop: async () => {
+    await fake.close();
     await outbound.close();
     await webhooks.close();
     await webapp.close();
@@ -60,7 +64,11 @@ async function setup(): Promise<void> {
   outbound = createOutboundServer({ host: '127.0.0.1', port: 0, commandTimeoutMs: 2000, connectTimeoutMs: 2000, logger });
   attachControlMode(outbound, { store, webhooks, logger, publicContext: 'public' });
   port = (await outbound.listen()).port;
+  fake = await FakeFreeSwitch.start();
 }
+
+const callThroughSocket = (routeId: string, onExecute?: (app: string, arg: string) => ExecuteResult, order?: LingerOrder): Promise<ControlCall> =>
+  controlCall(fake, port, routeId, onExecute, order);
 
 beforeEach(() => {
   webapp.seen.length = 0;
@@ -83,7 +91,7 @@ test('an IVR over several requests: digits go back to the application, bridge en
     if (step === '1') json(res, [{ application: 'answer' }, { application: 'play_and_get_digits', data: '4 4 1 5000 # tone_stream://%(100,0,440) silence_stream://250 digits \\d+' }]);
     else json(res, [{ application: 'playback', data: 'ivr/thanks.wav' }, { application: 'bridge', data: 'user/1001' }]);
   };
-  const call = await callThroughSocket(port, 'ivr', (app) =>
+  const call = await callThroughSocket('ivr', (app) =>
     app === 'play_and_get_digits' ? { variables: { digits: '1234', read_result: 'success', read_terminator_used: '#' } } : app === 'playback' ? { response: 'FILE PLAYED' } : {},
   );
   assert.deepEqual(call.executed.map((e) => e.app), ['answer', 'unset', 'play_and_get_digits', 'playback', 'bridge']);
@@ -101,7 +109,7 @@ for (const order of LINGER_ORDERS) {
   test(`bridge (${order}): no continue_on_fail from freecti; a failed bridge ends the call with its real cause, FreeSWITCH hanging up`, async () => {
     await putRoute({ id: 'busy' });
     webapp.handler = (_req, res) => json(res, [{ application: 'bridge', data: 'user/1001' }, { application: 'playback', data: 'never.wav' }]);
-    const call = await callThroughSocket(port, 'busy', (app) => (app === 'bridge' ? { bridgeFails: 'USER_BUSY' } : {}), order);
+    const call = await callThroughSocket('busy', (app) => (app === 'bridge' ? { fails: 'USER_BUSY' } : {}), order);
     assert.deepEqual(call.executed.map((e) => e.app), ['bridge']);
     assert.deepEqual([call.hangups, call.hangupCause], [[], 'USER_BUSY']);
     assert.equal(webapp.seen.length, 1);
@@ -116,7 +124,7 @@ for (const order of LINGER_ORDERS) {
         { application: 'bridge', data: 'sofia/gateway/gw-a/5551234' },
         { application: 'bridge', data: 'sofia/gateway/gw-b/5551234' },
       ]);
-    const call = await callThroughSocket(port, 'twolines', (app, arg) => (app === 'bridge' && arg.includes('gw-a') ? { bridgeFails: 'INVALID_GATEWAY' } : {}), order);
+    const call = await callThroughSocket('twolines', (app, arg) => (app === 'bridge' && arg.includes('gw-a') ? { fails: 'INVALID_GATEWAY' } : {}), order);
     assert.deepEqual(call.executed.map((e) => `${e.app} ${e.arg}`), ['set continue_on_fail=true', 'bridge sofia/gateway/gw-a/5551234', 'bridge sofia/gateway/gw-b/5551234']);
     assert.deepEqual(call.hangups, ['NORMAL_CLEARING'], 'answered on line 2: freecti hangs up normally');
   });
@@ -124,7 +132,7 @@ for (const order of LINGER_ORDERS) {
   test(`bridge (${order}): continue_on_fail and every line failing: freecti hangs up with the last bridge's cause`, async () => {
     await putRoute({ id: 'allfail' });
     webapp.handler = (_req, res) => json(res, [{ application: 'set', data: 'continue_on_fail=true' }, { application: 'bridge', data: 'sofia/gateway/gw-a/1' }]);
-    const call = await callThroughSocket(port, 'allfail', (app) => (app === 'bridge' ? { bridgeFails: 'NORMAL_TEMPORARY_FAILURE' } : {}), order);
+    const call = await callThroughSocket('allfail', (app) => (app === 'bridge' ? { fails: 'NORMAL_TEMPORARY_FAILURE' } : {}), order);
     assert.deepEqual(call.hangups, ['NORMAL_TEMPORARY_FAILURE']);
   });
 }
@@ -132,7 +140,7 @@ for (const order of LINGER_ORDERS) {
 test('the application answering hangup ends the call without another request', async () => {
   await putRoute({ id: 'bye' });
   webapp.handler = (_req, res) => json(res, [{ application: 'playback', data: 'bye.wav' }, { application: 'hangup', data: 'NORMAL_CLEARING' }]);
-  const call = await callThroughSocket(port, 'bye', () => ({}));
+  const call = await callThroughSocket('bye', () => ({}));
   assert.deepEqual(call.executed.map((e) => e.app), ['playback', 'hangup']);
   assert.equal(webapp.seen.length, 1);
   assert.deepEqual(call.hangups, []);
@@ -144,8 +152,8 @@ test('a webhook failure gives the call back to FreeSWITCH (fallback) and logs th
     if (new URL(`http://x${req.url}`).searchParams.get('step') === '1') json(res, [{ application: 'answer' }]);
     else json(res, { error: 'down' }, 503);
   };
-  const call = await callThroughSocket(port, 'flaky', () => ({}));
-  assert.equal(call.closedBy, 'freecti');
+  const call = await callThroughSocket('flaky', () => ({}));
+  assert.equal(call.closedBy, 'client', 'freecti closed the socket');
   assert.deepEqual(call.executed.map((e) => e.app), ['answer']);
   assert.deepEqual(call.hangups, []);
   const line = logs.find((l) => l['uuid'] === call.uuid && l['component'] === 'routing-control');
@@ -155,12 +163,12 @@ test('a webhook failure gives the call back to FreeSWITCH (fallback) and logs th
 test('refused replies and endless loops give the call back too', async () => {
   await putRoute({ id: 'evil' });
   webapp.handler = (_req, res) => json(res, [{ application: 'system', data: 'id' }]);
-  const evil = await callThroughSocket(port, 'evil', () => ({}));
+  const evil = await callThroughSocket('evil', () => ({}));
   assert.deepEqual(evil.executed, []);
   assert.match(String(logs.find((l) => l['uuid'] === evil.uuid && l['component'] === 'routing-control')?.['reason']), /'system' is not in the allow-list/);
   await putRoute({ id: 'loop', maxSteps: 3 });
   webapp.handler = (_req, res) => json(res, [{ application: 'playback', data: 'again.wav' }]);
-  const loop = await callThroughSocket(port, 'loop', () => ({ response: 'FILE PLAYED' }));
+  const loop = await callThroughSocket('loop', () => ({ response: 'FILE PLAYED' }));
   assert.equal(loop.executed.length, 3);
   assert.equal(webapp.seen.length - 1, 3);
   assert.match(String(logs.find((l) => l['uuid'] === loop.uuid && /after 3 requests/.test(String(l['reason'])))?.['reason']), /no hangup, bridge or transfer/);
@@ -169,15 +177,15 @@ test('refused replies and endless loops give the call back too', async () => {
 test('the caller hanging up ends the session: no more requests, no hangup sent', async () => {
   await putRoute({ id: 'gone' });
   webapp.handler = (_req, res) => json(res, [{ application: 'playback', data: 'long.wav' }, { application: 'playback', data: 'never.wav' }]);
-  const call = await callThroughSocket(port, 'gone', () => ({ response: 'PLAYBACK ERROR', callerHangsUp: true }));
+  const call = await callThroughSocket('gone', () => ({ response: 'PLAYBACK ERROR', callerHangsUp: true }));
   assert.deepEqual(call.executed.map((e) => e.arg), ['long.wav']);
   assert.equal(webapp.seen.length, 1);
   assert.deepEqual(call.hangups, []);
 });
 
 test('a session for a route that no longer exists is given back; other sessions are left alone', async () => {
-  const missing = await callThroughSocket(port, 'no-such-route', () => ({}));
-  assert.equal(missing.closedBy, 'freecti');
+  const missing = await callThroughSocket('no-such-route', () => ({}));
+  assert.equal(missing.closedBy, 'client', 'freecti closed the socket');
   assert.ok(logs.some((l) => l['uuid'] === missing.uuid && /no control route/.test(String(l['msg']))));
   assert.equal(webapp.seen.length, 0);
 });
@@ -204,7 +212,7 @@ test('POST JSON routes get every channel field plus the outcome in the body', as
     const body = JSON.parse(req.body) as Record<string, string>;
     json(res, body['step'] === '1' ? [{ application: 'read', data: '1 1 menu.wav pick 3000 #' }] : [{ application: 'hangup' }]);
   };
-  const call = await callThroughSocket(port, 'post', (app) => (app === 'read' ? { variables: { pick: '7', read_result: 'success' } } : {}));
+  const call = await callThroughSocket('post', (app) => (app === 'read' ? { variables: { pick: '7', read_result: 'success' } } : {}));
   assert.deepEqual(call.executed.map((e) => e.app), ['unset', 'read', 'hangup']);
   const second = JSON.parse(webapp.seen[1]?.body ?? '{}') as Record<string, string>;
   assert.equal(second['Unique-ID'], call.uuid);

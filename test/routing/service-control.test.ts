@@ -13,7 +13,7 @@ import { startService } from '../../src/service.js';
 import { freePort, startRedis } from '../helpers/redis.js';
 import { json, startApp } from '../webhook/http-app.js';
 import { recordedRequest, sendRaw } from '../xml-curl/harness.js';
-import { callThroughSocket } from './control-peer.js';
+import { FakeFreeSwitch } from '../fake-freeswitch/index.js';
 
 const pool: FsPool = {
   nodes: [],
@@ -49,8 +49,15 @@ test('service: dialplan hand-over, then the outbound session runs the applicatio
     }
     assert.match(body, new RegExp(`<action application="socket" data="127\\.0\\.0\\.1:${eslPort} async full"/>`));
     assert.match(body, /<action application="set" data="freecti_route=ivr"\/>/);
-    const call = await callThroughSocket(eslPort, 'ivr', () => ({}));
-    assert.deepEqual(call.executed.map((e) => e.app), ['answer', 'playback', 'hangup']);
+    const fake = await FakeFreeSwitch.start();
+    try {
+      const call = fake.dial(eslPort, { variables: { freecti_route: 'ivr' } });
+      await call.closed;
+      assert.deepEqual(call.executed.map((e) => e.app), ['answer', 'playback', 'hangup']);
+      assert.equal(call.hangupCause, 'NORMAL_CLEARING');
+    } finally {
+      await fake.close();
+    }
     assert.equal(app.seen.length, 1);
   } finally {
     await service.stop();
