@@ -190,6 +190,12 @@ local function freeAgent(a, ready)
   if ready > now then timer('a:' .. a, ready) else wantAgent(a) end
 end
 
+-- Wrap-up time counts into the handle time of the queue of the call it follows.
+local function countWrap(a)
+  local r = redis.call('HMGET', T .. 'a:' .. a, 'st', 'since', 'cq')
+  if r[1] == 'wrap-up' and r[3] and r[3] ~= '' then stat('q', r[3], 'wrap', now - tonumber(r[2])) end
+end
+
 -- Withdraws one offer (no penalty for the agent); returns nothing, records the cancel.
 local function cancelOffer(oid, reason)
   local ok = T .. 'o:' .. oid
@@ -689,6 +695,7 @@ local function agentState(a, st, reason)
     return { ok = 1, agent = a, pending = st }
   end
   if st == 'available' then
+    countWrap(a)
     redis.call('ZREM', TIMERS, 'a:' .. a)
     redis.call('HSET', ak, 'na', 0, 'pend', '')
     setState(a, 'available', '', { ready = now, idle = now })
@@ -719,6 +726,7 @@ local function timers(limit)
     elseif kind == 'a' then
       local st = redis.call('HGET', T .. 'a:' .. id, 'st')
       if st == 'wrap-up' then
+        countWrap(id)
         freeAgent(id, now)
       elseif st == 'available' then
         wantAgent(id)

@@ -10,6 +10,7 @@
  * Redis is ready, the lease reaper) and `close()` stops it and frees connections and pools.
  */
 import { duplicateRedis, type RedisClient } from './redis.js';
+import { AcdService } from './acd/service.js';
 import type { Config } from './config/schema.js';
 import { createDirectoryHandler } from './directory/handler.js';
 import type { FsPool } from './esl/types.js';
@@ -53,6 +54,8 @@ export interface Services {
   readonly events: EventHub;
   /** mod_xml_curl section handlers (directory, dialplan). */
   readonly xmlCurl: XmlCurlSections;
+  /** The ACD: engine, statistics, queue-log feed (docs/acd.md). */
+  readonly acd: AcdService;
   /** Starts background work: config routes seeded into Redis once ready, the lease reaper. Idempotent. */
   start(): void;
   /** Stops background work and closes connections and pools. Idempotent. */
@@ -71,6 +74,7 @@ export function createServices(deps: ServiceDeps): Services {
   const webhooks = createWebhookClient({ dispatcher: webhookAgent, registry: metrics.registry, logger });
   const cli = createCliContext({ config, logger, redis, pool, metrics, policy, keys, linegroups });
   const events = new EventHub(pool, logger.child({ component: 'event-stream' }), config.cli.eventStreamMaxBufferedBytes);
+  const acd = new AcdService({ config, redis, keys, logger, hub: events, webhooks, registry: metrics.registry });
 
   const xmlCurl = deps.xmlCurl ?? new XmlCurlSections();
   let directoryRedis: RedisClient | undefined;
@@ -126,17 +130,20 @@ export function createServices(deps: ServiceDeps): Services {
     cli,
     events,
     xmlCurl,
+    acd,
     start() {
       if (started || closed) return;
       started = true;
       detachReaper = attachLeaseReaper(pool, linegroups, logger);
       void seed();
+      acd.start();
     },
     async close() {
       if (closed) return;
       closed = true;
       redis.off('ready', onReady);
       detachReaper?.();
+      await acd.close();
       events.close();
       directoryRedis?.disconnect();
       await webhooks.close();

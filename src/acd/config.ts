@@ -83,6 +83,17 @@ export const acdConfigSchema = z
     webhookUrl: z.url({ protocol: /^https?$/ }).nullable().default(null),
     webhookSecret: z.string().min(16).nullable().default(null),
   })
+  .superRefine((c, ctx) => {
+    const agents = new Set(c.agents.map((a) => a.id));
+    const queues = new Set<string>();
+    c.queues.forEach((q, i) => {
+      if (queues.has(q.name)) ctx.addIssue({ code: 'custom', message: `queue '${q.name}' is listed twice`, path: ['queues', i, 'name'] });
+      queues.add(q.name);
+      q.tiers.forEach((t, j) => {
+        if (!agents.has(t.agent)) ctx.addIssue({ code: 'custom', message: `agent '${t.agent}' is not in acd.agents`, path: ['queues', i, 'tiers', j, 'agent'] });
+      });
+    });
+  })
   .prefault({});
 
 export type AcdConfig = z.infer<typeof acdConfigSchema>;

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { routingConfigSchema } from '../routing/config-schema.js';
 import { ctiCurlConfigSchema } from '../cti-curl/config-schema.js';
 import { fsConfigSchema } from '../fs-config/config-schema.js';
+import { acdConfigSchema } from '../acd/config.js';
 import { securityConfigSchema } from '../fs-lang/policy-options.js';
 import { DEFAULT_ALLOWED_URLS, urlPrefixProblem } from '../bridge/allowed-urls.js';
 
@@ -232,6 +233,8 @@ export const configSchema = z.strictObject({
   security: securityConfigSchema,
   /** Inputs of `freecti fs-config` (docs/routing.md, "FreeSWITCH configuration"). */
   fsConfig: fsConfigSchema,
+  /** ACD queues and agents seeded into Redis at start, engine settings (docs/acd.md). */
+  acd: acdConfigSchema,
   log: z
     .strictObject({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -31,7 +31,16 @@ export const JOB_EVENTS = ['BACKGROUND_JOB'] as const;
 /** What the stream subscribes on every node (FsNode.subscribe syntax). */
 export const SUBSCRIPTION = [...CHANNEL_EVENTS, ...JOB_EVENTS, `CUSTOM ${REGISTRATION_SUBCLASSES.join(' ')}`];
 
-const STREAMABLE = new Set<string>([...CHANNEL_EVENTS, ...JOB_EVENTS, ...REGISTRATION_SUBCLASSES]);
+/**
+ * ACD queue-log events (docs/acd.md "Queue log"): `ACD` selects them all, or name them.
+ * They are not FreeSWITCH events: the hub publishes them itself (publishAcd).
+ */
+export const ACD_EVENTS = [
+  'ACD', 'ENTERQUEUE', 'OFFER', 'CONNECT', 'RINGNOANSWER', 'ABANDON', 'COMPLETECALLER', 'COMPLETEAGENT', 'EXITWITHTIMEOUT',
+  'EXITEMPTY', 'EXITWITHKEY', 'EXITTRANSFER', 'EXITCALLBACK', 'FULL', 'JOINEMPTY', 'AGENTSTATE',
+] as const;
+
+const STREAMABLE = new Set<string>([...CHANNEL_EVENTS, ...JOB_EVENTS, ...REGISTRATION_SUBCLASSES, ...ACD_EVENTS]);
 
 const UUID_HEADERS = ['Unique-ID', 'Other-Leg-Unique-ID', 'Channel-Call-UUID', 'Job-UUID', 'Bridge-A-Unique-ID', 'Bridge-B-Unique-ID'];
 const EXTENSION_HEADERS = [
@@ -77,6 +86,14 @@ export function parseFilter(query: { events?: string | undefined; uuid?: string 
     if (value !== undefined && value !== '' && !VALUE.test(value)) throw new FreectiError('BAD_REQUEST', `${field}: not a valid value`);
   }
   return { events, uuid: query.uuid || undefined, extension: query.extension || undefined };
+}
+
+/** Does an ACD event (name, caller uuid, agent) pass the filter? `extension=` matches the agent id. */
+export function matchesAcd(filter: StreamFilter, name: string, uuid: string, agent: string): boolean {
+  if (filter.events !== undefined && !filter.events.has(name) && !filter.events.has('ACD')) return false;
+  if (filter.uuid !== undefined && filter.uuid !== uuid) return false;
+  if (filter.extension !== undefined && filter.extension !== agent) return false;
+  return true;
 }
 
 export function matches(filter: StreamFilter, event: EslEvent): boolean {

@@ -14,7 +14,7 @@
 import type { EslEvent } from '../esl/event.js';
 import type { FsNode, FsPool } from '../esl/types.js';
 import type { Logger } from '../logger.js';
-import { isStreamable, matches, streamName, SUBSCRIPTION, type StreamFilter } from './filter.js';
+import { isStreamable, matches, matchesAcd, streamName, SUBSCRIPTION, type StreamFilter } from './filter.js';
 
 export const SLOW_CONSUMER = { code: 4008, reason: 'slow consumer' } as const;
 export const GOING_AWAY = { code: 1001, reason: 'server shutting down' } as const;
@@ -88,6 +88,24 @@ export class EventHub {
         headers: event.headers,
         ...(event.body === undefined ? {} : { body: event.body }),
       });
+      if (client.socket.bufferedAmount + message.length > this.maxBufferedBytes) {
+        this.drop(client);
+        continue;
+      }
+      client.socket.send(message);
+    }
+  }
+
+  /**
+   * An ACD queue-log event (src/acd/event-feed.ts): one JSON frame
+   * `{"source":"acd","event":"CONNECT","id":"<stream id>","time":<ms>,"queue":"...","uuid":"...","agent":"...","data":{...}}`.
+   */
+  publishAcd(event: { id: string; event: string; time: number; queue: string; callUuid: string; agent: string; data: Record<string, string> }): void {
+    if (this.clients.size === 0) return;
+    let message: string | undefined;
+    for (const client of this.clients) {
+      if (client.dropped || client.socket.readyState !== OPEN || !matchesAcd(client.filter, event.event, event.callUuid, event.agent)) continue;
+      message ??= JSON.stringify({ source: 'acd', event: event.event, id: event.id, time: event.time, queue: event.queue, uuid: event.callUuid, agent: event.agent, data: event.data });
       if (client.socket.bufferedAmount + message.length > this.maxBufferedBytes) {
         this.drop(client);
         continue;

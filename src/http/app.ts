@@ -22,11 +22,12 @@ import { cliRoutes } from '../cli-http/cli-route.js';
 import { callControlRoutes } from '../call-control/routes.js';
 import { eventStreamRoutes } from '../event-stream/routes.js';
 import { linegroupRoutes } from '../linegroups/routes.js';
+import { acdRoutes } from '../acd/routes.js';
 
 export type { AppDeps, AppPlugin, RouteDeps } from './route-deps.js';
 
 /** Every route plugin, in registration order. Features append theirs. */
-const routes: readonly AppPlugin[] = [healthRoutes, openapiRoutes, xmlCurlRoutes, routingRoutes, cliRoutes, callControlRoutes, eventStreamRoutes, adminExtensionRoutes, linegroupRoutes];
+const routes: readonly AppPlugin[] = [healthRoutes, openapiRoutes, xmlCurlRoutes, routingRoutes, cliRoutes, callControlRoutes, eventStreamRoutes, adminExtensionRoutes, linegroupRoutes, acdRoutes];
 
 export function buildApp(deps: AppDeps, extraRoutes: readonly AppPlugin[] = []): FastifyInstance {
   const app = Fastify({

@@ -2,7 +2,7 @@
  * ACD test helpers: a manual clock (time moves only when the test says so; timers armed on
  * it fire when it passes their due time) and an engine factory on a fresh key prefix.
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { AcdEngine } from '../../src/acd/engine.js';
 import { parseAgent, parseQueue } from '../../src/acd/config.js';
