@@ -39,6 +39,9 @@ export class AcdService {
   private readonly log: Logger;
   private started = false;
   private closed = false;
+  private markStarted: () => void = () => undefined;
+  /** Resolves once seeding is done and the engine runs (tests and the call half wait for it). */
+  readonly ready: Promise<void> = new Promise((resolve) => (this.markStarted = resolve));
 
   constructor(private readonly deps: AcdServiceDeps) {
     const { config, redis, keys } = deps;
@@ -101,6 +104,7 @@ export class AcdService {
       await this.engine.start();
       this.started = true;
       this.feed.start();
+      this.markStarted();
     } catch (error) {
       this.log.warn({ err: (error as Error).message }, 'acd: cannot start (seeding or timers); retrying when Redis is ready again');
       redis.once('ready', this.onReady);
