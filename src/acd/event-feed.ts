@@ -37,14 +37,14 @@ export class AcdEventFeed {
     private readonly blockMs = 5_000,
   ) {}
 
-  /** Starts tailing from now (`$`): the feed is live, the stream itself is the history. */
-  start(): void {
+  /** Starts tailing after stream id `from` (default `$`, now: the feed is live, the stream itself is the history). */
+  start(from = '$'): void {
     if (this.loop !== undefined || this.closed) return;
-    this.loop = this.run();
+    this.loop = this.run(from);
   }
 
-  private async run(): Promise<void> {
-    let last = '$';
+  private async run(from: string): Promise<void> {
+    let last = from;
     while (!this.closed) {
       try {
         const reply = (await this.redis.xread('COUNT', 500, 'BLOCK', this.blockMs, 'STREAMS', this.keys.acdLog(), last)) as [string, [string, string[]][]][] | null;
