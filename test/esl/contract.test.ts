@@ -8,6 +8,11 @@
  *    against the fake, through the real inbound client / EslConnection.
  * 3. Every recorded event re-serialises byte-exactly (plain and json), so events the fake
  *    emits are laid out like FreeSWITCH's.
+ * 4. esl-control: call-control sessions replayed against the fake, byte for byte or reply for
+ *    reply (CONTROL_PLAN says which and why).
+ * 5. esl-outbound: the fake's outbound mode dials a server playing the recorded client, frames
+ *    compared as documented in contract-support.ts; and freecti's OutboundSession runs the same
+ *    script with the same assertions against the recorded bytes and against the fake.
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
@@ -18,12 +23,16 @@ import { EslConnection } from '../../src/esl/connection.js';
 import { EslDecoder } from '../../src/esl/decoder.js';
 import type { EslEvent } from '../../src/esl/event.js';
 import { createInboundClient, type InboundClient } from '../../src/esl/inbound-client.js';
+import { createOutboundServer, type OutboundServer } from '../../src/esl/outbound-server.js';
+import type { OutboundSession } from '../../src/esl/outbound-session.js';
 import { createLogger } from '../../src/logger.js';
 import { FakeFreeSwitch } from '../fake-freeswitch/index.js';
+import { dial } from '../fake-freeswitch/outbound-dialer.js';
+import { loadOutboundRecording } from '../fake-freeswitch/outbound-recording.js';
 import { RecordedPlayer } from '../fake-freeswitch/recorded-player.js';
 import { fsUrlEncode } from '../fake-freeswitch/fs-url-encode.js';
 import { eventFrame } from '../fake-freeswitch/serialise.js';
-import { bytesSent, listEsl, readEsl, readTranscript } from '../helpers/fixtures.js';
+import { bytesSent, listEsl, readEsl, readTimelineFrames, readTranscript } from '../helpers/fixtures.js';
 import { checkInnerLength, driveOutbound, driveTranscript, isReply, normaliseFrames, normaliseTexts, projectFrame, splitFrames } from './contract-support.js';
 import type { OutboundCall } from '../fake-freeswitch/index.js';
 
@@ -145,6 +154,81 @@ describe('the fake answers every recorded outbound session like FreeSWITCH', () 
         assert.equal(call?.hangupCause, 'NORMAL_CLEARING');
         assert.equal(fake.channel(call?.uuid ?? ''), undefined, 'the channel is gone');
       } finally {
+        await fake.close();
+      }
+    });
+  }
+});
+
+// ---- outbound: the same freecti session assertions against the recording and the fake ---
+
+/** freecti's outbound server: the first session it accepts, claimed. */
+async function outboundServer(): Promise<{ server: OutboundServer; port: number; session: Promise<OutboundSession> }> {
+  const server = createOutboundServer({ host: '127.0.0.1', port: 0, commandTimeoutMs: 5000, connectTimeoutMs: 5000, logger });
+  const { port } = await server.listen();
+  const session = new Promise<OutboundSession>((resolve) =>
+    server.once('session', (s) => {
+      s.claim('contract');
+      resolve(s);
+    }),
+  );
+  return { server, port, session };
+}
+
+/** The recordings' client script through freecti's OutboundSession, and what it saw. */
+async function outboundScenario(stem: string, session: OutboundSession) {
+  const events: EslEvent[] = [];
+  session.on('event', (event) => events.push(event));
+  await session.myevents(stem.endsWith('-json') ? 'json' : 'plain');
+  await session.linger();
+  const answer = await session.execute('answer');
+  const tone = stem.includes('caller-hangs-up') ? 'tone_stream://%(20000,0,440)' : 'tone_stream://%(500,0,440)';
+  const playback = await session.execute('playback', tone, { eventLock: true, eventUuid: '7f3c1d2e-8a4b-4c5d-9e6f-0a1b2c3d4e5f' });
+  await session.hangup('NORMAL_CLEARING');
+  const reason = await session.whenEnded();
+  return {
+    channel: [session.destinationNumber, session.callerNumber, session.channelName, session.direction, session.context, session.socketMode, session.control],
+    answer: answer.get('Application-Response'),
+    playback: [playback.get('Application-UUID'), playback.get('Application-Response')],
+    events: events.map((e) => e.name),
+    reason,
+    notice: session.disconnectNotice?.['Content-Disposition'],
+  };
+}
+
+describe('one set of freecti outbound-session assertions holds for the recording and for the fake', () => {
+  for (const stem of OUTBOUND) {
+    const recordedEvents = readTimelineFrames(`esl-outbound/${stem}.txt`).filter((f) => f.contentType.startsWith('text/event-')).map((f) => f.summary.split(' ', 1)[0] ?? '');
+    const hangsUp = stem.includes('caller-hangs-up');
+    const expected = {
+      channel: ['7000', '1000', 'sofia/internal/1000@127.0.0.1', 'inbound', 'default', 'async', 'full'],
+      answer: '_none_',
+      playback: ['7f3c1d2e-8a4b-4c5d-9e6f-0a1b2c3d4e5f', hangsUp ? 'PLAYBACK ERROR' : 'FILE PLAYED'],
+      events: recordedEvents,
+      reason: 'disconnect-notice',
+      notice: 'linger',
+    };
+    it(`${stem}: recorded bytes`, async () => {
+      const { server, port, session } = await outboundServer();
+      try {
+        const call = dial(port, { mode: 'replay', steps: loadOutboundRecording(stem) });
+        assert.deepEqual(await outboundScenario(stem, await session), expected);
+        assert.equal((await call.result).mismatch, undefined);
+      } finally {
+        await server.close();
+      }
+    });
+    it(`${stem}: fake`, async () => {
+      const { server, port, session } = await outboundServer();
+      const fake = await FakeFreeSwitch.start();
+      try {
+        // The recorded caller hung up while the 20 s tone played.
+        fake.onExecute('playback', (ctx) => (/20000/.test(ctx.arg) ? { callerHangsUp: true } : {}));
+        const call = fake.dial(port);
+        assert.deepEqual(await outboundScenario(stem, await session), expected);
+        assert.equal((await call.closed).closedBy, 'client');
+      } finally {
+        await server.close();
         await fake.close();
       }
     });
