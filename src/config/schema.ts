@@ -95,7 +95,7 @@ export const configSchema = z.strictObject({
       connectionsPerOrigin: z.number().int().min(1).max(1024).default(32),
       /** An idle keep-alive connection is closed after this long; an origin without connections keeps nothing. */
       idleMs: z.number().int().min(100).max(600_000).default(4_000),
-      /** A TCP (+TLS) connect attempt is abandoned after this long (a request gives up earlier, after its own connect + response timeout). */
+      /** A TCP (+TLS) connect attempt is abandoned after this long; a request does not wait for it (it fails after its own connect timeout). */
       maxConnectMs: z.number().int().min(50).max(60_000).default(30_000),
     })
     .prefault({}),

@@ -4,9 +4,10 @@
  * It keeps a connection pool per origin only while that origin has connections: a
  * connection idle for `idleMs` is closed, and an origin left without connections loses
  * its pool, so calling many distinct origins leaves nothing behind. Timeouts are per
- * request (src/webhook/client.ts), not per pool.
+ * request (src/webhook/client.ts), not per pool: `withSocketNotice` tells a request when
+ * it has a connected socket, which ends its connect timeout.
  */
-import { Agent } from 'undici';
+import { Agent, DecoratorHandler, type Dispatcher } from 'undici';
 
 export interface WebhookAgentOptions {
   /** Connections per origin at most. Default 32. */
@@ -15,7 +16,7 @@ export interface WebhookAgentOptions {
   idleMs?: number;
   /**
    * A TCP (+TLS) connect attempt is abandoned after this long, whatever the request that
-   * caused it (each request gives up on its own after its connect + response timeout). Default 30000.
+   * caused it (each request gives up on its own after its connect timeout). Default 30000.
    */
   maxConnectMs?: number;
 }
@@ -35,4 +36,37 @@ export function createWebhookAgent(options: WebhookAgentOptions = {}): Agent {
 /** How many origins have a pool right now (tests, the soak bench). */
 export function agentOrigins(agent: Agent): number {
   return Object.keys(agent.stats).length;
+}
+
+/**
+ * Request option (a symbol: undici never sends it): called once the request has a
+ * connected socket, a new one or a kept-alive one, and is about to be written.
+ */
+export const ON_SOCKET: unique symbol = Symbol('freecti.webhook.onSocket');
+
+export type SocketNoticeOptions = Dispatcher.RequestOptions & { [ON_SOCKET]?: () => void };
+
+/** `dispatcher` with requests that carry `ON_SOCKET` told when they have a socket. */
+export function withSocketNotice(dispatcher: Dispatcher): Dispatcher {
+  return dispatcher.compose((dispatch) => (opts, handler) => {
+    const notify = (opts as SocketNoticeOptions)[ON_SOCKET];
+    return notify === undefined ? dispatch(opts, handler) : dispatch(opts, new SocketNotice(handler, notify));
+  });
+}
+
+const decorated = DecoratorHandler.prototype as unknown as { onRequestStart(controller: unknown, context: unknown): void };
+
+class SocketNotice extends DecoratorHandler {
+  readonly #notify: () => void;
+
+  constructor(handler: Dispatcher.DispatchHandler, notify: () => void) {
+    super(handler);
+    this.#notify = notify;
+  }
+
+  /** undici calls it when the request is handed to a connected socket. */
+  onRequestStart(controller: Dispatcher.DispatchController, context: unknown): void {
+    this.#notify();
+    decorated.onRequestStart.call(this, controller, context);
+  }
 }

@@ -1,7 +1,8 @@
 /**
  * The shared webhook client (docs/webhooks.md): undici, one Agent for every origin
- * (agent.ts: a pool per origin only while it has connections), the exchange bounded per
- * request (connect + response timeout, headers and body timeouts), a body size limit,
+ * (agent.ts: a pool per origin only while it has connections), timeouts per request (no
+ * socket within the connect timeout, no headers or body within the response timeout, the
+ * whole exchange within both), a body size limit,
  * JSON or form bodies, an `X-Request-Id`, optional HMAC signatures, metrics per target,
  * and exactly four typed failures. `notify` adds background retries (notifier.ts).
  */
@@ -11,7 +12,7 @@ import type { Dispatcher } from 'undici';
 import type { Registry } from 'prom-client';
 import type { FreectiError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { createWebhookAgent, type WebhookAgentOptions } from './agent.js';
+import { createWebhookAgent, ON_SOCKET, withSocketNotice, type SocketNoticeOptions, type WebhookAgentOptions } from './agent.js';
 import { encodeForm, parseUrl, targetOf, targetOfUrl, withQuery } from './encode.js';
 import { classifyError, outcomeOf, webhookFailure } from './failure.js';
 import { createWebhookMetrics, type WebhookMetrics } from './metrics.js';
@@ -43,7 +44,7 @@ export function createWebhookClient(options: WebhookClientOptions = {}): Webhook
   };
   const metrics: WebhookMetrics = createWebhookMetrics(options.registry);
   const ownAgent = options.dispatcher === undefined ? createWebhookAgent(options) : undefined;
-  const dispatcher: Dispatcher = options.dispatcher ?? (ownAgent as Dispatcher);
+  const dispatcher: Dispatcher = withSocketNotice(options.dispatcher ?? (ownAgent as Dispatcher));
   let closed = false;
 
   const request = async (req: WebhookRequest): Promise<WebhookResponse> => {
@@ -86,10 +87,17 @@ export function createWebhookClient(options: WebhookClientOptions = {}): Webhook
     const controller = new AbortController();
     let timedOut = false;
     let callerAborted = false;
+    let connectTimedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
       controller.abort();
     }, connectTimeoutMs + responseTimeoutMs);
+    // No socket (new or kept alive) within the connect timeout: the origin does not accept.
+    const connectTimer = setTimeout(() => {
+      connectTimedOut = true;
+      controller.abort();
+    }, connectTimeoutMs);
+    const onSocket = (): void => clearTimeout(connectTimer);
     const onAbort = (): void => {
       callerAborted = true;
       controller.abort();
@@ -97,7 +105,7 @@ export function createWebhookClient(options: WebhookClientOptions = {}): Webhook
     req.signal?.addEventListener('abort', onAbort, { once: true });
     if (req.signal?.aborted === true) onAbort();
     try {
-      const res = await dispatcher.request({
+      const requestOptions: SocketNoticeOptions = {
         origin: url.origin,
         path,
         method,
@@ -106,7 +114,9 @@ export function createWebhookClient(options: WebhookClientOptions = {}): Webhook
         signal: controller.signal,
         headersTimeout: responseTimeoutMs,
         bodyTimeout: responseTimeoutMs,
-      });
+        [ON_SOCKET]: onSocket,
+      };
+      const res = await untilAborted(dispatcher.request(requestOptions), controller.signal);
       if (res.statusCode < 200 || res.statusCode > 299) {
         await res.body.dump({ limit: maxBodyBytes }).catch(() => undefined);
         throw webhookFailure('WEBHOOK_BAD_STATUS', target, `status ${res.statusCode}`, { status: res.statusCode });
@@ -120,9 +130,11 @@ export function createWebhookClient(options: WebhookClientOptions = {}): Webhook
         requestId,
       };
     } catch (error) {
+      if (connectTimedOut && !timedOut && !callerAborted) throw webhookFailure('WEBHOOK_TIMEOUT', target, 'connect timeout', {}, error);
       throw classifyError(error, target, timedOut, callerAborted);
     } finally {
       clearTimeout(timer);
+      clearTimeout(connectTimer);
       req.signal?.removeEventListener('abort', onAbort);
     }
   };
@@ -154,6 +166,36 @@ export function createWebhookClient(options: WebhookClientOptions = {}): Webhook
       await ownAgent?.close().catch(() => undefined);
     },
   };
+}
+
+/**
+ * `pending`, or a rejection as soon as `signal` aborts. undici only cancels a request that
+ * waits for a socket (its pool busy, or connecting) once it gets one, so a timeout must
+ * not wait for undici: the request is left to fail in the background (it is aborted the
+ * moment it gets a socket; a connect attempt ends after webhook.maxConnectMs).
+ */
+function untilAborted<T extends { body: Readable }>(pending: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    pending.then((res) => res.body.destroy(), () => undefined);
+    return Promise.reject(signal.reason as Error);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => {
+      pending.then((res) => res.body.destroy(), () => undefined);
+      reject(signal.reason as Error);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    pending.then(
+      (res) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(res);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error as Error);
+      },
+    );
+  });
 }
 
 /**

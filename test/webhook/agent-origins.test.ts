@@ -2,12 +2,13 @@
  * The webhook client keeps nothing per origin or per timeout: it calls through one
  * undici Agent, whose pool for an origin goes away once that origin's connections are
  * idle and closed. 1,000 distinct origins leave no pool behind; requests with different
- * timeouts to one origin share one pool.
+ * timeouts to one origin share one pool, and each keeps its own connect timeout.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { isFreectiError } from '../../src/errors.js';
 import { agentOrigins, createWebhookAgent, createWebhookClient } from '../../src/webhook/index.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -68,6 +69,27 @@ describe('one webhook Agent: no pool outlives its connections', () => {
     } finally {
       await client.close();
       await agent.close();
+    }
+  });
+
+  test('the connect timeout is per request: no socket in time (the only connection is busy) is a connect timeout', async () => {
+    const hanging = createServer(() => undefined);
+    await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(hanging.address() as AddressInfo).port}/hang`;
+    const agent = createWebhookAgent({ connectionsPerOrigin: 1 });
+    const client = createWebhookClient({ dispatcher: agent });
+    try {
+      const first = client.request({ url, connectTimeoutMs: 5000, responseTimeoutMs: 5000 }).catch((error: unknown) => error);
+      await waitFor(() => agentOrigins(agent) === 1);
+      const second = await client.request({ url, connectTimeoutMs: 100, responseTimeoutMs: 5000 }).catch((error: unknown) => error);
+      assert.ok(isFreectiError(second, 'WEBHOOK_TIMEOUT'), String(second));
+      assert.equal(second.details?.['reason'], 'connect timeout');
+      hanging.closeAllConnections();
+      assert.ok(isFreectiError(await first), 'the first one fails when its connection goes');
+    } finally {
+      await client.close();
+      await agent.close();
+      hanging.close();
     }
   });
 
