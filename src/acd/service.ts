@@ -4,13 +4,16 @@
  * the WebSocket hub (own blocking connection), signed webhooks of the events this
  * instance writes, Prometheus gauges, and the seeding of `acd.queues` / `acd.agents`.
  */
+import { Cluster } from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { Config } from '../config/schema.js';
 import type { EventHub } from '../event-stream/hub.js';
 import type { Keys } from '../keys.js';
 import type { Logger } from '../logger.js';
 import type { RedisClient } from '../lua-scripts.js';
+import { FreectiError } from '../errors.js';
 import { duplicateRedis } from '../redis.js';
+import { keySlot } from '../redis-slot.js';
 import type { WebhookClient } from '../webhook/types.js';
 import { parseAgent, parseQueue } from './config.js';
 import { AcdEngine } from './engine.js';
@@ -45,6 +48,14 @@ export class AcdService {
 
   constructor(private readonly deps: AcdServiceDeps) {
     const { config, redis, keys } = deps;
+    const registrations = keys.named(config.gui.registration.hash);
+    if (redis instanceof Cluster && config.acd.requireRegistration && keySlot(registrations) !== keySlot(keys.acdQueues())) {
+      // The dispatch script reads the registrations hash beside the ACD keys (docs/acd.md, "Redis keys").
+      throw new FreectiError(
+        'CONFIG_INVALID',
+        `config acd.requireRegistration: with redis.cluster, '${registrations}' must be in the slot of the ACD keys ({freecti:acd}): name it '{freecti:acd}${config.gui.registration.hash}', or set acd.requireRegistration to false`,
+      );
+    }
     this.log = deps.logger.child({ component: 'acd' });
     this.subscriber = duplicateRedis(redis, {});
     this.subscriber.on('error', () => undefined); // the shared client logs Redis state changes
@@ -55,7 +66,7 @@ export class AcdService {
       keys,
       logger: this.log,
       ...(deps.clock === undefined ? {} : { clock: deps.clock }),
-      registrationsHash: config.acd.requireRegistration ? keys.named(config.gui.registration.hash) : null,
+      registrationsHash: config.acd.requireRegistration ? registrations : null,
       registrationField: config.gui.registration.field,
       offerGraceSec: config.acd.offerGraceSec,
       logMaxLen: config.acd.logMaxLen,
