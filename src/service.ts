@@ -17,6 +17,7 @@ import { createServices } from './services.js';
 import { startNodeStateConsumers } from './cluster/node-state-consumers.js';
 import { startOutboundSockets, type OutboundSockets } from './bridge/outbound-wiring.js';
 import { attachRoutingControl } from './routing/control-mode.js';
+import { startAcdCalls } from './acd/calls/index.js';
 import type { Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { closeRedis, createRedis, redactUrl } from './redis.js';
@@ -66,11 +67,13 @@ export async function startService(config: Config, logger: Logger, options: Serv
 
   let outbound: OutboundSockets | undefined = undefined;
   let releaseRoutingControl: (() => void) | undefined = undefined;
+  let acdCalls: { stop(): Promise<void> } | undefined = undefined;
 
   const shutdown = async (): Promise<void> => {
     await step(logger, 'http server', stopTimeoutMs, () => app.close());
     await step(logger, 'outbound event socket', stopTimeoutMs, async () => outbound?.stop());
     await step(logger, 'routing control', stopTimeoutMs, async () => releaseRoutingControl?.());
+    await step(logger, 'acd calls', stopTimeoutMs, async () => acdCalls?.stop());
     await step(logger, 'services', stopTimeoutMs, () => services.close());
     await step(logger, 'node state consumers', stopTimeoutMs, () => nodeState.stop());
     await step(logger, 'freeswitch pool', stopTimeoutMs, () => pool.close());
@@ -94,7 +97,19 @@ export async function startService(config: Config, logger: Logger, options: Serv
   // FreeSWITCH's `socket` app connects here: cti_bridge / cti_dial calls (docs/bridge.md).
   outbound = await startOutboundSockets({ config, logger, metrics, policy, webhooks: services.webhooks, resolver: services.linegroups });
   // Control-mode routes (docs/routing.md) drive their calls on the same outbound socket.
-  releaseRoutingControl = attachRoutingControl(outbound.server, { config, logger, store: services.routes, webhooks: services.webhooks, policy, resolver: services.linegroups, registry: metrics.registry });
+  // ACD callers (freecti_queue, the `queue` action) on the same socket; agent legs over the node pool (docs/acd.md "Calls on FreeSWITCH").
+  const acd = startAcdCalls(outbound.server, { engine: services.acd.engine, pool, policy, logger, resolver: services.linegroups, settings: config.acd.calls });
+  acdCalls = acd;
+  releaseRoutingControl = attachRoutingControl(outbound.server, {
+    config,
+    logger,
+    store: services.routes,
+    webhooks: services.webhooks,
+    policy,
+    resolver: services.linegroups,
+    registry: metrics.registry,
+    queue: (session, request) => acd.calls.handleQueueSession(session, request),
+  });
 
   logger.info(
     {

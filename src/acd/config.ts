@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { STRATEGIES, type AgentConfig, type QueueConfig } from './types.js';
+import { acdCallsConfigSchema } from './calls/config.js';
 
 /** Queue and agent ids: they become parts of Redis key names and URL paths. */
 export const ACD_ID = /^[A-Za-z0-9_.@+-]{1,64}$/;
@@ -82,6 +83,8 @@ export const acdConfigSchema = z
     /** Webhook notified of every queue-log event (signed with `webhookSecret` when set). */
     webhookUrl: z.url({ protocol: /^https?$/ }).nullable().default(null),
     webhookSecret: z.string().min(16).nullable().default(null),
+    /** The call half on FreeSWITCH: reaper period, exit context, announcement language (src/acd/calls/config.ts). */
+    calls: acdCallsConfigSchema,
   })
   .superRefine((c, ctx) => {
     const agents = new Set(c.agents.map((a) => a.id));
