@@ -162,9 +162,10 @@ async function latencyRound(contender: 'freecti' | 'polling-100ms', rand: () => 
       madeAvailable.set(id, performance.now());
       await engine.setAgentState(id, 'available');
     } else {
-      // The peer's agent update: the state is written (as an SQL UPDATE would be), nothing dispatches.
+      // The peer's agent update: the state is written (as an SQL UPDATE would be; with the
+      // queue's set of available agents, which the dispatch reads), nothing dispatches.
       const now = Date.now();
-      await redis.hset(keys.acdAgent(id), 'st', 'available', 'since', now, 'ready', now, 'idle', now);
+      await redis.multi().hset(keys.acdAgent(id), 'st', 'available', 'since', now, 'ready', now, 'idle', now).sadd(keys.acd('av', 'q'), id).exec();
       madeAvailable.set(id, performance.now());
     }
   }

@@ -155,6 +155,11 @@ local function setState(a, st, reason, extra)
     args[#args + 1] = v
   end
   redis.call(unpack(args))
+  -- The per-queue sets of available agents (what dispatch scans) follow the state.
+  if (oldSt == 'available') ~= (st == 'available') then
+    local cmd = (st == 'available') and 'SADD' or 'SREM'
+    for _, q in ipairs(agentQueues(a)) do redis.call(cmd, T .. 'av:' .. q, a) end
+  end
   if oldSt ~= st or (reason or '') ~= '' then
     log('AGENTSTATE', 'NONE', '', a, { from = oldSt, to = st, reason = reason or '' })
   end
@@ -217,17 +222,22 @@ local function parseTier(v)
   return tonumber(l), tonumber(p)
 end
 
--- Candidate agents of a queue: available, past their delay, registered. Also says whether
--- an available agent was skipped for not being registered.
+-- Candidate agents of a queue: available (the queue's `av` set), past their delay,
+-- registered. Also says whether an available agent was skipped for not being registered.
 local function candidates(q)
   local tiers = redis.call('HGETALL', T .. 'qt:' .. q)
-  local list, base, unreg = {}, nil, false
+  local tierOf, base = {}, nil
   for i = 1, #tiers, 2 do
-    local a = tiers[i]
     local level, pos = parseTier(tiers[i + 1])
+    tierOf[tiers[i]] = { level, pos }
     if base == nil or level < base then base = level end
+  end
+  local list, unreg = {}, false
+  for _, a in ipairs(redis.call('SMEMBERS', T .. 'av:' .. q)) do
+    local level, pos = 0, 0
+    if tierOf[a] then level, pos = tierOf[a][1], tierOf[a][2] end
     local r = redis.call('HMGET', T .. 'a:' .. a, 'st', 'ready', 'idle', 'calls', 'talk', 'sk', 'reg')
-    if r[1] == 'available' and tonumber(r[2] or 0) <= now then
+    if tierOf[a] and r[1] == 'available' and tonumber(r[2] or 0) <= now then
       local ok = true
       if regHash ~= '' and r[7] and r[7] ~= '' then
         ok = redis.call('HEXISTS', regHash, r[7]) == 1
@@ -271,6 +281,7 @@ local function order(list, c, q)
       return x.id < y.id
     end)
   elseif s == 'random' then
+    table.sort(list, function(x, y) return x.id < y.id end) -- set order is not stable; the seed's draws are
     for _, x in ipairs(list) do x.r = rand() end
     table.sort(list, function(x, y)
       if x.level ~= y.level then return x.level < y.level end
@@ -800,7 +811,7 @@ elseif op == 'del-queue' then
     res = { ok = -6, err = 'queue ' .. q .. ' has waiting callers' }
   else
     for _, a in ipairs(redis.call('HKEYS', T .. 'qt:' .. q)) do redis.call('HDEL', T .. 'aq:' .. a, q) end
-    redis.call('DEL', T .. 'qt:' .. q, T .. 'rr:' .. q, T .. 'resume:' .. q)
+    redis.call('DEL', T .. 'qt:' .. q, T .. 'rr:' .. q, T .. 'resume:' .. q, T .. 'av:' .. q)
     redis.call('HDEL', QUEUES, q)
   end
 elseif op == 'put-agent' then
@@ -835,6 +846,7 @@ elseif op == 'put-tier' then
     local v = math.floor(tonumber(ARGV[10])) .. ':' .. math.floor(tonumber(ARGV[11]))
     redis.call('HSET', T .. 'qt:' .. q, a, v)
     redis.call('HSET', T .. 'aq:' .. a, q, v)
+    if redis.call('HGET', T .. 'a:' .. a, 'st') == 'available' then redis.call('SADD', T .. 'av:' .. q, a) end
     want(q)
   end
 elseif op == 'del-tier' then
@@ -843,6 +855,7 @@ elseif op == 'del-tier' then
     res = { ok = -5, err = 'agent ' .. a .. ' is not in queue ' .. q }
   end
   redis.call('HDEL', T .. 'aq:' .. a, q)
+  redis.call('SREM', T .. 'av:' .. q, a)
 else
   return redis.error_reply('acd-engine: unknown operation ' .. tostring(op))
 end

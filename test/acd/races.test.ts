@@ -39,6 +39,9 @@ async function checkState(redis: Redis, h: Harness, agents: string[]): Promise<v
     const s = await redis.hgetall(k.acdAgent(a));
     if (s.st === 'reserved') assert.equal(held.get(a), s.offer, `reserved agent ${a} holds offer ${s.offer}`);
     else assert.equal(held.has(a), false, `agent ${a} (${s.st}) has an offer`);
+    for (const q of Object.keys(await redis.hgetall(k.acdAgentTiers(a)))) {
+      assert.equal(await redis.sismember(k.acd('av', q), a), s.st === 'available' ? 1 : 0, `agent ${a} (${s.st}) in the available set of ${q}`);
+    }
     if (s.st === 'in-call') {
       const e = await redis.hgetall(k.acdEntry(s.entry!));
       assert.equal(e.st, 'connected', `in-call agent ${a}: its caller is connected`);
