@@ -47,16 +47,17 @@ for (const lingerOrder of LINGER_ORDERS) describe(`cti_curl (FreeSWITCH order: $
   });
 
   /** The seed's template as the migrated dialplan leaves it on the channel (`set` with `\${...}`). */
-  const template = (): string => `${app.url}/app?number=\${destination_number}&from=\${caller_id_name}&ctx=\${Caller-Context}`;
+  const template = (): string => `${app.url}/app?number=\${destination_number}&note=\${agent_note}&ctx=\${Caller-Context}`;
   const warns = (harness: BridgeHarness, uuid: string) => harness.logs.filter((l) => l['uuid'] === uuid && l['level'] === 40);
 
   it("seed 000: GET with the live channel's variables url-encoded, playback then bridge, then the call ends", async () => {
-    const { fs, result } = await h.callCurl({ variables: { cti_curl: template(), caller_id_name: 'A&B c' }, bridges: ['answered'] });
+    const { fs, result } = await h.callCurl({ variables: { cti_curl: template(), agent_note: 'A&B c=1' }, bridges: ['answered'] });
     assert.equal(app.seen.length, 1);
     assert.equal(app.seen[0]?.method, 'GET');
-    // destination_number from Caller-Destination-Number; caller_id_name: the channel's variable wins over nothing else of that name.
+    // destination_number from Caller-Destination-Number, a header by its name, a channel variable url-encoded (one parameter).
     const query = new URL(`http://x${app.seen[0]?.url ?? ''}`).searchParams;
-    assert.deepEqual([query.get('number'), query.get('ctx')], ['7000', 'default']);
+    assert.deepEqual([query.get('number'), query.get('ctx'), query.get('note')], ['7000', 'default', 'A&B c=1']);
+    assert.deepEqual([...query.keys()], ['number', 'note', 'ctx']);
     assert.equal(app.seen[0]?.headers['x-request-id'], fs.aUuid);
     assert.deepEqual(fs.executed, ['unset cti_curl', 'playback /ddt/fs/sounds/cti/echotest.wav']);
     assert.deepEqual(fs.bridged, ['user/10001']);
