@@ -8,6 +8,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { validateConfig } from '../../src/config/load.js';
 import { AliasIndex } from '../../src/directory/alias-index.js';
@@ -113,4 +114,28 @@ describe('number-alias and unknown keys in cti_exten@<domain>', () => {
     // A known key with a wrong value still refuses.
     assert.deepEqual(parseExtension(JSON.stringify({ x: 1, attribute: { cacheable: 'soon' } })).ok, false);
   });
+});
+
+describe('number-alias held to the recorded mod_xml_curl requests', () => {
+  const db = useRedis();
+  // FreeSWITCH accepted this document for each of the three requests (fixtures README, xml-curl/).
+  const accepted = readFileSync(new URL('../fixtures/freeswitch/xml-curl/served-directory-user-1050-alias-desk.xml', import.meta.url), 'utf8');
+  const attrs = (doc: string) => ({
+    user: /<user [^>]*>/.exec(doc)?.[0],
+    password: /<param name="password" value="([^"]*)"/.exec(doc)?.[1],
+    context: /<variable name="user_context" value="([^"]*)"/.exec(doc)?.[1],
+  });
+
+  for (const name of ['directory-sip-auth-register-alias-desk-served-user-1050', 'directory-user-data-attr-alias-desk', 'directory-user-call-originate-user-alias-desk']) {
+    test(`${name}: the user FreeSWITCH accepted`, async () => {
+      const prefix = uniquePrefix('alias-rec');
+      const keys = new Keys(prefix);
+      await db.redis.hset(keys.extensions(DOMAIN), '1050', JSON.stringify({ param: { password: 'pw-1050-alias' }, variable: { user_context: 'default' }, attribute: { 'number-alias': 'desk' } }));
+      const handler = createDirectoryHandler({ redis: db.redis, keys, config: validateConfig({ redis: { keyPrefix: prefix } }), logger: createLogger('silent') });
+      const request = parseXmlCurlForm(recordedRequest(name).body);
+      assert.equal(request.get('user'), 'desk', 'FreeSWITCH asked by the alias');
+      const doc = await handler(request);
+      assert.deepEqual(attrs(doc), attrs(accepted));
+    });
+  }
 });
