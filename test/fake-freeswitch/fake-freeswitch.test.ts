@@ -9,6 +9,9 @@ import { after, before, describe, it } from 'node:test';
 import { isFreectiError } from '../../src/errors.js';
 import { EslConnection } from '../../src/esl/connection.js';
 import type { EslEvent } from '../../src/esl/event.js';
+import { createOutboundServer } from '../../src/esl/outbound-server.js';
+import type { OutboundSession } from '../../src/esl/outbound-session.js';
+import { createLogger } from '../../src/logger.js';
 import { FakeFreeSwitch } from './index.js';
 
 let fake: FakeFreeSwitch;
@@ -103,5 +106,111 @@ describe('fake FreeSWITCH switches', () => {
     const closed = once(raw, 'close');
     assert.equal((await raw.command('exit')).replyText, '+OK bye');
     await closed;
+  });
+});
+
+describe('outbound mode: what the recordings do not show', () => {
+  /** freecti's outbound server; resolves the first session it accepts, claimed. */
+  async function outboundServer() {
+    const server = createOutboundServer({ host: '127.0.0.1', port: 0, commandTimeoutMs: 2000, connectTimeoutMs: 2000, logger: createLogger('silent') });
+    const { port } = await server.listen();
+    const next = (): Promise<OutboundSession> =>
+      new Promise((resolve) =>
+        server.once('session', (s) => {
+          s.claim('fake-test');
+          resolve(s);
+        }),
+      );
+    return { server, port, next };
+  }
+
+  it('nolinger: after the hangup the disconnect notice (Content-Disposition: disconnect) and FreeSWITCH closes', async () => {
+    const { server, port, next } = await outboundServer();
+    try {
+      const sessionP = next();
+      const call = fake.dial(port);
+      const session = await sessionP;
+      await session.myevents();
+      assert.equal((await session.command('nolinger')).replyText, '+OK will not linger');
+      await session.hangup('USER_BUSY');
+      assert.equal(await session.whenEnded(), 'disconnect-notice');
+      assert.equal(session.disconnectNotice?.['Content-Disposition'], 'disconnect');
+      assert.deepEqual(await call.closed, { closedBy: 'fake' });
+      assert.equal(call.hangupCause, 'USER_BUSY');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a failed bridge hangs the caller up before its completion unless continue_on_fail; set/unset change variables', async () => {
+    const { server, port, next } = await outboundServer();
+    try {
+      for (const continueOnFail of [false, true]) {
+        const sessionP = next();
+        const call = fake.dial(port, { onExecute: ({ app, arg }) => (app === 'bridge' && arg.includes('gw-a') ? { fails: 'INVALID_GATEWAY' } : undefined) });
+        const session = await sessionP;
+        const events: EslEvent[] = [];
+        session.on('event', (e) => events.push(e));
+        await session.myevents();
+        await session.linger();
+        await session.execute('set', 'scratch=1');
+        await session.execute('unset', 'scratch');
+        if (continueOnFail) await session.execute('set', 'continue_on_fail=INVALID_GATEWAY,USER_BUSY');
+        const failed = await session.execute('bridge', 'sofia/gateway/gw-a/1');
+        assert.equal(failed.get('variable_originate_disposition'), 'INVALID_GATEWAY');
+        assert.equal(failed.get('variable_scratch'), undefined);
+        if (continueOnFail) {
+          assert.equal(failed.get('Answer-State'), 'ringing', 'the caller is still up');
+          const answered = await session.execute('bridge', 'sofia/gateway/gw-b/1');
+          assert.equal(answered.get('variable_originate_disposition'), 'SUCCESS');
+          await session.hangup('NORMAL_CLEARING');
+        }
+        await session.whenEnded();
+        const names = events.map((e) => `${e.name}${e.get('Application') === undefined ? '' : ` ${e.get('Application')}`}`);
+        const hangupAt = names.indexOf('CHANNEL_HANGUP');
+        if (!continueOnFail) {
+          assert.equal(call.hangupCause, 'INVALID_GATEWAY');
+          assert.ok(hangupAt >= 0 && hangupAt < names.indexOf('CHANNEL_EXECUTE_COMPLETE bridge'), names.join(', '));
+        } else assert.equal(call.hangupCause, 'NORMAL_CLEARING');
+        assert.deepEqual(call.executed.map((e) => e.app), continueOnFail ? ['set', 'unset', 'set', 'bridge', 'bridge'] : ['set', 'unset', 'bridge']);
+        await call.closed;
+      }
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('uuid_kill and sendmsg from an inbound connection act on a dialed call like on its own socket; notice-first order', async () => {
+    const { server, port, next } = await outboundServer();
+    const { connection, events: inbound } = await session('event plain CHANNEL_HANGUP_COMPLETE');
+    try {
+      const sessionP = next();
+      const call = fake.dial(port, { lingerOrder: 'notice-first' });
+      const outbound = await sessionP;
+      const frames: string[] = [];
+      outbound.on('event', (e) => frames.push(`${outbound.disconnectNotice === undefined ? '' : 'after notice: '}${e.name}`));
+      await outbound.myevents();
+      await outbound.linger();
+      const played = new Promise<void>((resolve) => outbound.on('event', (e) => e.name === 'CHANNEL_EXECUTE_COMPLETE' && e.get('Application') === 'playback' && resolve()));
+      assert.equal((await connection.command(`sendmsg ${call.uuid}`, { 'call-command': 'execute', 'execute-app-name': 'playback', 'execute-app-arg': 'x.wav' })).replyText, '+OK');
+      await played;
+      assert.equal(await connection.api('uuid_kill', `${call.uuid} CALL_REJECTED`), '+OK\n');
+      assert.equal(await outbound.whenEnded(), 'disconnect-notice');
+      await call.closed;
+      const hangupAt = frames.indexOf('CHANNEL_HANGUP');
+      assert.ok(hangupAt >= 0, frames.join(', '));
+      assert.deepEqual(
+        frames.slice(hangupAt + 1),
+        ['CHANNEL_UNPARK', 'CHANNEL_EXECUTE_COMPLETE', 'CHANNEL_STATE', 'CHANNEL_STATE', 'CHANNEL_HANGUP_COMPLETE'].map((name) => `after notice: ${name}`),
+        'notice-first: the notice right after CHANNEL_HANGUP, the rest after it',
+      );
+      assert.equal(call.hangupCause, 'CALL_REJECTED');
+      assert.equal(fake.channel(call.uuid), undefined);
+      await barrier(connection);
+      assert.deepEqual(inbound.map((e) => `${e.name} ${e.uuid ?? ''}`), [`CHANNEL_HANGUP_COMPLETE ${call.uuid}`], 'inbound listeners see the dialed channel');
+    } finally {
+      connection.destroy();
+      await server.close();
+    }
   });
 });

@@ -17,7 +17,7 @@ import { EventBuilder } from './event-builder.js';
 import { FakeConnection, type ConnectionHost } from './fake-connection.js';
 import { OutboundCall, type DialOptions, type OutboundHost } from './outbound-call.js';
 import { handleSendmsg, hangupChannel, type ExecuteHandler, type SendmsgHost } from './sendmsg.js';
-import { authRequest, eventFrame } from './serialise.js';
+import { authRequest, commandReply, eventFrame } from './serialise.js';
 import { CommandLog, type CommandMatch, type LoggedCommand } from './command-log.js';
 
 export interface FakeFreeSwitchOptions {
@@ -39,6 +39,8 @@ export class FakeFreeSwitch implements ConnectionHost, DispatchHost, SendmsgHost
   readonly connections = new Set<FakeConnection>();
   readonly channels = new Map<string, FakeChannel>();
   private readonly log = new CommandLog();
+  /** Dialed calls by channel uuid, while their channel is up. */
+  private readonly outboundCalls = new Map<string, OutboundCall>();
   private readonly apis = defaultApis();
   private readonly executeHandlers = new Map<string, ExecuteHandler>();
   private readonly builder: EventBuilder;
@@ -110,9 +112,10 @@ export class FakeFreeSwitch implements ConnectionHost, DispatchHost, SendmsgHost
     return ++this.acceptedCount;
   }
 
-  adopt(connection: FakeConnection, channel: FakeChannel): void {
+  adopt(connection: FakeConnection, channel: FakeChannel, call: OutboundCall): void {
     this.connections.add(connection);
     this.channels.set(channel.uuid, channel);
+    this.outboundCalls.set(channel.uuid, call);
   }
 
   /** Closes the listener and every connection (FreeSWITCH going down). */
@@ -208,6 +211,7 @@ export class FakeFreeSwitch implements ConnectionHost, DispatchHost, SendmsgHost
 
   removeChannel(uuid: string): void {
     this.channels.delete(uuid);
+    this.outboundCalls.delete(uuid);
   }
 
   // ---- events ----------------------------------------------------------------
@@ -265,6 +269,9 @@ export class FakeFreeSwitch implements ConnectionHost, DispatchHost, SendmsgHost
       startedAt: this.startedAt,
       connection: connection.id,
       hangup: (uuid, cause) => {
+        // A dialed call ends the way its outbound socket shows it (linger notice and all).
+        const call = this.outboundCalls.get(uuid);
+        if (call !== undefined) return void call.hangup(cause);
         const channel = this.channels.get(uuid);
         if (channel !== undefined) hangupChannel(this, channel, cause);
       },
@@ -276,7 +283,12 @@ export class FakeFreeSwitch implements ConnectionHost, DispatchHost, SendmsgHost
   }
 
   sendmsg(connection: FakeConnection, command: ReceivedCommand): void {
-    handleSendmsg(this, connection, command);
+    // To a dialed call's channel from another connection: the call runs it, as on its socket.
+    const uuid = command.line.trim().split(/\s+/)[1] ?? '';
+    const call = this.outboundCalls.get(uuid);
+    if (call === undefined) return handleSendmsg(this, connection, command);
+    connection.send(commandReply('+OK'), 'reply');
+    call.sendmsg(command);
   }
 
   onCommand(connection: FakeConnection, command: ReceivedCommand): void {

@@ -55,7 +55,7 @@ export interface OutboundHost extends ConnectionHost {
   readonly coreUuid: string;
   readonly hostnameShown: string;
   nextConnectionId(): number;
-  adopt(connection: FakeConnection, channel: FakeChannel): void;
+  adopt(connection: FakeConnection, channel: FakeChannel, call: OutboundCall): void;
   removeChannel(uuid: string): void;
   executeHandler(app: string): ExecuteHandler | undefined;
   build(headers: EventHeaders, calling: Calling): EventHeaders;
@@ -121,7 +121,6 @@ export class OutboundCall {
   readonly closed: Promise<OutboundResult>;
   private readonly lingerOrder: LingerOrder;
   private readonly socketData: string;
-  private connected = false;
   private lingering = false;
   private ended: string | undefined;
   private lastResponse = '_none_';
@@ -152,7 +151,7 @@ export class OutboundCall {
     this.connection.authenticated = true;
     this.connection.outbound = this;
     this.closed = new Promise((resolve) => socket.once('close', () => resolve({ closedBy: this.closedByFake ? 'fake' : 'client' })));
-    host.adopt(this.connection, this.channel);
+    host.adopt(this.connection, this.channel, this);
   }
 
   /** Every command the client sent on this socket. */
@@ -182,7 +181,6 @@ export class OutboundCall {
     const reply = (text: string): void => this.connection.send(commandReply(text), 'reply');
     switch (verb) {
       case 'connect':
-        this.connected = true;
         this.connection.send(this.connectReply(), 'reply');
         return true;
       case 'myevents': {
@@ -209,11 +207,6 @@ export class OutboundCall {
       default:
         return false;
     }
-  }
-
-  /** True once `connect` was answered. */
-  get isConnected(): boolean {
-    return this.connected;
   }
 
   private connectReply(): string {
@@ -245,7 +238,8 @@ export class OutboundCall {
     this.channel.state = { channel, call, answer };
   }
 
-  private sendmsg(command: ReceivedCommand): void {
+  /** A `sendmsg` to this channel (its `+OK` already sent), from its socket or another connection. */
+  sendmsg(command: ReceivedCommand): void {
     if (this.ended !== undefined) return; // recorded: +OK, nothing else
     const callCommand = (header(command, 'call-command') ?? '').toLowerCase();
     if (callCommand === 'hangup') {
