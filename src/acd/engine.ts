@@ -83,7 +83,10 @@ interface ScriptReply {
   ok: number;
   err?: string;
   offers: ScriptOffer[] | Record<string, never>;
-  cancels: OfferCancel[] | Record<string, never>;
+  /** As the script writes them (`uuid`); `run` turns them into OfferCancel. */
+  cancels: (Omit<OfferCancel, 'callUuid'> & { uuid: string })[] | Record<string, never>;
+  /** The cancels as OfferCancel (set by `run`). */
+  cancelled?: OfferCancel[];
   exits: (Omit<CallerExit, 'callUuid' | 'exit'> & { uuid: string; exit: ExitDescriptor | null })[] | Record<string, never>;
   events: (Omit<AcdEvent, 'callUuid' | 'data'> & { uuid: string; data: Record<string, string> | unknown[] })[] | Record<string, never>;
   more: string[] | Record<string, never>;
@@ -206,7 +209,7 @@ export class AcdEngine implements AcdApi {
 
   async offerAnswered(offerId: string, fencingToken: number, agentLegUuid: string, agentNode = ''): Promise<{ ok: boolean; cancelled: OfferCancel[] }> {
     const r = await this.run('accept', [offerId, fencingToken, agentLegUuid, agentNode], { tolerate: [-1] });
-    return { ok: r.ok === 1, cancelled: list(r.cancels) };
+    return { ok: r.ok === 1, cancelled: r.cancelled ?? [] };
   }
 
   async offerFailed(offerId: string, fencingToken: number, reason: OfferFailReason): Promise<boolean> {
@@ -216,7 +219,7 @@ export class AcdEngine implements AcdApi {
 
   async callerLeft(callUuid: string, reason: LeaveReason, digit?: string): Promise<{ found: boolean; cancelled: OfferCancel[]; exit: ExitDescriptor | null }> {
     const r = await this.run('leave', [callUuid, reason, digit ?? ''], { tolerate: [-4] });
-    return { found: r.ok === 1, cancelled: list(r.cancels), exit: (r.exit as ExitDescriptor | null | undefined) ?? null };
+    return { found: r.ok === 1, cancelled: r.cancelled ?? [], exit: (r.exit as ExitDescriptor | null | undefined) ?? null };
   }
 
   async callEnded(callUuid: string, by: 'caller' | 'agent'): Promise<boolean> {
@@ -234,7 +237,7 @@ export class AcdEngine implements AcdApi {
       const r = await this.run('reap', [node, listedAt, ...gone.slice(i, i + 500)]);
       callers += Number(r.callers);
       agents += Number(r.agents);
-      cancelled.push(...list(r.cancels));
+      cancelled.push(...(r.cancelled ?? []));
     }
     if (callers + agents > 0) this.log.warn({ node, callers, agents }, 'acd: released callers/agents whose call is gone');
     return { callers, agents, cancelled };
@@ -425,6 +428,7 @@ export class AcdEngine implements AcdApi {
       ...args,
     ]);
     const reply = JSON.parse(String(raw)) as ScriptReply;
+    reply.cancelled = list(reply.cancels).map((c) => ({ offerId: c.offerId, agent: c.agent, callUuid: c.uuid, reason: c.reason }));
     this.emit(reply);
     const more = list(reply.more);
     if (more.length > 0) await this.run('dispatch', more);
@@ -440,7 +444,7 @@ export class AcdEngine implements AcdApi {
       const event: AcdEvent = { id: e.id, event: e.event, time: e.time, queue: e.queue, callUuid: e.uuid, agent: e.agent, data: Array.isArray(e.data) ? {} : e.data };
       this.fire(this.handlers.event, event);
     }
-    for (const c of list(reply.cancels)) this.fire(this.handlers.cancel, c);
+    for (const c of reply.cancelled ?? []) this.fire(this.handlers.cancel, c);
     for (const x of list(reply.exits)) {
       this.fire(this.handlers.exit, { entryId: x.entryId, queue: x.queue, callUuid: x.uuid, node: x.node, reason: x.reason, exit: x.exit ?? { type: 'hangup' } });
     }
