@@ -99,14 +99,15 @@ export async function runBridge(channel: BridgeChannel, deps: BridgeDeps, reques
   };
   channel.on('event', onEvent);
   // continue_on_fail: the option word of cti_bridge, else the channel's own variable (as FreeSWITCH's bridge reads it).
-  let continueOnFail = channelContinues(channel.channelData.variable('continue_on_fail'));
+  let continuesOn = channelContinues(channel.channelData.variable('continue_on_fail'));
+  let setOnChannel = false;
   const giveBack = async (outcome: Outcome): Promise<Outcome> => {
     log.info({ cause: outcome.cause, code: outcome.error?.code }, `cti_bridge did not connect (${outcome.cause}); continue_on_fail: the dialplan goes on`);
     await channel.execute('set', `cti_bridge_cause=${outcome.cause}`).catch(() => undefined);
     return { ...outcome, continued: true };
   };
   const failed = async (error: unknown, cause: string): Promise<Outcome> => {
-    if (continueOnFail && !channel.hungUp) return giveBack(await fail(channel, log, error, cause, false));
+    if (continuesOn(cause) && !channel.hungUp) return giveBack(await fail(channel, log, error, cause, false));
     return fail(channel, log, error, cause);
   };
   try {
@@ -125,7 +126,10 @@ export async function runBridge(channel: BridgeChannel, deps: BridgeDeps, reques
       let args: BridgeArgs;
       try {
         args = parseBridgeArgs(bridgeArg);
-        continueOnFail = args.continueOnFail ?? continueOnFail;
+        if (args.continueOnFail !== undefined) {
+          continuesOn = () => args.continueOnFail === true;
+          setOnChannel = args.continueOnFail;
+        }
         assertAllowedUrl(args.url, deps.allowedUrls ?? LOOPBACK_ONLY);
       } catch (error) {
         return finish(await failed(error, BRIDGE_CAUSES.invalid), 'bad_reply');
@@ -143,7 +147,7 @@ export async function runBridge(channel: BridgeChannel, deps: BridgeDeps, reques
     let outcome: DialOutcome;
     try {
       // FreeSWITCH's bridge hangs the caller up on failure unless continue_on_fail is on the channel.
-      if (continueOnFail && plan.kind !== 'hangup') await channel.execute('set', 'continue_on_fail=true');
+      if (setOnChannel && plan.kind !== 'hangup') await channel.execute('set', 'continue_on_fail=true');
       outcome = await dialPlan(channel, plan, { ...deps, legs, log, signal: abort.signal, ended });
     } catch (error) {
       if (!isFreectiError(error)) throw error;
@@ -151,7 +155,7 @@ export async function runBridge(channel: BridgeChannel, deps: BridgeDeps, reques
       return finish(await failed(error, noLine ? NO_LINE_CAUSE : BRIDGE_CAUSES.invalid), noLine ? 'no_line' : 'bad_reply');
     }
     let result: Outcome = { cause: outcome.cause, answered: outcome.answered };
-    if (continueOnFail && !outcome.answered && plan.kind !== 'hangup' && !channel.hungUp) result = await giveBack(result);
+    if (!outcome.answered && plan.kind !== 'hangup' && !channel.hungUp && continuesOn(outcome.cause)) result = await giveBack(result);
     else if (!channel.hungUp) await channel.hangup(toHangupCause(outcome.cause)).catch(() => undefined);
     log.info({ plan: describePlan(plan), cause: outcome.cause, answered: outcome.answered, attempts: outcome.attempts }, 'cti_bridge call finished');
     // From the outcome, not from the hangup: a failed bridge that FreeSWITCH ended by hanging up the caller is not_answered.
@@ -208,9 +212,16 @@ async function fail(channel: BridgeChannel, log: Logger, error: unknown, cause: 
   return { cause, answered: false, error: failure };
 }
 
-/** FreeSWITCH's reading of `continue_on_fail` for a bridge that failed: `true` (a cause list is not kept: freecti gives back on any failure). */
-function channelContinues(value: string | undefined): boolean {
-  return value !== undefined && /^\s*(true|yes|on|1)\s*$/i.test(value);
+/**
+ * FreeSWITCH's reading of the channel's `continue_on_fail` (mod_dptools): a true value
+ * (`true`, `yes`, `on`, `1`...) continues after any failure; otherwise a comma-separated
+ * list of the causes to continue on, by name (`USER_BUSY`) or Q.850 number (`17`).
+ */
+export function channelContinues(value: string | undefined): (cause: string) => boolean {
+  if (value === undefined || value.trim() === '') return () => false;
+  if (/^\s*(true|yes|on|1|enabled|active|allow)\s*$/i.test(value)) return () => true;
+  const listed = new Set(value.split(',').map((item) => item.trim().toUpperCase()).filter((item) => item !== ''));
+  return (cause) => listed.has(cause) || (isCauseName(cause) && listed.has(String(CAUSES[cause])));
 }
 
 type Outcome = Omit<BridgeResult, 'notified'>;

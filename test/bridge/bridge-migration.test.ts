@@ -63,6 +63,18 @@ describe('cti_bridge: what mod_cti applications send', () => {
     assert.deepEqual([result.cause, result.answered, result.continued], ['USER_BUSY', false, true]);
   });
 
+  it("the channel's continue_on_fail as a cause list (FreeSWITCH's form): given back for a listed cause only, nothing set by freecti", async () => {
+    reply = { body: JSON.stringify({ dial: { type: 'gateway', gateway: 'gw', number: '123456' } }) };
+    const listed = await h.call({ variables: { cti_bridge: `${app.url} 3000 1000 0`, continue_on_fail: 'NO_ANSWER,17' }, bridges: ['busy'] });
+    assert.ok(!listed.fs.executed.includes('set continue_on_fail=true'), listed.fs.executed.join(' | '));
+    assert.deepEqual([listed.result.continued, listed.fs.aHangupCause()], [true, undefined], 'USER_BUSY is Q.850 17');
+    const other = await h.call({ variables: { cti_bridge: `${app.url} 3000 1000 0`, continue_on_fail: 'NO_ANSWER' }, bridges: ['busy'] });
+    assert.deepEqual([other.result.continued, other.fs.aHangupCause()], [undefined, 'USER_BUSY']);
+    // The option word wins over the channel's variable.
+    const word = await h.call({ variables: { cti_bridge: `${app.url} 3000 1000 0 continue_on_fail=false`, continue_on_fail: 'true' }, bridges: ['busy'] });
+    assert.equal(word.result.continued, undefined);
+  });
+
   it('without continue_on_fail a busy callee still ends the call (FreeSWITCH hangs up with USER_BUSY)', async () => {
     reply = { body: JSON.stringify({ dial: { type: 'gateway', gateway: 'gw', number: '123456' } }) };
     const { fs, result } = await h.call({ variables: { cti_bridge: `${app.url} 3000 1000 0` }, bridges: ['busy'] });

@@ -70,7 +70,8 @@ export function dialScriptedCall(port: number, options: ScriptedCallOptions): Sc
   const filters: [string, string][] = [];
   const call = { aUuid, commands, bridged: [] as string[], hangups: [] as string[], executed: [] as string[], apis: [] as string[] };
   const order = options.lingerOrder ?? defaultLingerOrder();
-  const channelVars = new Map<string, string>();
+  // The channel's variables as FreeSWITCH holds them (continue_on_fail set before `socket` counts), then `set` executions.
+  const channelVars = new Map<string, string>(Object.entries(options.variables));
   let bridgeCount = 0;
   let hungUp: string | undefined;
   const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
