@@ -217,10 +217,11 @@ export class AcdSwitch {
       await new Promise((resolve) => setImmediate(resolve));
     }
     const fire = (channel: typeof caller, name: string, extra: Record<string, string> = {}): void => void this.fake.emitEvent({ 'Event-Name': name, ...channelHeaders(channel), ...extra });
-    fire(agent, 'CHANNEL_UNPARK', { 'Other-Leg-Unique-ID': a });
-    fire(agent, 'CHANNEL_EXECUTE_COMPLETE', { Application: 'park', 'Application-Response': '_none_', 'Other-Leg-Unique-ID': a });
+    // The order of the recording where the caller's music played at uuid_bridge time (without-resume case).
     fire(caller, 'CHANNEL_UNPARK', { 'Other-Leg-Unique-ID': b });
     fire(caller, 'CHANNEL_EXECUTE_COMPLETE', { Application: 'socket', 'Application-Response': 'PLAYBACK ERROR', 'Other-Leg-Unique-ID': b });
+    fire(agent, 'CHANNEL_UNPARK', { 'Other-Leg-Unique-ID': a });
+    fire(agent, 'CHANNEL_EXECUTE_COMPLETE', { Application: 'park', 'Application-Response': '_none_', 'Other-Leg-Unique-ID': a });
     fire(caller, 'CHANNEL_EXECUTE', { Application: 'uuid_bridge', 'Application-Data': b, 'Other-Leg-Unique-ID': b });
     fire(agent, 'CHANNEL_EXECUTE', { Application: 'uuid_bridge', 'Application-Data': a, 'Other-Leg-Unique-ID': a });
     fire(caller, 'CHANNEL_BRIDGE', { 'Bridge-A-Unique-ID': a, 'Bridge-B-Unique-ID': b, 'Other-Leg-Unique-ID': b });
