@@ -73,6 +73,11 @@ export async function runCurl(channel: CurlChannel, deps: CurlDeps): Promise<Cur
   const verdict = new AllowedUrls(deps.curl?.allowedUrls).check(url);
   if (!verdict.allowed) return fail(new FreectiError('BAD_REQUEST', `cti_curl URL ${redactUrl(url)} refused: ${verdict.reason}`));
   let data: unknown;
+  // The caller hanging up stops the request: nothing is left to run the reply on.
+  const abort = new AbortController();
+  const callerGone = (): void => abort.abort();
+  channel.on('disconnect-notice', callerGone);
+  void channel.whenEnded().then(callerGone);
   try {
     ({ data } = await deps.webhooks.requestJson({
       url,
@@ -80,10 +85,16 @@ export async function runCurl(channel: CurlChannel, deps: CurlDeps): Promise<Cur
       connectTimeoutMs: deps.curl?.connectTimeoutMs ?? 3000,
       responseTimeoutMs: deps.curl?.responseTimeoutMs ?? 3000,
       requestId: channel.uuid,
+      signal: abort.signal,
     }));
   } catch (error) {
-    if (channel.hungUp) return { outcome: 'ended', actions: [] };
+    if (channel.hungUp || abort.signal.aborted) {
+      log.info('cti_curl stopped: the caller hung up before the reply');
+      return { outcome: 'ended', actions: [] };
+    }
     return fail(isFreectiError(error) ? error : new FreectiError('INTERNAL', (error as Error).message));
+  } finally {
+    channel.off('disconnect-notice', callerGone);
   }
   const policy = deps.policy ?? DEFAULT_POLICY;
   const context = lookupVariable(fields, 'context');

@@ -76,6 +76,15 @@ for (const lingerOrder of LINGER_ORDERS) describe(`cti_curl (FreeSWITCH order: $
     assert.deepEqual([result.outcome, fs.aHangupCause()], ['ended', 'USER_BUSY']);
   });
 
+  it('the caller hangs up while the application thinks: nothing runs, no warn line', async () => {
+    delayMs = 300;
+    const { fs, result } = await h.callCurl({ variables: { cti_curl: template() }, callerHangsUpAfterMs: 60 });
+    assert.equal(result.outcome, 'ended');
+    assert.deepEqual([fs.executed, fs.bridged, fs.hangups], [['unset cti_curl'], [], []]);
+    assert.equal(fs.aHangupCause(), 'NORMAL_CLEARING');
+    assert.equal(warns(h, fs.aUuid).length, 0);
+  });
+
   describe('failures: cti_curl_error, one warn line, the call goes back to the dialplan', () => {
     const failsWith = async (variables: Record<string, string>, code: string, asked = true): Promise<void> => {
       const { fs, result } = await h.callCurl({ variables });
