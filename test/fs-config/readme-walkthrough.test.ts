@@ -10,12 +10,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { validateConfig } from '../../src/config/load.js';
+import { loadConfig } from '../../src/config/load.js';
 import { createDirectoryHandler } from '../../src/directory/handler.js';
+import type { HealthReport } from '../../src/http/routes/health.js';
+import { startService } from '../../src/service.js';
+import { FakeFreeSwitch } from '../fake-freeswitch/index.js';
 import { runCli } from '../../src/cli.js';
 import { Keys } from '../../src/keys.js';
 import { createLogger } from '../../src/logger.js';
 import { parseXmlCurlForm } from '../../src/xml-curl/request.js';
-import { uniquePrefix, useRedis } from '../helpers/redis.js';
+import { freePort, uniquePrefix, useRedis } from '../helpers/redis.js';
 import { recordedRequest, withFields } from '../xml-curl/harness.js';
 import { findAll, parseXml, type XmlElement } from '../routing/xml-check.js';
 
@@ -91,4 +95,43 @@ test('step 4: the extension, stored as the README says, registers with its passw
   assert.match(doc, new RegExp(`<user id="${extension}"`));
   assert.match(doc, new RegExp(`<param name="password" value="${password}"/>`), 'served its own password: the REGISTER is not refused');
   assert.match(doc, /<variable name="user_context" value="default"\/>/);
+});
+
+/** Polls /health until `done` holds (or fails after 10 s). */
+async function healthUntil(url: string, done: (r: HealthReport) => boolean): Promise<HealthReport> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const report = (await (await fetch(`${url}/health`)).json()) as HealthReport;
+    if (done(report)) return report;
+    if (Date.now() > deadline) assert.fail(`health never got there: ${JSON.stringify(report.freeswitch)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+test('step 2 on the fake FreeSWITCH: FREECTI_FS as written connects (ready); a wrong password is auth-failed, as the README says', async () => {
+  const password = /=([^@]+)@/.exec(FREECTI_FS)?.[1] ?? '';
+  const right = await FakeFreeSwitch.start({ password });
+  const wrong = await FakeFreeSwitch.start({ password: 'another-password' });
+  const asWritten = (port: number) => FREECTI_FS.replace(/:8021$/, `:${port}`);
+  const service = await startService(
+    loadConfig({
+      REDIS_URL: db.server.url,
+      FREECTI_FS: [asWritten(right.port), asWritten(wrong.port).replace(/^fs1=/, 'fs2=')].join(','),
+      FREECTI_HTTP: `127.0.0.1:${await freePort()}`,
+      FREECTI_ESL_OUTBOUND: `127.0.0.1:${await freePort()}`,
+    }),
+    createLogger('silent'),
+  );
+  try {
+    const report = await healthUntil(service.url, (r) => r.freeswitch.nodes.every((n) => n.state !== 'connecting' && n.lastError !== null || n.state === 'ready'));
+    const state = Object.fromEntries(report.freeswitch.nodes.map((n) => [n.name, n]));
+    assert.equal(state['fs1']?.state, 'ready');
+    assert.equal(report.redis.state, 'up');
+    assert.equal(state['fs2']?.state, 'auth-failed', 'README: auth-failed means the password differs');
+    assert.match(WALK, /`auth-failed` means the password differs/);
+  } finally {
+    await service.stop();
+    await right.close();
+    await wrong.close();
+  }
 });
