@@ -6,12 +6,14 @@
  * the user whose alias is `myphone`; mod_xml_curl asks with `user=myphone`.
  *
  * The hash `cti_exten@<domain>` is keyed by extension and may be written by any tool, so
- * there is no index to keep in step: on a miss, this reads the aliases of the domain's
- * hash (HSCAN) and keeps them in memory for `refreshMs`. A miss older than that rebuilds
- * the domain's map (one scan at a time per domain; concurrent misses share it), so a new
- * alias is found within `refreshMs` and an unknown name costs at most one scan per
- * domain per `refreshMs`. The caller re-reads the user it maps to and checks that the
- * alias still matches.
+ * there is no index to keep in step: the first miss of a domain reads the aliases of its
+ * hash (HSCAN) and waits for them; the map is then kept in memory, and a miss that finds
+ * it older than `refreshMs` answers from it while the domain is read again in the
+ * background (one scan at a time per domain; concurrent misses share it). So a new alias
+ * is found about `refreshMs` (plus one scan) after it is written, an unknown name costs at
+ * most one scan per domain per `refreshMs`, and only a domain's first miss waits for a
+ * scan. The caller re-reads the user an alias maps to and checks that the alias still
+ * matches, so a stale map never serves a user whose alias moved.
  */
 import type { RedisClient } from '../lua-scripts.js';
 
@@ -38,8 +40,17 @@ export class AliasIndex {
   /** The extension whose `attribute.number-alias` is `alias` (case-insensitive), if any. */
   async extensionOf(hashKey: string, alias: string): Promise<string | undefined> {
     let entry = this.domains.get(hashKey);
-    if (entry === undefined || this.now() - entry.builtAt >= this.refreshMs) entry = await this.rebuild(hashKey);
+    if (entry === undefined) entry = await this.rebuild(hashKey);
+    else if (this.now() - entry.builtAt >= this.refreshMs) {
+      // Stale: answer from the map at hand, read the aliases again meanwhile (a failed read keeps the old map).
+      this.rebuild(hashKey).catch(() => undefined);
+    }
     return entry.byAlias.get(alias.toLowerCase());
+  }
+
+  /** Resolves once no read of aliases is in flight (tests, shutdown). */
+  async idle(): Promise<void> {
+    await Promise.allSettled([...this.building.values()]);
   }
 
   private rebuild(hashKey: string): Promise<DomainAliases> {
