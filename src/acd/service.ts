@@ -20,6 +20,7 @@ import { AcdEngine } from './engine.js';
 import { AcdEventFeed } from './event-feed.js';
 import { registerAcdMetrics } from './metrics.js';
 import { AcdStats } from './stats.js';
+import { AcdStatsFeed } from './stats-feed.js';
 import type { AcdClock } from './types.js';
 
 export interface AcdServiceDeps {
@@ -39,6 +40,7 @@ export class AcdService {
   private readonly subscriber: RedisClient;
   private readonly feedRedis: RedisClient;
   private readonly feed: AcdEventFeed;
+  private readonly statsFeed: AcdStatsFeed;
   private readonly log: Logger;
   private started = false;
   private closed = false;
@@ -73,7 +75,11 @@ export class AcdService {
       subscriber: this.subscriber,
     });
     this.stats = new AcdStats(redis, keys, this.engine.clock);
-    this.feed = new AcdEventFeed(this.feedRedis, keys, this.log, (event) => deps.hub.publishAcd(event));
+    this.statsFeed = new AcdStatsFeed(redis, keys, this.stats, (name) => this.engine.getQueue(name), deps.hub, this.log);
+    this.feed = new AcdEventFeed(this.feedRedis, keys, this.log, (event) => {
+      deps.hub.publishAcd(event);
+      this.statsFeed.onEvent(event);
+    });
     const { webhookUrl, webhookSecret } = config.acd;
     if (webhookUrl !== null) {
       this.engine.onEvent((event) => {
@@ -149,6 +155,7 @@ export class AcdService {
     this.deps.redis.off('ready', this.onReady);
     this.subscriber.off('ready', this.onReady);
     await this.feed.close();
+    this.statsFeed.close();
     await this.engine.close();
     this.subscriber.disconnect();
     this.feedRedis.disconnect();

@@ -101,11 +101,27 @@ export class EventHub {
    * `{"source":"acd","event":"CONNECT","id":"<stream id>","time":<ms>,"queue":"...","uuid":"...","agent":"...","data":{...}}`.
    */
   publishAcd(event: { id: string; event: string; time: number; queue: string; callUuid: string; agent: string; data: Record<string, string> }): void {
+    this.sendAcd(event.event, event.callUuid, event.agent, () =>
+      JSON.stringify({ source: 'acd', event: event.event, id: event.id, time: event.time, queue: event.queue, uuid: event.callUuid, agent: event.agent, data: event.data }));
+  }
+
+  /** Does any client take ACD events of this name? (The ACD computes QUEUESTATS only then.) */
+  wantsAcd(name: string): boolean {
+    for (const client of this.clients) if (!client.dropped && matchesAcd(client.filter, name, '', '')) return true;
+    return false;
+  }
+
+  /** Live statistics of one queue: `{"source":"acd","event":"QUEUESTATS","queue":"...","time":<ms>,"stats":{...}}`. */
+  publishAcdStats(queue: string, time: number, stats: unknown): void {
+    this.sendAcd('QUEUESTATS', '', '', () => JSON.stringify({ source: 'acd', event: 'QUEUESTATS', queue, time, stats }));
+  }
+
+  private sendAcd(name: string, uuid: string, agent: string, build: () => string): void {
     if (this.clients.size === 0) return;
     let message: string | undefined;
     for (const client of this.clients) {
-      if (client.dropped || client.socket.readyState !== OPEN || !matchesAcd(client.filter, event.event, event.callUuid, event.agent)) continue;
-      message ??= JSON.stringify({ source: 'acd', event: event.event, id: event.id, time: event.time, queue: event.queue, uuid: event.callUuid, agent: event.agent, data: event.data });
+      if (client.dropped || client.socket.readyState !== OPEN || !matchesAcd(client.filter, name, uuid, agent)) continue;
+      message ??= build();
       if (client.socket.bufferedAmount + message.length > this.maxBufferedBytes) {
         this.drop(client);
         continue;

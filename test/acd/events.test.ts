@@ -9,6 +9,8 @@ import { createServer, type IncomingMessage } from 'node:http';
 import { describe, it, type TestContext } from 'node:test';
 import { Redis } from 'ioredis';
 import { AcdEventFeed } from '../../src/acd/event-feed.js';
+import { AcdStats } from '../../src/acd/stats.js';
+import { AcdStatsFeed } from '../../src/acd/stats-feed.js';
 import { validateConfig } from '../../src/config/load.js';
 import type { FsPool } from '../../src/esl/types.js';
 import { parseFilter } from '../../src/event-stream/filter.js';
@@ -71,7 +73,14 @@ describe('ACD events', () => {
     hub.add(onlyConnect, parseFilter({ events: 'CONNECT' }), 'k2');
     hub.add(oneCall, parseFilter({ uuid: 'u2' }), 'k3');
     hub.add(eslOnly, parseFilter({ events: 'CHANNEL_ANSWER' }), 'k4');
-    const feed = new AcdEventFeed(feedRedis, writer.keys, silent, (e) => hub.publishAcd(e), 200);
+    const stats = new Socket();
+    hub.add(stats, parseFilter({ events: 'QUEUESTATS' }), 'k5');
+    const statsFeed = new AcdStatsFeed(feedRedis, writer.keys, new AcdStats(feedRedis, writer.keys, writer.clock), (n) => writer.engine.getQueue(n), hub, silent, 60_000);
+    t.after(() => statsFeed.close());
+    const feed = new AcdEventFeed(feedRedis, writer.keys, silent, (e) => {
+      hub.publishAcd(e);
+      statsFeed.onEvent(e);
+    }, 200);
     feed.start('0'); // from the beginning of this (fresh) stream: nothing can slip by before the first read
     t.after(() => feed.close());
     await queue(writer.engine, 'q');
@@ -82,13 +91,20 @@ describe('ACD events', () => {
     await writer.engine.offerAnswered(o.offerId, o.fencingToken, 'leg1', 'fs1');
     await writer.engine.enqueue({ queue: 'q', callUuid: 'u2', node: 'fs1', callerIdNumber: '', callerIdName: '' });
     const written = writer.events.length;
-    await all.until(written);
+    const log = (xs: Record<string, unknown>[]) => xs.filter((m) => m.event !== 'QUEUESTATS');
+    while (log(all.sent).length < written) await all.until(all.sent.length + 1);
     await oneCall.until(1);
-    assert.deepEqual(all.sent.map((m) => m.event), writer.events.map((e) => e.event));
+    assert.deepEqual(log(all.sent).map((m) => m.event), writer.events.map((e) => e.event));
     assert.ok(all.sent.every((m) => m.source === 'acd'));
     assert.deepEqual(onlyConnect.sent.map((m) => [m.event, m.uuid, m.agent]), [['CONNECT', 'u1', 'a']]);
     assert.deepEqual(oneCall.sent.map((m) => m.event), ['ENTERQUEUE']);
     assert.deepEqual(eslOnly.sent, []);
+    // QUEUESTATS: the first event of queue q sends its statistics at once; the later ones
+    // within the interval (60 s here) are coalesced into one message at its end.
+    await stats.until(1);
+    assert.deepEqual([stats.sent[0]!.event, stats.sent[0]!.queue], ['QUEUESTATS', 'q']);
+    assert.equal(typeof (stats.sent[0]!.stats as { waiting: number }).waiting, 'number');
+    assert.equal(stats.sent.length, 1, 'the other changes wait for the end of the interval');
     hub.close();
   });
 
