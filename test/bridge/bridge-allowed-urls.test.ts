@@ -19,7 +19,8 @@ import { createLogger, type Logger } from '../../src/logger.js';
 import { createMetrics, type Metrics } from '../../src/metrics.js';
 import { freePort, uniquePrefix, useRedis } from '../helpers/redis.js';
 import { startAppServer, type AppServer } from './app-server.js';
-import { dialScriptedCall } from './scripted-call.js';
+import { FakeFreeSwitch } from '../fake-freeswitch/index.js';
+import { dialBridgeCall } from './dial-call.js';
 
 const userReply = JSON.stringify({ dial: { type: 'user', user: '1000' } });
 
@@ -27,12 +28,14 @@ let app: AppServer;
 let other: AppServer;
 let sockets: OutboundSockets;
 let port: number;
+let fake: FakeFreeSwitch;
 const logs: Record<string, unknown>[] = [];
 
 const db = useRedis({
   afterStart: setup,
   client: { maxRetriesPerRequest: 1 },
   beforeStop: async () => {
+    await fake.close();
     await sockets.stop();
     await app.close();
     await other.close();
@@ -43,6 +46,7 @@ async function setup(): Promise<void> {
   app = await startAppServer(() => ({ body: userReply }));
   other = await startAppServer(() => ({ body: userReply }));
   port = await freePort();
+  fake = await FakeFreeSwitch.start();
   const appOrigin = new URL(app.url).origin;
   const config = validateConfig({
     redis: { keyPrefix: uniquePrefix() },
@@ -61,7 +65,7 @@ async function setup(): Promise<void> {
 }
 
 async function call(cti_bridge: string) {
-  const fs = dialScriptedCall(port, { variables: { cti_bridge } });
+  const fs = dialBridgeCall(fake, port, { variables: { cti_bridge } });
   await fs.closed;
   return fs;
 }

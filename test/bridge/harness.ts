@@ -1,7 +1,8 @@
 /**
  * A real OutboundServer + webhook client + line groups on a real Redis, for cti_bridge
- * tests; sessions carrying `cti_curl` go to the cti_curl feature (src/cti-curl) with the
- * same dependencies (`callCurl`).
+ * tests, FreeSWITCH's side played by the fake's outbound mode (dial-call.ts); sessions
+ * carrying `cti_curl` go to the cti_curl feature (src/cti-curl) with the same dependencies
+ * (`callCurl`).
  */
 import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
@@ -19,7 +20,8 @@ import { LinegroupResolver } from '../../src/linegroups/resolver.js';
 import { createWebhookClient, type WebhookClient } from '../../src/webhook/index.js';
 import { startRedis, uniquePrefix, type TestRedis } from '../helpers/redis.js';
 import type { LingerOrder } from '../fake-freeswitch/linger.js';
-import { dialScriptedCall, type ScriptedCall, type ScriptedCallOptions } from './scripted-call.js';
+import { FakeFreeSwitch } from '../fake-freeswitch/index.js';
+import { dialBridgeCall, type BridgeCall, type BridgeCallOptions } from './dial-call.js';
 
 export interface BridgeHarness {
   logs: Record<string, unknown>[];
@@ -32,9 +34,9 @@ export interface BridgeHarness {
   /** Sessions that had to give up waiting for a channel's last events (should stay 0). */
   lingerTimeouts(): number;
   /** Dials one call; resolves with FreeSWITCH's view and freecti's result once both are done. */
-  call(options: ScriptedCallOptions): Promise<{ fs: ScriptedCall; result: BridgeResult }>;
+  call(options: BridgeCallOptions): Promise<{ fs: BridgeCall; result: BridgeResult }>;
   /** Dials one call whose channel carries `cti_curl`; resolves once both sides are done. */
-  callCurl(options: ScriptedCallOptions): Promise<{ fs: ScriptedCall; result: CurlResult }>;
+  callCurl(options: BridgeCallOptions): Promise<{ fs: BridgeCall; result: CurlResult }>;
   stop(): Promise<void>;
 }
 
@@ -52,6 +54,7 @@ export async function startHarness(options: { lingerOrder?: LingerOrder; curl?: 
   const redis = new Redis(redisServer.url, { maxRetriesPerRequest: 1 });
   const resolver = new LinegroupResolver({ redis, keys: new Keys(uniquePrefix()), logger });
   const webhooks = createWebhookClient({});
+  const fake = await FakeFreeSwitch.start();
   const server = new OutboundServer({ host: '127.0.0.1', port: 0, commandTimeoutMs: 3000, connectTimeoutMs: 2000, lingerMs: 1500, logger });
   const { port } = await server.listen();
   const results = new Map<string, Promise<BridgeResult | CurlResult>>();
@@ -65,7 +68,7 @@ export async function startHarness(options: { lingerOrder?: LingerOrder; curl?: 
     results.set(session.uuid, result);
     waiting.get(session.uuid)?.(result);
   });
-  const dialed = async (fs: ScriptedCall): Promise<BridgeResult | CurlResult> => {
+  const dialed = async (fs: BridgeCall): Promise<BridgeResult | CurlResult> => {
     const started = results.get(fs.aUuid) ?? new Promise<Promise<BridgeResult | CurlResult>>((resolve) => waiting.set(fs.aUuid, resolve)).then((r) => r);
     return started;
   };
@@ -77,20 +80,21 @@ export async function startHarness(options: { lingerOrder?: LingerOrder; curl?: 
     lingerOrder,
     lingerTimeouts: () => logs.filter((l) => String(l['msg']).startsWith('outbound session: linger time over')).length,
     async call(options) {
-      const fs = dialScriptedCall(port, { lingerOrder, ...options });
+      const fs = dialBridgeCall(fake, port, { lingerOrder, ...options });
       const result = (await dialed(fs)) as BridgeResult;
       await result.notified;
       await fs.closed;
       return { fs, result };
     },
     async callCurl(options) {
-      const fs = dialScriptedCall(port, { lingerOrder, ...options });
+      const fs = dialBridgeCall(fake, port, { lingerOrder, ...options });
       const result = (await dialed(fs)) as CurlResult;
       await fs.closed;
       return { fs, result };
     },
     async stop() {
       await server.close();
+      await fake.close();
       await webhooks.close(0);
       await redis.quit();
       await redisServer.stop();

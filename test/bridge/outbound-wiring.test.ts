@@ -14,7 +14,8 @@ import { validateConfig } from '../../src/config/load.js';
 import { createLogger, type Logger } from '../../src/logger.js';
 import { createMetrics, type Metrics } from '../../src/metrics.js';
 import { freePort, uniquePrefix, useRedis } from '../helpers/redis.js';
-import { dialScriptedCall } from './scripted-call.js';
+import { FakeFreeSwitch } from '../fake-freeswitch/index.js';
+import { dialBridgeCall } from './dial-call.js';
 
 const db = useRedis({ client: { maxRetriesPerRequest: 1 } });
 
@@ -39,8 +40,10 @@ it('serves cti_dial sessions on config.eslOutbound', async () => {
   try {
     assert.equal(sockets.listening, true);
     await db.redis.hset(`${prefix}{freecti}:linegroups`, 'g', JSON.stringify({ lines: [{ id: 'a', gateway: 'gw' }] }));
-    const call = dialScriptedCall(port, { variables: { cti_dial: 'linegroup/g/100' }, bridges: ['busy'] });
+    const fake = await FakeFreeSwitch.start();
+    const call = dialBridgeCall(fake, port, { variables: { cti_dial: 'linegroup/g/100' }, bridges: ['busy'] });
     await call.closed;
+    await fake.close();
     assert.equal(call.bridged.length, 1);
     assert.match(call.bridged[0] ?? '', /sofia\/gateway\/gw\/100$/);
     assert.deepEqual(call.hangups, ['USER_BUSY']);

@@ -13,7 +13,7 @@ import { bridgeComplete, recordedEvents } from '../linegroups/recorded.js';
 /**
  * `caller-hangs-up`: the caller cancels while the callee rings (the bridge returns
  * ORIGINATOR_CANCEL); `answered-caller-hangs-up`: the callee answers, then the caller hangs
- * up, so the A leg goes down before the bridge completes (scripted-call.ts does both).
+ * up, so the A leg goes down before the bridge completes (dial-call.ts does both).
  */
 export type BridgeOutcomeName = 'answered' | 'busy' | 'unregistered' | 'congestion' | 'invalid-gateway' | 'caller-hangs-up' | 'answered-caller-hangs-up';
 

@@ -293,9 +293,13 @@ export class OutboundCall {
     } catch (error) {
       result = { response: `-ERR ${error instanceof Error ? error.message : String(error)}` };
     }
-    if (!aborted) this.applyVariables(app, arg, result);
+    if (!aborted) {
+      this.applyVariables(app, arg, result);
+      for (const headers of result.events ?? []) this.host.fireRaw(headers);
+    }
     // The caller goes down while the application runs: CHANNEL_HANGUP first, the completion after it.
-    const dropCause = aborted ? undefined : result.callerHangsUp === true ? 'NORMAL_CLEARING' : this.dropsCaller(app, result.fails);
+    const callerCause = result.callerHangsUp === true ? 'NORMAL_CLEARING' : typeof result.callerHangsUp === 'string' ? result.callerHangsUp : undefined;
+    const dropCause = aborted ? undefined : (callerCause ?? this.dropsCaller(app, result.fails));
     if (dropCause !== undefined) {
       void this.end(dropCause);
       await stop;
@@ -305,6 +309,7 @@ export class OutboundCall {
     this.lastResponse = response;
     this.channel.variables.set('current_application_response', response);
     this.fire('CHANNEL_EXECUTE_COMPLETE', { ...appHeaders, 'Application-Response': response, 'Application-UUID': eventUuid }, EXEC);
+    for (const headers of result.eventsAfter ?? []) this.host.fireRaw(headers);
     finished();
     if (!aborted && result.hangup !== undefined) await this.end(result.hangup);
   }
@@ -314,9 +319,10 @@ export class OutboundCall {
     const assignment = /^([^=\s]+)=(.*)$/s.exec(arg);
     if (app === 'set' && assignment !== null) this.channel.variables.set(assignment[1] ?? '', assignment[2] ?? '');
     if (app === 'unset') this.channel.variables.delete(arg.trim());
-    for (const [name, value] of Object.entries(result.variables ?? {})) this.channel.variables.set(name, value);
     if (result.fails !== undefined) this.channel.variables.set('originate_disposition', result.fails);
     else if (app === 'bridge') this.channel.variables.set('originate_disposition', 'SUCCESS');
+    // The handler's variables last: they may name the bridge's own disposition (e.g. ORIGINATOR_CANCEL).
+    for (const [name, value] of Object.entries(result.variables ?? {})) this.channel.variables.set(name, value);
   }
 
   /** mod_dptools: a failed `bridge` hangs the caller up with its cause unless continue_on_fail says go on. */

@@ -36,8 +36,12 @@ export interface ExecuteResult {
    * bridge's CHANNEL_EXECUTE_COMPLETE) unless the channel's `continue_on_fail` lets it go on.
    */
   fails?: string;
-  /** Outbound mode: the caller hangs up while the application runs (NORMAL_CLEARING). */
-  callerHangsUp?: boolean;
+  /** Outbound mode: the caller hangs up while the application runs (`true`: NORMAL_CLEARING, or this cause). */
+  callerHangsUp?: boolean | string;
+  /** Outbound mode: events fired exactly as given while the application runs (e.g. a bridge's B leg, recorded). */
+  events?: readonly EventHeaders[];
+  /** Outbound mode: events fired exactly as given right after the application's CHANNEL_EXECUTE_COMPLETE. */
+  eventsAfter?: readonly EventHeaders[];
 }
 
 export type ExecuteHandler = (context: ExecuteContext) => ExecuteResult | void | Promise<ExecuteResult | void>;
