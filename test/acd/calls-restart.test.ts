@@ -112,6 +112,9 @@ describe('ACD calls: reaper and restart', () => {
       await waitFor(async () => {
         const states = await Promise.all(agents.map((id) => stateOf(a, id)));
         return states.every((s) => s === 'available') && calls.every((c) => c.hangupCause !== undefined);
+      }).catch(async (error: unknown) => {
+        const states = await Promise.all(agents.map(async (id) => `${id}=${(await a.engine.agentStatus(id))?.state ?? '?'}`));
+        throw new Error(`not settled: agents ${states.join(' ')}, calls up ${calls.filter((c) => c.hangupCause === undefined).length}`, { cause: error });
       });
       for (const call of calls) assert.equal(bridgesOf(call.uuid), 1, `caller ${call.uuid} bridged once`);
       for (const id of agents) assert.equal(sw.maxLegsPerExt.get(id), 1, `agent ${id} never had two legs at once`);

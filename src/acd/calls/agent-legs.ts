@@ -59,6 +59,8 @@ interface Leg {
   state: LegState;
   cancelled: boolean;
   lease?: LineLease | undefined;
+  /** A leg's hangup seen while its uuid_bridge was in flight (the event can overtake the reply's continuation). */
+  ended?: 'caller' | 'agent' | undefined;
 }
 
 export interface AgentLegCounts {
@@ -141,6 +143,7 @@ export class AgentLegs {
       const leg = this.legs.get(id);
       if (leg === undefined) continue;
       if (leg.state === 'bridged') await this.bridgedLegGone(leg, 'caller');
+      else if (leg.state === 'answered') leg.ended ??= 'caller'; // answered() settles it once uuid_bridge has replied
       else if (!leg.cancelled && leg.state !== 'done') {
         leg.cancelled = true;
         await this.kill(leg.node, leg.legUuid, `caller ${callUuid} hung up during the offer`);
@@ -264,6 +267,10 @@ export class AgentLegs {
     leg.state = 'bridged';
     this.counts.bridged += 1;
     log.info({ leg: leg.legUuid }, 'acd offer: caller and agent bridged');
+    if (leg.ended !== undefined) {
+      await this.bridgedLegGone(leg, leg.ended);
+      return;
+    }
     if (offer.recordTemplate !== null) await this.record(leg, offer.recordTemplate, log);
   }
 
@@ -299,7 +306,9 @@ export class AgentLegs {
     const offerId = this.byLeg.get(uuid);
     if (offerId !== undefined) {
       const leg = this.legs.get(offerId);
-      if (leg !== undefined && leg.node === node && leg.state === 'bridged') this.track(this.bridgedLegGone(leg, 'agent'));
+      if (leg === undefined || leg.node !== node) return;
+      if (leg.state === 'bridged') this.track(this.bridgedLegGone(leg, 'agent'));
+      else if (leg.state === 'answered') leg.ended ??= 'agent';
       return;
     }
     if (!this.byCaller.has(uuid)) return;
