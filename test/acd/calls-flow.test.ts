@@ -245,6 +245,25 @@ describe('ACD calls on FreeSWITCH', () => {
     }
   });
 
+  it('an exit to a queue whose music the policy refuses: the caller goes back to the dialplan, not to silence', async () => {
+    const i = await rig();
+    try {
+      await queue(i.engine, 'q11', { exitKeys: { '1': { type: 'queue', queue: 'q11-bad' } } });
+      await queue(i.engine, 'q11-bad', { moh: 'http://203.0.113.9/moh.mp3' });
+      const call = sw.caller(i.port, 'q11');
+      await waitFor(() => sw.nowPlaying(call.uuid) === 'playback local_stream://moh');
+      sw.dtmf(call.uuid, '1');
+      await call.closed;
+      assert.ok(call.commands.some((c) => c.line === 'resume'));
+      assert.equal(call.hangupCause, undefined);
+      assert.deepEqual(await i.engine.callers('q11'), []);
+      assert.deepEqual(await i.engine.callers('q11-bad'), [], 'never queued where it would hear nothing');
+      await call.hangup();
+    } finally {
+      await i.stop();
+    }
+  });
+
   it('periodic announcement: every periodicSec the music is broken for the queue prompt, then starts again', async () => {
     const i = await rig();
     try {

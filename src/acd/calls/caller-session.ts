@@ -139,6 +139,8 @@ export class QueueCaller {
     if (this.hops > MAX_QUEUE_HOPS) throw new Error(`queue exits went through ${MAX_QUEUE_HOPS} queues; stopping`);
     const queue = await this.deps.engine.getQueue(name);
     if (queue === null) throw new Error(`queue '${name.slice(0, 64)}' does not exist`);
+    // The queue's music must pass the policy before the caller is queued (a refusal lets the dialplan go on).
+    this.deps.policy.media(queue.moh, `queue '${name.slice(0, 64)}' moh`);
     const request: EnqueueRequest = {
       queue: name,
       callUuid: this.uuid,
@@ -171,7 +173,6 @@ export class QueueCaller {
   private startMusic(): void {
     const queue = this.queue;
     if (queue === undefined || !this.waiting) return;
-    this.deps.policy.media(queue.moh, 'acd hold music');
     this.music = this.session.execute('playback', queue.moh, { loops: -1 }).catch((error: unknown) => {
       if (this.phase !== 'gone') this.log.debug({ err: error }, 'acd caller: hold music ended without completion');
     });
@@ -278,7 +279,19 @@ export class QueueCaller {
     await this.performExit(left.exit ?? this.queue.exitKeys[digit]);
   }
 
+  /** Runs an exit; when it cannot (bad config, refused by the policy) the caller goes back to the dialplan, never left in silence. */
   private async performExit(exit: ExitDescriptor, priority?: number, skills?: Record<string, number>): Promise<void> {
+    try {
+      await this.runExit(exit, priority, skills);
+    } catch (error) {
+      if (this.ended() || this.outcome !== undefined) return;
+      this.log.error({ err: error, exit }, `acd caller: exit failed (${(error as Error).message}); the dialplan goes on`);
+      await this.letGo();
+      this.end('failed');
+    }
+  }
+
+  private async runExit(exit: ExitDescriptor, priority?: number, skills?: Record<string, number>): Promise<void> {
     this.phase = 'exiting';
     clearTimeout(this.timer);
     await this.breakMedia();
