@@ -51,6 +51,8 @@ export const errorRegistry = {
   ACD_CALL_NOT_FOUND: { status: 404, message: 'no ACD caller or call with that uuid' },
   ACD_STALE_OFFER: { status: 409, message: 'the offer is gone or its fencing token is stale' },
   ACD_IN_USE: { status: 409, message: 'in use: log the agent out / empty the queue first' },
+  // nacd HTTP callflow (docs/nacd.md)
+  NACD_GROUP_NOT_FOUND: { status: 404, message: 'no nacd group with that number' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorKey = keyof typeof errorRegistry;

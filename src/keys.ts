@@ -237,4 +237,11 @@ export class Keys {
   acdStats(kind: 'q' | 'a', id: string, span: 'm' | 'd', bucket: number): string {
     return this.acd('s', kind, id, span, String(bucket));
   }
+
+  // --- nacd HTTP callflow (src/nacd, docs/nacd.md): single-key operations under `{freecti}` ---
+
+  /** Hash of the nacd groups: field = group number, value = JSON NacdGroup. */
+  nacdGroups(): string {
+    return this.internal('nacd', 'groups');
+  }
 }
