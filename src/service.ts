@@ -92,14 +92,16 @@ export async function startService(config: Config, logger: Logger, options: Serv
     const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
     throw new Error(`cannot listen on ${config.http.host}:${config.http.port} (${reason})`, { cause: error });
   }
+  // The ACD's call half listens for the engine's offers before the engine starts (docs/acd.md "Calls on FreeSWITCH").
+  const acd = startAcdCalls({ engine: services.acd.engine, pool, policy, logger, resolver: services.linegroups, settings: config.acd.calls });
+  acdCalls = acd;
   // Background work (config routes seeded into Redis, the line lease reaper) starts once the app is up.
   services.start();
   // FreeSWITCH's `socket` app connects here: cti_bridge / cti_dial calls (docs/bridge.md).
   outbound = await startOutboundSockets({ config, logger, metrics, policy, webhooks: services.webhooks, resolver: services.linegroups });
+  // ACD callers (freecti_queue, the `queue` action) on the same socket; agent legs go over the node pool.
+  acd.attach(outbound.server);
   // Control-mode routes (docs/routing.md) drive their calls on the same outbound socket.
-  // ACD callers (freecti_queue, the `queue` action) on the same socket; agent legs over the node pool (docs/acd.md "Calls on FreeSWITCH").
-  const acd = startAcdCalls(outbound.server, { engine: services.acd.engine, pool, policy, logger, resolver: services.linegroups, settings: config.acd.calls });
-  acdCalls = acd;
   releaseRoutingControl = attachRoutingControl(outbound.server, {
     config,
     logger,

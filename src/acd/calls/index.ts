@@ -185,14 +185,14 @@ function requestFromSession(session: OutboundSession): QueueCallerRequest {
 export { ACD_SCOPE };
 
 /**
- * The composition root's one call (src/service.ts), once the outbound socket server runs:
- * builds the call half over the service's engine, pool, policy and line groups, takes
- * `freecti_queue` sessions; `stop()` stops taking them and settles the work in flight.
+ * The composition root's one call (src/service.ts): builds the call half over the service's
+ * engine, pool, policy and line groups before the engine starts (so the offers of its first
+ * dispatch are not lost); `attach(server)` takes `freecti_queue` sessions once the outbound
+ * socket runs; `stop()` stops taking them and settles the work in flight.
  */
 export function startAcdCalls(
-  server: Pick<OutboundServer, 'on' | 'off'>,
   deps: Omit<AcdCallsDeps, 'reapIntervalMs' | 'exitContext' | 'sayLanguage'> & { settings: { reapIntervalMs: number; exitContext?: string | undefined; sayLanguage: string } },
-): { calls: AcdCalls; stop(): Promise<void> } {
+): { calls: AcdCalls; attach(server: Pick<OutboundServer, 'on' | 'off'>): void; stop(): Promise<void> } {
   const { settings, ...rest } = deps;
   const calls = new AcdCalls({
     ...rest,
@@ -200,11 +200,14 @@ export function startAcdCalls(
     sayLanguage: settings.sayLanguage,
     ...(settings.exitContext === undefined ? {} : { exitContext: settings.exitContext }),
   });
-  const detach = calls.attach(server);
+  const detach: (() => void)[] = [];
   return {
     calls,
+    attach(server) {
+      detach.push(calls.attach(server));
+    },
     async stop() {
-      detach();
+      for (const off of detach.splice(0)) off();
       await calls.close();
     },
   };
