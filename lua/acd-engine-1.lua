@@ -506,9 +506,8 @@ local function leave(uuid, reason, digit)
     stat('q', e.q, 'abandoned', 1)
     if c and waited < c.shortAbandonSec * 1000 then stat('q', e.q, 'short', 1) end
     if reason == 'abandon' and c and c.abandonResumeSec > 0 and e.cidn ~= '' then
-      local rk = T .. 'resume:' .. e.q
-      redis.call('HSET', rk, e.cidn, cjson.encode({ score = e.score, joined = e.joined, untilMs = now + c.abandonResumeSec * 1000 }))
-      redis.call('PEXPIRE', rk, c.abandonResumeSec * 1000 + 1000)
+      redis.call('SET', T .. 'resume:' .. e.q .. ':' .. e.cidn, cjson.encode({ score = e.score, joined = e.joined, untilMs = now + c.abandonResumeSec * 1000 }),
+        'PX', c.abandonResumeSec * 1000 + 1000)
     end
   else
     stat('q', e.q, 'exited', 1)
@@ -634,10 +633,10 @@ local function enqueue(eid, uuid, node, cidn, cida, pri, sk, q)
   end
   local joined, sc, resumed = now, score(pri, now), false
   if c.abandonResumeSec > 0 and cidn ~= '' then
-    local rk = T .. 'resume:' .. q
-    local raw = redis.call('HGET', rk, cidn)
+    local rk = T .. 'resume:' .. q .. ':' .. cidn
+    local raw = redis.call('GET', rk)
     if raw then
-      redis.call('HDEL', rk, cidn)
+      redis.call('DEL', rk)
       local r = cjson.decode(raw)
       if r.untilMs >= now then
         sc, joined, resumed = r.score, r.joined, true
@@ -811,7 +810,7 @@ elseif op == 'del-queue' then
     res = { ok = -6, err = 'queue ' .. q .. ' has waiting callers' }
   else
     for _, a in ipairs(redis.call('HKEYS', T .. 'qt:' .. q)) do redis.call('HDEL', T .. 'aq:' .. a, q) end
-    redis.call('DEL', T .. 'qt:' .. q, T .. 'rr:' .. q, T .. 'resume:' .. q, T .. 'av:' .. q)
+    redis.call('DEL', T .. 'qt:' .. q, T .. 'rr:' .. q, T .. 'av:' .. q)
     redis.call('HDEL', QUEUES, q)
   end
 elseif op == 'put-agent' then
