@@ -264,6 +264,29 @@ describe('ACD calls on FreeSWITCH', () => {
     }
   });
 
+  it('a caller who hangs up while its enqueue is in flight leaves no entry behind', async () => {
+    const i = await rig();
+    try {
+      await queue(i.engine, 'q12', {});
+      const enqueue = i.engine.enqueue.bind(i.engine);
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      i.engine.enqueue = async (request) => {
+        await gate;
+        return enqueue(request);
+      };
+      const call = sw.caller(i.port, 'q12');
+      await waitFor(() => call.executed.some((e) => e.app === 'answer'));
+      await call.hangup();
+      release();
+      await waitFor(() => verbs(i, 'q12').includes('ABANDON'));
+      assert.deepEqual(await i.engine.callers('q12'), []);
+      assert.deepEqual(verbs(i, 'q12'), ['ENTERQUEUE', 'ABANDON']);
+    } finally {
+      await i.stop();
+    }
+  });
+
   it('periodic announcement: every periodicSec the music is broken for the queue prompt, then starts again', async () => {
     const i = await rig();
     try {

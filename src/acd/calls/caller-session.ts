@@ -161,6 +161,11 @@ export class QueueCaller {
     }
     this.queue = queue;
     this.log.info({ queue: name, entry: result.entryId, position: result.position, resumed: result.resumed }, 'acd caller: queued');
+    if (this.phase === 'gone') {
+      // Hung up while the enqueue was in flight: the entry it made is an abandon.
+      await this.leave();
+      return;
+    }
     if (this.ended()) return;
     const now = Date.now();
     this.lastPeriodicAt = now;
@@ -338,6 +343,12 @@ export class QueueCaller {
       this.end('abandoned');
       return;
     }
+    await this.leave();
+    this.end('abandoned');
+  }
+
+  /** The caller hung up while queued: the engine hears it, ringing agent legs are killed. */
+  private async leave(): Promise<void> {
     try {
       const left = await this.deps.engine.callerLeft(this.uuid, 'abandon');
       for (const cancel of left.cancelled) await this.deps.legs.cancel(cancel);
@@ -345,7 +356,6 @@ export class QueueCaller {
     } catch (error) {
       this.log.error({ err: error }, 'acd caller: callerLeft failed (the reaper settles it)');
     }
-    this.end('abandoned');
   }
 
   private detach(reason: string): void {
