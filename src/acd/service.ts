@@ -123,6 +123,7 @@ export class AcdService {
       this.feed.start();
       this.markStarted();
     } catch (error) {
+      if (this.closed) return; // closed while starting: nothing to retry
       this.log.warn({ err: (error as Error).message }, 'acd: cannot start (seeding or timers); retrying when Redis is ready again');
       redis.once('ready', this.onReady);
     }
