@@ -105,6 +105,21 @@ describe('REST /api/v1/acd', () => {
     assert.ok(paths.includes('/api/v1/acd/queues/{queue}/stats') && paths.includes('/api/v1/acd/agents/{agent}/state'), paths.join(' '));
   });
 
+  it('a restart seeds the config again but keeps what REST changed since', async () => {
+    const prefix = uniquePrefix('reseed');
+    const first = await makeApp(prefix);
+    let res = await first.app.inject({ method: 'PUT', url: '/api/v1/acd/queues/support', headers: auth, payload: { strategy: 'ring-all' } });
+    assert.equal(res.statusCode, 200);
+    await first.app.inject({ method: 'PUT', url: '/api/v1/acd/queues/support/tiers/alice', headers: auth, payload: { level: 3, position: 9 } });
+    await first.app.close();
+    await first.services.close();
+    const second = await makeApp(prefix);
+    res = await second.app.inject({ method: 'GET', url: '/api/v1/acd/queues/support', headers: auth });
+    assert.equal(res.json().strategy, 'ring-all');
+    res = await second.app.inject({ method: 'GET', url: '/api/v1/acd/queues/support/tiers', headers: auth });
+    assert.deepEqual(res.json().tiers, [{ agent: 'alice', level: 3, position: 9 }]);
+  });
+
   it('config: a tier naming an agent that is not configured stops the start', () => {
     assert.throws(() => validateConfig({ acd: { queues: [{ name: 'q', tiers: [{ agent: 'ghost' }] }] } }), /acd\.queues\[0\]\.tiers\[0\]\.agent: agent 'ghost' is not in acd\.agents|ghost/);
   });
