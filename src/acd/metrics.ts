@@ -7,7 +7,7 @@ import { Gauge, type Registry } from 'prom-client';
 import { WINDOWS, type AcdStats, type QueueStats } from './stats.js';
 import type { QueueConfig } from './types.js';
 
-export function registerAcdMetrics(registry: Registry, stats: AcdStats, listQueues: () => Promise<QueueConfig[]>): void {
+export function registerAcdMetrics(registry: Registry, stats: AcdStats, listQueues: () => Promise<QueueConfig[]>, listAgentIds: () => Promise<string[]>): void {
   let cached: { at: number; data: Promise<QueueStats[]> } | undefined;
   const snapshot = (): Promise<QueueStats[]> => {
     const now = Date.now();
@@ -57,4 +57,35 @@ export function registerAcdMetrics(registry: Registry, stats: AcdStats, listQueu
   ratioGauge('freecti_acd_asa_seconds', 'Average speed of answer', (x) => x.asaSec);
   ratioGauge('freecti_acd_aht_seconds', 'Average handle time (talk + wrap-up)', (x) => x.ahtSec);
   ratioGauge('freecti_acd_occupancy', 'Busy time / (busy + available time) of the queue agents', (x) => x.occupancy);
+
+  // Per agent: one series per agent (its current state is a label), today's counters.
+  type AgentRow = Awaited<ReturnType<AcdStats['agentsToday']>>[number];
+  let agentsCached: { at: number; data: Promise<AgentRow[]> } | undefined;
+  const agents = (): Promise<AgentRow[]> => {
+    const now = Date.now();
+    if (agentsCached === undefined || now - agentsCached.at > 1_000) {
+      const data = listAgentIds().then((ids) => stats.agentsToday(ids));
+      data.catch(() => undefined);
+      agentsCached = { at: now, data };
+    }
+    return agentsCached.data;
+  };
+  const agentGauge = <L extends string>(name: string, help: string, labelNames: L[], fill: (g: Gauge<L>, a: AgentRow) => void): void => {
+    new Gauge<L>({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      async collect() {
+        this.reset();
+        for (const a of await agents().catch(() => [] as AgentRow[])) fill(this, a);
+      },
+    });
+  };
+  agentGauge('freecti_acd_agent_state_seconds', 'Seconds the agent is in its current state (the state is a label)', ['agent', 'state'], (g, a) => g.set({ agent: a.agent, state: a.state }, a.inStateSec));
+  agentGauge('freecti_acd_agent_answered_today', 'Calls the agent answered today (UTC)', ['agent'], (g, a) => g.set({ agent: a.agent }, a.answered));
+  agentGauge('freecti_acd_agent_talk_seconds_today', 'Talk time of the agent today (UTC)', ['agent'], (g, a) => g.set({ agent: a.agent }, a.talkSec));
+  agentGauge('freecti_acd_agent_occupancy_today', 'Busy / (busy + available) time of the agent today (UTC)', ['agent'], (g, a) => {
+    if (a.occupancy !== null) g.set({ agent: a.agent }, a.occupancy);
+  });
 }

@@ -92,7 +92,7 @@ export class AcdService {
         });
       });
     }
-    registerAcdMetrics(deps.registry, this.stats, () => this.engine.listQueues());
+    registerAcdMetrics(deps.registry, this.stats, () => this.engine.listQueues(), () => redis.hkeys(keys.acdAgents()));
   }
 
   /**

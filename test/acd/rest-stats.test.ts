@@ -100,6 +100,8 @@ describe('REST /api/v1/acd', () => {
     res = await app.inject({ method: 'GET', url: '/metrics' });
     assert.match(res.body, /freecti_acd_waiting_callers\{queue="sales"\} 1/);
     assert.match(res.body, /freecti_acd_agents\{queue="sales",state="on-break"\} 1/);
+    assert.match(res.body, /freecti_acd_agent_state_seconds\{agent="bob",state="on-break"\} \d+/);
+    assert.match(res.body, /freecti_acd_agent_answered_today\{agent="alice"\} 0/);
     res = await app.inject({ method: 'GET', url: '/openapi.json' });
     const paths = Object.keys(res.json().paths).filter((p) => p.startsWith('/api/v1/acd'));
     assert.ok(paths.includes('/api/v1/acd/queues/{queue}/stats') && paths.includes('/api/v1/acd/agents/{agent}/state'), paths.join(' '));
@@ -174,5 +176,7 @@ describe('ACD statistics', () => {
     const later = await stats.agent('a');
     assert.equal(later?.windows['60m'].occupancy, 0.5, '140 s busy, 140 s available (counted live)');
     assert.equal(later?.inStateSec, 140);
+    const [today] = await stats.agentsToday(['a']);
+    assert.deepEqual([today?.state, today?.answered, today?.talkSec, today?.occupancy, today?.inStateSec], ['available', 2, 120, 0.5, 140]);
   });
 });
