@@ -17,6 +17,7 @@ import { createServices } from './services.js';
 import { startNodeStateConsumers } from './cluster/node-state-consumers.js';
 import { startOutboundSockets, type OutboundSockets } from './bridge/outbound-wiring.js';
 import { attachRoutingControl } from './routing/control-mode.js';
+import { attachNacd } from './nacd/attach.js';
 import { startAcdCalls } from './acd/calls/index.js';
 import type { Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
@@ -67,12 +68,14 @@ export async function startService(config: Config, logger: Logger, options: Serv
 
   let outbound: OutboundSockets | undefined = undefined;
   let releaseRoutingControl: (() => void) | undefined = undefined;
+  let detachNacd: (() => void) | undefined = undefined;
   let acdCalls: { stop(): Promise<void> } | undefined = undefined;
 
   const shutdown = async (): Promise<void> => {
     await step(logger, 'http server', stopTimeoutMs, () => app.close());
     await step(logger, 'outbound event socket', stopTimeoutMs, async () => outbound?.stop());
     await step(logger, 'routing control', stopTimeoutMs, async () => releaseRoutingControl?.());
+    await step(logger, 'nacd callflow', stopTimeoutMs, async () => detachNacd?.());
     await step(logger, 'acd calls', stopTimeoutMs, async () => acdCalls?.stop());
     await step(logger, 'services', stopTimeoutMs, () => services.close());
     await step(logger, 'node state consumers', stopTimeoutMs, () => nodeState.stop());
@@ -110,6 +113,17 @@ export async function startService(config: Config, logger: Logger, options: Serv
     policy,
     resolver: services.linegroups,
     registry: metrics.registry,
+    queue: (session, request) => acd.calls.handleQueueSession(session, request),
+  });
+  // nacd callflow calls (`nacd_group`, docs/nacd.md) on the same socket; its `queue` action enters the ACD.
+  detachNacd = attachNacd(outbound.server, {
+    webhooks: services.webhooks,
+    logger,
+    resolver: services.linegroups,
+    registry: metrics.registry,
+    policy,
+    groups: services.nacd.groups,
+    settings: config.nacd,
     queue: (session, request) => acd.calls.handleQueueSession(session, request),
   });
 

@@ -11,6 +11,7 @@
  */
 import { duplicateRedis, type RedisClient } from './redis.js';
 import { AcdService } from './acd/service.js';
+import { NacdService } from './nacd/service.js';
 import type { Config } from './config/schema.js';
 import { createDirectoryHandler } from './directory/handler.js';
 import type { FsPool } from './esl/types.js';
@@ -56,6 +57,8 @@ export interface Services {
   readonly xmlCurl: XmlCurlSections;
   /** The ACD: engine, statistics, queue-log feed (docs/acd.md). */
   readonly acd: AcdService;
+  /** The nacd callflow's groups (docs/nacd.md). */
+  readonly nacd: NacdService;
   /** Starts background work: config routes seeded into Redis once ready, the lease reaper. Idempotent. */
   start(): void;
   /** Stops background work and closes connections and pools. Idempotent. */
@@ -75,6 +78,7 @@ export function createServices(deps: ServiceDeps): Services {
   const cli = createCliContext({ config, logger, redis, pool, metrics, policy, keys, linegroups });
   const events = new EventHub(pool, logger.child({ component: 'event-stream' }), config.cli.eventStreamMaxBufferedBytes);
   const acd = new AcdService({ config, redis, keys, logger, hub: events, webhooks, registry: metrics.registry });
+  const nacd = new NacdService(redis, keys, config.nacd, logger);
 
   const xmlCurl = deps.xmlCurl ?? new XmlCurlSections();
   let directoryRedis: RedisClient | undefined;
@@ -131,12 +135,14 @@ export function createServices(deps: ServiceDeps): Services {
     events,
     xmlCurl,
     acd,
+    nacd,
     start() {
       if (started || closed) return;
       started = true;
       detachReaper = attachLeaseReaper(pool, linegroups, logger);
       void seed();
       acd.start();
+      nacd.start();
     },
     async close() {
       if (closed) return;
@@ -144,6 +150,7 @@ export function createServices(deps: ServiceDeps): Services {
       redis.off('ready', onReady);
       detachReaper?.();
       await acd.close();
+      nacd.close();
       events.close();
       directoryRedis?.disconnect();
       await webhooks.close();

@@ -6,6 +6,7 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { routingConfigSchema } from '../routing/config-schema.js';
 import { ctiCurlConfigSchema } from '../cti-curl/config-schema.js';
+import { nacdConfigSchema } from '../nacd/config-schema.js';
 import { fsConfigSchema } from '../fs-config/config-schema.js';
 import { acdConfigSchema } from '../acd/config.js';
 import { securityConfigSchema } from '../fs-lang/policy-options.js';
@@ -235,6 +236,8 @@ export const configSchema = z.strictObject({
   fsConfig: fsConfigSchema,
   /** ACD queues and agents seeded into Redis at start, engine settings (docs/acd.md). */
   acd: acdConfigSchema,
+  /** mod_nacd's HTTP callflow: groups seeded into Redis, digit sounds, survey and fallback prompts (docs/nacd.md). */
+  nacd: nacdConfigSchema,
   log: z
     .strictObject({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

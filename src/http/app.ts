@@ -23,11 +23,12 @@ import { callControlRoutes } from '../call-control/routes.js';
 import { eventStreamRoutes } from '../event-stream/routes.js';
 import { linegroupRoutes } from '../linegroups/routes.js';
 import { acdRoutes } from '../acd/routes.js';
+import { nacdRoutes } from '../nacd/routes.js';
 
 export type { AppDeps, AppPlugin, RouteDeps } from './route-deps.js';
 
 /** Every route plugin, in registration order. Features append theirs. */
-const routes: readonly AppPlugin[] = [healthRoutes, openapiRoutes, xmlCurlRoutes, routingRoutes, cliRoutes, callControlRoutes, eventStreamRoutes, adminExtensionRoutes, linegroupRoutes, acdRoutes];
+const routes: readonly AppPlugin[] = [healthRoutes, openapiRoutes, xmlCurlRoutes, routingRoutes, cliRoutes, callControlRoutes, eventStreamRoutes, adminExtensionRoutes, linegroupRoutes, acdRoutes, nacdRoutes];
 
 export function buildApp(deps: AppDeps, extraRoutes: readonly AppPlugin[] = []): FastifyInstance {
   const app = Fastify({
