@@ -8,7 +8,8 @@
  * | `<action application="cti_curl" data="URL"/>`, `<X-PRE-PROCESS cmd="cti_curl" data="URL"/>` | `set cti_curl=URL` (with `\${` so FreeSWITCH leaves the template to freecti) + `socket <addr> async full` |
  * | `cti_bridge <args>` | `set cti_bridge=<args>` + `socket` |
  * | `nbridge <dial string>` | `bridge <dial string>`; with `linegroup/` legs `set cti_dial=...` + `socket` |
- * | `nacd`, `nin_did`, `nout_did`, `nwaycallout` | left as they are, reported: nothing in freecti does their job yet |
+ * | `nacd <group>` | `set nacd_group=<group>` (no group: `${destination_number}`) + `socket`: freecti runs the HTTP callflow (docs/nacd.md) |
+ * | `nin_did`, `nout_did`, `nwaycallout` | left as they are, reported: nothing in freecti does their job yet |
  */
 import { parseDialString } from '../fs-lang/dial-string.js';
 import { FsSyntaxError } from '../fs-lang/scan.js';
@@ -34,7 +35,6 @@ interface Action {
 
 /** Applications of nacd that freecti cannot stand in for (yet), and why. */
 const LEFT: Readonly<Record<string, string>> = {
-  nacd: "nacd's HTTP callflow (queues, IVR digits, survey, rings) is a separate freecti feature that is not built yet; this line still needs mod_nacd",
   nin_did: "nacd's DID-in lookup (nacd.conf.xml SQL: number dialed -> extension or queue) has no freecti equivalent yet; route the number with a dialplan extension, a routing route (docs/routing.md) or cti_curl to your application",
   nout_did: "nacd's DID-out lookup (nacd.conf.xml SQL: extension -> caller id shown outside) has no freecti equivalent yet; set origination_caller_id_number in the dial string, or use a cti_bridge reply's variables",
   nwaycallout: "nacd's nwaycallout has no freecti equivalent yet",
@@ -74,6 +74,11 @@ export function migrateDialplan(text: string, options: { socket: string }): Dial
         if (data.trim() === '') left('cti_bridge without arguments');
         else done([{ application: 'set', data: `cti_bridge=${data.trim()}` }, socket], 'set cti_bridge=<args> + socket: freecti runs the HTTP bridge (docs/bridge.md)');
         break;
+      case 'nacd': {
+        const group = data.trim() === '' ? '${destination_number}' : data.trim();
+        done([{ application: 'set', data: `nacd_group=${group}` }, socket], 'set nacd_group=<group> + socket: freecti runs the HTTP callflow of the group (docs/nacd.md)');
+        break;
+      }
       case 'nbridge':
         if (hasLinegroup(data)) done([{ application: 'set', data: `cti_dial=${data.trim()}` }, socket], 'nbridge with linegroup/ legs -> set cti_dial + socket: freecti picks the lines (docs/linegroups.md)');
         else done([{ application: 'bridge', data }], "nbridge -> bridge: nacd's line routing and CPS limits are not applied; dial linegroup/<group>/<number> for freecti's line selection and limits (docs/linegroups.md)");
@@ -94,7 +99,7 @@ export function migrateDialplan(text: string, options: { socket: string }): Dial
 function migratable(tag: XmlTag): { application: string; data: string; element: string } | undefined {
   if (tag.name === 'action' || tag.name === 'anti-action') {
     const application = tag.attributes.get('application') ?? '';
-    if (application === 'cti_curl' || application === 'cti_bridge' || application === 'nbridge' || application in LEFT) {
+    if (application === 'cti_curl' || application === 'cti_bridge' || application === 'nbridge' || application === 'nacd' || application in LEFT) {
       return { application, data: tag.attributes.get('data') ?? '', element: tag.name };
     }
     return undefined;
