@@ -91,12 +91,10 @@ test('a slow originate never blocks the node: its events keep flowing and anothe
     });
     fake.emitEvent({ 'Event-Name': 'CHANNEL_CREATE', 'Unique-ID': uuid });
     assert.equal(await seen, uuid);
-    // ... and another command answers at once.
-    const startedAt = performance.now();
+    // ... and another command answers while the originate is still unanswered.
     const status = await get(`/cli?key=${KEY}&cmd=status`);
     assert.equal(status.status, 200);
     assert.match(status.body, /^UP /);
-    assert.ok(performance.now() - startedAt < 1000);
     // The originate's caller gets exactly the text api would have answered.
     finish(`+OK ${uuid}\n`);
     const res = await pending;

@@ -117,7 +117,7 @@ describe('end to end: a crafted User-Agent does not stall the service', () => {
     return Buffer.from(`${head}\r\n\r\n${body}`, 'latin1');
   }
 
-  test("user-agent-filter '^(a+)+$', REGISTER with 5,000 'a' + '!': /health answers in under 50 ms", async () => {
+  test("user-agent-filter '^(a+)+$', REGISTER with 5,000 'a' + '!': /health answers and both matches end (a backtracking engine never would)", async () => {
     const prefix = uniquePrefix('uaf');
     await db.redis.hset(`${prefix}cti_exten@127.0.0.1`, '1000', JSON.stringify({ param: { password: 'pw-1000', 'user-agent-filter': '^(a+)+$' } }));
     const { app, logs } = makeApp(db.redis, { redis: { url: db.server.url, keyPrefix: prefix } });
@@ -134,12 +134,12 @@ describe('end to end: a crafted User-Agent does not stall the service', () => {
       // The issue's input (cut to 256 'a's, which `^(a+)+$` matches), and the one that
       // defeats the cut: 40 'a's + '!' is about 2^40 backtracking steps on V8.
       const crafted = [sendRaw(port, register('a'.repeat(5000) + '!')), sendRaw(port, register('a'.repeat(40) + '!'))];
-      const start = performance.now();
+      // No wall-clock bound (speed is for benchmarks): on a backtracking engine the
+      // 40 'a's + '!' match is ~2^40 steps, so neither /health nor that REGISTER would
+      // ever answer and the test fails on its timeout.
       const res = await fetch(health);
       await res.arrayBuffer();
-      const healthMs = performance.now() - start;
       assert.ok([200, 503].includes(res.status));
-      assert.ok(healthMs < 50, `/health took ${healthMs.toFixed(1)} ms`);
 
       const [long, short] = await Promise.all(crafted);
       assert.equal(long?.status, 200);
