@@ -153,7 +153,9 @@ export class AgentLegs {
 
   private track<T>(work: Promise<T>): void {
     this.pending.add(work);
-    void work.finally(() => this.pending.delete(work));
+    void work
+      .catch((error: unknown) => this.log.error({ err: error }, 'acd: unexpected failure in agent-leg work'))
+      .finally(() => this.pending.delete(work));
   }
 
   private readyNodes(): FsNode[] {
