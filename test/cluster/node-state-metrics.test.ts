@@ -31,8 +31,9 @@ describe('node-state metrics', () => {
     try {
       const consumer = consumers.consumers[0];
       assert.ok(consumer !== undefined);
-      await waitFor(() => consumer.lease.isHolder);
-      await consumer.idle();
+      await waitFor(() => consumer.lease.isHolder && pool.nodes[0]?.status.state === 'ready');
+      // The reconciles of acquiring the lease and of the node's handshake are done.
+      await waitFor(() => consumer.queuedCount === 0);
       let text = await registry.metrics();
       assert.match(text, /^freecti_node_state_queue\{node="fs1"\} 0$/m);
       assert.match(text, /^freecti_node_state_dropped_total\{node="fs1",reason="queue_full"\} 0$/m);
