@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { uniquePrefix, useRedis } from '../helpers/redis.js';
 import { waitFor } from '../helpers/wait.js';
-import { agentLegUuid } from '../../src/acd/calls/index.js';
+import { agentLegUuid, ORPHAN_DIGIT_GRACE_MS } from '../../src/acd/calls/index.js';
 import { AcdSwitch } from './acd-switch.js';
 import { startInstance, type Instance } from './calls-rig.js';
 import { agent, queue, silent } from './helpers.js';
@@ -36,7 +36,7 @@ describe('ACD calls on FreeSWITCH', () => {
   it('a caller joins, the agent is called with the caller id and the offer timeout, answers and is bridged', async () => {
     const i = await rig();
     try {
-      await queue(i.engine, 'q1', { offerTimeoutSec: 7 });
+      await queue(i.engine, 'q1', { offerTimeoutSec: 7, exitKeys: { '0': { type: 'hangup' } } });
       await agent(i.engine, '2001', {}, { q1: [1, 1] });
       await i.engine.setAgentState('2001', 'available');
       const before = sw.originates.length;
@@ -54,6 +54,11 @@ describe('ACD calls on FreeSWITCH', () => {
       assert.deepEqual(call.executed.slice(0, 2).map((e) => `${e.app} ${e.arg}`), ['answer ', 'playback local_stream://moh']);
       assert.equal(await stateOf(i, '2001'), 'in-call');
       assert.equal(call.hangupCause, undefined, 'the caller talks to the agent');
+      // A digit during the call is for the agent, even one that is an exit key while waiting.
+      sw.dtmf(call.uuid, '0');
+      await new Promise((resolve) => setTimeout(resolve, ORPHAN_DIGIT_GRACE_MS + 300));
+      assert.equal(await stateOf(i, '2001'), 'in-call');
+      assert.equal(call.hangupCause, undefined);
       // The agent hangs up: the call ends once, the caller (left by uuid_bridge in its dialplan) is hung up.
       sw.agentHangsUp(leg);
       await waitFor(async () => call.hangupCause !== undefined && (await stateOf(i, '2001')) === 'available');

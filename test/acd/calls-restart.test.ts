@@ -125,6 +125,28 @@ describe('ACD calls: reaper and restart', () => {
     }
   });
 
+  it('an exit key of a caller whose socket is gone: another instance reads it on the inbound connection and runs the exit', async () => {
+    const prefix = uniquePrefix('acdorphan');
+    const a = await startInstance(sw, fx.redis, prefix);
+    let b: Instance | undefined;
+    try {
+      await queue(a.engine, 'r7', { exitKeys: { '0': { type: 'number', number: '5200', context: 'default' } } });
+      const call = sw.caller(a.port, 'r7');
+      await waitFor(() => sw.nowPlaying(call.uuid) !== undefined);
+      await a.stop();
+      b = await startInstance(sw, fx.redis, prefix, { outbound: false });
+      await b.pool.nodes[0]!.subscribe(['DTMF']);
+      sw.dtmf(call.uuid, '7'); // not an exit key
+      sw.dtmf(call.uuid, '0');
+      await sw.fake.waitForCommand((c) => c.line === `api uuid_transfer ${call.uuid} 5200 XML default`, 10_000);
+      assert.deepEqual(await b.engine.callers('r7'), []);
+      assert.ok(b.events.some((e) => e.event === 'EXITWITHKEY' && e.callUuid === call.uuid));
+      await call.hangup();
+    } finally {
+      await b?.stop();
+    }
+  });
+
   it('an instance stops while a caller waits: the caller keeps its music and entry, another instance bridges it', async () => {
     const prefix = uniquePrefix('acdrestart');
     const a = await startInstance(sw, fx.redis, prefix);

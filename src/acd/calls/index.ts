@@ -8,6 +8,7 @@
 import type { Logger } from '../../logger.js';
 import type { OutboundServer } from '../../esl/outbound-server.js';
 import type { OutboundSession } from '../../esl/outbound-session.js';
+import type { EslEvent } from '../../esl/event.js';
 import type { FsNode, FsPool } from '../../esl/types.js';
 import type { FsPolicy } from '../../fs-lang/policy.js';
 import type { LinegroupResolver } from '../../linegroups/resolver.js';
@@ -22,6 +23,9 @@ export { QueueCaller, parseSkills, type QueueCallerOutcome, type QueueCallerRequ
 export { AcdReaper } from './reaper.js';
 export { agentLegUuid } from './commands.js';
 export { acdCallsConfigSchema, type AcdCallsConfig } from './config.js';
+
+/** How long a digit of a caller without a local socket waits for the instance holding its socket (if any) to act first. */
+export const ORPHAN_DIGIT_GRACE_MS = 1000;
 
 export interface AcdCallsDeps {
   engine: AcdApi;
@@ -46,6 +50,7 @@ export class AcdCalls {
   readonly reaper: AcdReaper;
   private readonly callers = new Map<string, QueueCaller>();
   private readonly stops: (() => void)[] = [];
+  private readonly timers = new Set<NodeJS.Timeout>();
   private readonly log: Logger;
 
   constructor(private readonly deps: AcdCallsDeps) {
@@ -54,6 +59,47 @@ export class AcdCalls {
     this.reaper = new AcdReaper({ ...deps, legs: this.legs, intervalMs: deps.reapIntervalMs });
     this.stops.push(deps.engine.onExit((exit) => void this.onExit(exit)));
     this.reaper.start();
+    // Exit keys of callers whose socket no instance holds any more (after a restart): seen on the inbound pool.
+    for (const node of deps.pool.nodes) {
+      const onEvent = (event: EslEvent): void => {
+        if (event.name === 'DTMF') this.onOrphanDigit(node, event);
+      };
+      node.on('event', onEvent);
+      this.stops.push(() => node.off('event', onEvent));
+      node.subscribe(['DTMF']).catch((error: unknown) => this.log.warn({ err: error, node: node.name }, 'acd: cannot subscribe to DTMF'));
+    }
+  }
+
+  /**
+   * A digit of a queue caller this instance holds no socket for. Its socket may be on another
+   * live instance (which reads the digit itself) or gone with a stopped one: so this waits
+   * `ORPHAN_DIGIT_GRACE_MS` and then asks the engine; `callerLeft` finds the caller only once,
+   * so the instance that reads the digit first runs the exit, over the inbound connection here.
+   */
+  private onOrphanDigit(node: FsNode, event: EslEvent): void {
+    const uuid = event.uuid;
+    const digit = event.get('DTMF-Digit');
+    const queueName = event.variable('freecti_queue');
+    if (uuid === undefined || digit === undefined || queueName === undefined || this.callers.has(uuid)) return;
+    // A bridged caller's digits are for the agent (its events name the other leg, esl-acd observation 3).
+    if (event.get('Other-Leg-Unique-ID') !== undefined || event.variable('bridge_uuid') !== undefined) return;
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      void (async () => {
+        if (this.callers.has(uuid)) return;
+        const queue = await this.deps.engine.getQueue(queueName);
+        const exit = queue?.exitKeys[digit];
+        // Only a caller still waiting: callerLeft would end a connected call.
+        if (exit === undefined || (await this.deps.engine.position(uuid)) === null) return;
+        const left = await this.deps.engine.callerLeft(uuid, 'exit-key', digit);
+        for (const cancel of left.cancelled) await this.legs.cancel(cancel);
+        if (!left.found) return;
+        this.log.info({ uuid, digit, queue: queueName }, 'acd: exit key of a caller without a socket; exit over the inbound connection');
+        await this.remoteExit(node, { entryId: '', queue: queueName, callUuid: uuid, node: node.name, reason: 'timeout', exit: left.exit ?? exit });
+      })().catch((error: unknown) => this.log.error({ err: error, uuid }, 'acd: exit key of a caller without a socket failed'));
+    }, ORPHAN_DIGIT_GRACE_MS);
+    timer.unref();
+    this.timers.add(timer);
   }
 
   /** Queue callers whose outbound socket is on this instance. */
@@ -105,6 +151,8 @@ export class AcdCalls {
 
   async close(): Promise<void> {
     for (const stop of this.stops.splice(0)) stop();
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
     this.reaper.stop();
     await this.legs.close();
   }
