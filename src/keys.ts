@@ -244,4 +244,14 @@ export class Keys {
   nacdGroups(): string {
     return this.internal('nacd', 'groups');
   }
+
+  /** Hash of the inbound DIDs: field = dialed number, value = JSON DidIn (extension, queue or group). */
+  nacdDidIn(): string {
+    return this.internal('nacd', 'did', 'in');
+  }
+
+  /** Hash of the outbound DIDs: field = extension or group number, value = JSON DidOut (caller id, line group or gateway). */
+  nacdDidOut(): string {
+    return this.internal('nacd', 'did', 'out');
+  }
 }

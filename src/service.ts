@@ -123,6 +123,7 @@ export async function startService(config: Config, logger: Logger, options: Serv
     registry: metrics.registry,
     policy,
     groups: services.nacd.groups,
+    did: services.nacd.did,
     settings: config.nacd,
     queue: (session, request) => acd.calls.handleQueueSession(session, request),
   });

@@ -9,15 +9,20 @@ import type { OutboundSession } from '../esl/outbound-session.js';
 import type { QueueCallerRequest } from '../acd/calls/index.js';
 import { GROUP_VARIABLE, runNacd, type NacdDeps, type NacdResult } from './callflow.js';
 import { nacdCounter } from './metrics.js';
+import { DID_VARIABLE, runDid } from './did-session.js';
 
 export type NacdSessionDeps = Omit<NacdDeps, 'queue'> & {
   /** The ACD's entry (AcdCalls.handleQueueSession); none: no ACD on this instance. */
   queue?: (session: OutboundSession, request: QueueCallerRequest) => Promise<string>;
 };
 
+/** A nacd callflow (`nacd_group`) or DID (`nacd_did=in|out`) session. */
 export function isNacdSession(session: Pick<OutboundSession, 'channelData'>): boolean {
-  const value = session.channelData.variable(GROUP_VARIABLE);
-  return value !== undefined && value !== '';
+  const set = (name: string): boolean => {
+    const value = session.channelData.variable(name);
+    return value !== undefined && value !== '';
+  };
+  return set(GROUP_VARIABLE) || set(DID_VARIABLE);
 }
 
 /** Runs the callflow, then closes the socket (at once, or once FreeSWITCH ended the call, 5 s at most). */
@@ -25,7 +30,9 @@ export async function handleNacdSession(session: OutboundSession, deps: NacdSess
   const { queue, ...rest } = deps;
   let result: NacdResult;
   try {
-    result = await runNacd(session, { ...rest, ...(queue === undefined ? {} : { queue: (request: QueueCallerRequest) => queue(session, request) }) });
+    const nacdDeps = { ...rest, ...(queue === undefined ? {} : { queue: (request: QueueCallerRequest) => queue(session, request) }) };
+    const did = session.channelData.variable(DID_VARIABLE);
+    result = did !== undefined && did !== '' ? await runDid(session, nacdDeps) : await runNacd(session, nacdDeps);
   } catch (error) {
     // runNacd does not throw; this is the last guard: the caller is not left on a dead socket.
     deps.logger.error({ uuid: session.uuid, err: error }, 'nacd failed unexpectedly; hanging up');

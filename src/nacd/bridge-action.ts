@@ -5,6 +5,7 @@
  *   extension `user/<ad_number>`, the name of a line group (src/linegroups) = that group
  *   with line selection and failover, else the gateway `sofia/gateway/<ad_gateway>/<ad_number>`;
  * - ad_display_number: the caller id the callee sees (origination_caller_id_number);
+ *   (empty: the DID-out caller id of the group, when the DID table has one);
  *   ad_timeout: seconds the callee rings (leg_timeout; default the group's defaultTimeoutSec);
  *   ad_data: on the callee's leg as the channel variable `nacd_ad_data`;
  * - wait_for_answer_ring: what the caller hears while the callee rings (`ringback`, and
@@ -35,7 +36,7 @@ export interface BridgeSetup {
 
 export async function bridgeSetup(
   reply: NacdReply,
-  options: { policy: FsPolicy; resolver?: LinegroupResolver | undefined; digitSound: string; defaultTimeoutSec: number; callerAnswered: boolean },
+  options: { policy: FsPolicy; resolver?: LinegroupResolver | undefined; digitSound: string; defaultTimeoutSec: number; callerAnswered: boolean; defaultDisplay?: string | undefined },
 ): Promise<BridgeSetup> {
   const number = actionData(reply, 'ad_number');
   assertPlainNumber(number, 'action_data.ad_number', 'WEBHOOK_BAD_REPLY');
@@ -44,7 +45,7 @@ export async function bridgeSetup(
   if (timeoutText !== '' && !/^\d{1,3}$/.test(timeoutText)) throw new FreectiError('WEBHOOK_BAD_REPLY', `action_data.ad_timeout: '${timeoutText.slice(0, 20)}' is not a number of seconds`);
   const timeout = timeoutText === '' || timeoutText === '0' ? options.defaultTimeoutSec : Number(timeoutText);
   const variables: Record<string, string> = { leg_timeout: String(timeout) };
-  const display = actionData(reply, 'ad_display_number');
+  const display = actionData(reply, 'ad_display_number') || (options.defaultDisplay ?? '');
   if (display !== '') variables['origination_caller_id_number'] = display;
   const adData = actionData(reply, 'ad_data');
   if (adData !== '') variables['nacd_ad_data'] = adData;

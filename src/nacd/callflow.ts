@@ -30,6 +30,7 @@ import type { NacdConfig } from './config-schema.js';
 import { EventPush, type PushedEvent } from './event-push.js';
 import type { NacdFallback, NacdGroup } from './group-schema.js';
 import type { NacdGroupStore } from './group-store.js';
+import type { DidInStore, DidOutStore } from './did-store.js';
 import { agentIdMedia, checkedMedia } from './media.js';
 import { baseRequest, type CallState } from './request.js';
 import { actionData, parseNacdReply, type NacdReply, type NacdRequest } from './wire.js';
@@ -43,11 +44,24 @@ export interface NacdDeps extends BridgeDeps {
   settings: NacdConfig;
   /** Hands this call to the ACD (the `queue` action, a queue fallback); none: no ACD here, the queue is refused. */
   queue?: (request: QueueCallerRequest) => Promise<string>;
+  /** The DID tables (nin_did / nout_did, the caller id of a bridge without ad_display_number); none: not used. */
+  did?: { in: DidInStore; out: DidOutStore };
+}
+
+/** How the call entered (a DID session names its group and number; default: the channel's nacd_group). */
+export interface NacdStart {
+  group?: string;
+  /** middle_number (the DID the call came in on). */
+  middleNumber?: string;
+  /** Go straight to the fallback with this failure (e.g. a DID with no entry). */
+  failure?: FreectiError;
+  /** The socket already has the bridge's subscription (a DID session). */
+  subscribed?: boolean;
 }
 
 /** How a nacd call ended on freecti's side. */
 export interface NacdResult {
-  outcome: 'hungup' | 'caller-gone' | 'queued' | 'transferred' | 'fallback';
+  outcome: 'hungup' | 'caller-gone' | 'queued' | 'transferred' | 'fallback' | 'handed-back';
   /** Callflow requests made. */
   requests: number;
   /** Why the fallback ran. */
@@ -67,8 +81,8 @@ const DEFAULT_POLICY = new FsPolicy();
 const DIGITS_VARIABLE = 'nacd_dtmf';
 const SURVEY_VARIABLE = 'nacd_survey';
 
-export async function runNacd(channel: NacdChannel, deps: NacdDeps): Promise<NacdResult> {
-  return new NacdCall(channel, deps).run();
+export async function runNacd(channel: NacdChannel, deps: NacdDeps, start: NacdStart = {}): Promise<NacdResult> {
+  return new NacdCall(channel, deps, start).run();
 }
 
 class NacdCall {
@@ -90,9 +104,10 @@ class NacdCall {
   constructor(
     private readonly channel: NacdChannel,
     private readonly deps: NacdDeps,
+    private readonly start: NacdStart = {},
   ) {
-    const group = channel.channelData.variable(GROUP_VARIABLE) ?? '';
-    this.call = { uuid: channel.uuid, group, data: {} };
+    const group = start.group ?? channel.channelData.variable(GROUP_VARIABLE) ?? '';
+    this.call = { uuid: channel.uuid, group, data: {}, ...(start.middleNumber === undefined ? {} : { middle: start.middleNumber }) };
     this.log = deps.logger.child({ component: 'nacd', uuid: channel.uuid, group });
     this.policy = deps.policy ?? DEFAULT_POLICY;
     this.legs = new LegTracker(channel.uuid);
@@ -122,8 +137,9 @@ class NacdCall {
   }
 
   private async flow(): Promise<NacdResult> {
-    await subscribe(this.channel);
-    await this.channel.execute('unset', GROUP_VARIABLE);
+    if (this.start.subscribed !== true) await subscribe(this.channel);
+    if (this.start.group === undefined) await this.channel.execute('unset', GROUP_VARIABLE);
+    if (this.start.failure !== undefined) return this.fallback(this.start.failure);
     try {
       this.group = await this.deps.groups.find(this.call.group);
     } catch (error) {
@@ -255,6 +271,7 @@ class NacdCall {
       digitSound: this.deps.settings.digitSound,
       defaultTimeoutSec: group.defaultTimeoutSec,
       callerAnswered: this.callerAnswered,
+      defaultDisplay: actionData(reply, 'ad_display_number') === '' ? await this.didCallerId() : undefined,
     });
     for (const { app, data } of setup.aLeg) await this.exec(app, data);
     this.dialing = setup.number;
@@ -283,6 +300,12 @@ class NacdCall {
       await this.exec('playback', ring);
     }
     return { ask: { event: 'bridge_fail', extra: { bridge_fail_cause: outcome.cause } } };
+  }
+
+  /** The DID-out caller id of the group (nout_did's table), if any. */
+  private async didCallerId(): Promise<string | undefined> {
+    const entry = await this.deps.did?.out.find(this.call.group).catch(() => null);
+    return entry?.callerId;
   }
 
   /** use_survey: after the agent hung up, the caller rates the call with one key; posted as event dtmf. */

@@ -8,7 +8,7 @@ export function nacdCounter(registry: Registry | undefined): (outcome: NacdResul
     (registry?.getSingleMetric(name) as Counter | undefined) ??
     new Counter({
       name,
-      help: 'nacd callflow calls by outcome: hungup (a reply or the end of a bridge hung up), caller_gone, queued, transferred, fallback (the application failed).',
+      help: 'nacd callflow calls by outcome: hungup (a reply or the end of a bridge hung up), caller_gone, queued, transferred, fallback (the application failed), handed_back (nout_did without an entry: the dialplan goes on).',
       labelNames: ['outcome'],
       registers: registry === undefined ? [] : [registry],
     });

@@ -14,7 +14,7 @@
  *   (Caller-Destination-Number), or the agent number for `callout`/`answered`;
  * - group_number: the channel's `nacd_group`;
  * - middle_number: the channel variable `nacd_middle_number` when set (a transfer or DID
- *   that set it), else the dialed number when it differs from group_number (the call came
+ *   that set it), else the DID of a nin_did call, else the dialed number when it differs from group_number (the call came
  *   through a DID or another number), else '';
  * - dtmf: the digits of this step ('' when none);
  * - additional_data: the associate_data of the call's last reply that had one ({} before).
@@ -27,12 +27,14 @@ export interface CallState {
   group: string;
   /** The associate_data carried into every later request and event. */
   data: Record<string, unknown>;
+  /** The DID the call came in on (nin_did). */
+  middle?: string;
 }
 
 export function baseRequest(channelData: EslEvent, call: CallState, now: number = Date.now()): NacdRequest {
   const variable = (name: string): string => channelData.variable(name) ?? '';
   const dialed = channelData.get('Caller-Destination-Number') ?? variable('destination_number');
-  const middle = variable('nacd_middle_number') || (dialed !== call.group ? dialed : '');
+  const middle = variable('nacd_middle_number') || call.middle || (dialed !== call.group ? dialed : '');
   return {
     sip_network_ip: variable('sip_network_ip'),
     sip_network_port: variable('sip_network_port'),

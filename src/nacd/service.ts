@@ -1,5 +1,6 @@
 /**
- * The nacd feature's long-lived part, built once by src/services.ts: the group store,
+ * The nacd feature's long-lived part, built once by src/services.ts: the group store and
+ * the DID tables,
  * and the groups of config `nacd.groups` seeded into Redis once it is ready (a group
  * already there is kept: REST changes win; a failure is retried at the next 'ready').
  */
@@ -8,9 +9,12 @@ import type { Logger } from '../logger.js';
 import type { RedisClient } from '../redis.js';
 import type { NacdConfig } from './config-schema.js';
 import { NacdGroupStore } from './group-store.js';
+import { didStores, type DidInStore, type DidOutStore } from './did-store.js';
 
 export class NacdService {
   readonly groups: NacdGroupStore;
+  /** The DID tables (nin_did / nout_did). */
+  readonly did: { in: DidInStore; out: DidOutStore };
   private readonly log: Logger;
   private seeded = false;
   private closed = false;
@@ -26,6 +30,7 @@ export class NacdService {
     logger: Logger,
   ) {
     this.groups = new NacdGroupStore(redis, keys);
+    this.did = didStores(redis, keys);
     this.log = logger.child({ component: 'nacd' });
   }
 

@@ -16,6 +16,7 @@ import { handleNacdSession, isNacdSession } from '../../src/nacd/attach.js';
 import type { NacdResult } from '../../src/nacd/callflow.js';
 import { nacdConfigSchema, type NacdConfig } from '../../src/nacd/config-schema.js';
 import { NacdGroupStore } from '../../src/nacd/group-store.js';
+import { didStores, type DidInStore, type DidOutStore } from '../../src/nacd/did-store.js';
 import type { QueueCallerRequest } from '../../src/acd/calls/index.js';
 import { startRedis, uniquePrefix, type TestRedis } from '../helpers/redis.js';
 import { FakeFreeSwitch } from '../fake-freeswitch/index.js';
@@ -27,11 +28,12 @@ export interface NacdHarness {
   logs: Record<string, unknown>[];
   registry: Registry;
   groups: NacdGroupStore;
+  did: { in: DidInStore; out: DidOutStore };
   resolver: LinegroupResolver;
   webhooks: WebhookClient;
   /** Queue hand-offs asked of the ACD entry (the composition root passes AcdCalls.handleQueueSession). */
   queued: { uuid: string; request: QueueCallerRequest }[];
-  /** Dials one call into `group`; resolves once both sides are done. */
+  /** Dials one call into `group` ('' : no nacd_group, e.g. a DID call with `nacd_did` in options.variables); resolves once both sides are done. */
   call(group: string, options?: Partial<BridgeCallOptions>): Promise<{ fs: BridgeCall; result: NacdResult }>;
   warns(uuid: string): Record<string, unknown>[];
   stop(): Promise<void>;
@@ -51,6 +53,7 @@ export async function startNacdHarness(options: { lingerOrder?: LingerOrder; set
   const keys = new Keys(uniquePrefix());
   const resolver = new LinegroupResolver({ redis, keys, logger });
   const groups = new NacdGroupStore(redis, keys);
+  const did = didStores(redis, keys);
   const webhooks = createWebhookClient({});
   const fake = await FakeFreeSwitch.start();
   const server = new OutboundServer({ host: '127.0.0.1', port: 0, commandTimeoutMs: 3000, connectTimeoutMs: 2000, lingerMs: 1500, logger });
@@ -68,7 +71,7 @@ export async function startNacdHarness(options: { lingerOrder?: LingerOrder; set
   };
   server.on('session', (session) => {
     if (!isNacdSession(session) || !session.claim('nacd')) return;
-    const result = handleNacdSession(session, { webhooks, logger, resolver, registry, groups, settings, queue, legHangupWaitMs: 1000 });
+    const result = handleNacdSession(session, { webhooks, logger, resolver, registry, groups, did, settings, queue, legHangupWaitMs: 1000 });
     results.set(session.uuid, result);
     waiting.get(session.uuid)?.(result);
   });
@@ -78,11 +81,12 @@ export async function startNacdHarness(options: { lingerOrder?: LingerOrder; set
     logs,
     registry,
     groups,
+    did,
     resolver,
     webhooks,
     queued,
     async call(group, callOptions = {}) {
-      const fs = dialBridgeCall(fake, port, { lingerOrder, ...callOptions, variables: { nacd_group: group, sip_network_ip: '192.0.2.10', sip_network_port: '5060', ...(callOptions.variables ?? {}) } });
+      const fs = dialBridgeCall(fake, port, { lingerOrder, ...callOptions, variables: { ...(group === '' ? {} : { nacd_group: group }), sip_network_ip: '192.0.2.10', sip_network_port: '5060', ...(callOptions.variables ?? {}) } });
       const result = await (results.get(fs.aUuid) ?? new Promise<Promise<NacdResult>>((resolve) => waiting.set(fs.aUuid, resolve)).then((r) => r));
       await fs.closed;
       return { fs, result };
