@@ -3,9 +3,10 @@ import { z } from 'zod';
 import { ADMIN_SECURITY_SCHEME } from '../auth/admin-auth.js';
 import { errorResponse, type JsonSchema, type OpenApi } from '../http/openapi.js';
 import { groupSchema } from './group-schema.js';
+import { didInSchema, didOutSchema } from './did-schema.js';
 
-function schemaOf(io: 'input' | 'output'): JsonSchema {
-  const { $schema: _drop, ...rest } = z.toJSONSchema(groupSchema, { io }) as Record<string, unknown>;
+function schemaOf(io: 'input' | 'output', schema: z.ZodType = groupSchema): JsonSchema {
+  const { $schema: _drop, ...rest } = z.toJSONSchema(schema, { io }) as Record<string, unknown>;
   return rest;
 }
 
@@ -37,5 +38,15 @@ export function documentNacdApi(openapi: OpenApi): void {
     requestBody: { required: true, content: json(groupIn) },
     responses: { '200': { description: 'Replaced', content: json(group) }, '201': { description: 'Created', content: json(group) }, ...bad, ...common },
   });
+  for (const [direction, schema, what] of [['in', didInSchema, 'dialed number -> extension, queue or group'], ['out', didOutSchema, 'extension or group -> caller id and line group or gateway']] as const) {
+    const entry = openapi.addSchema(`NacdDid${direction === 'in' ? 'In' : 'Out'}`, schemaOf('input', schema));
+    const cap = direction === 'in' ? 'In' : 'Out';
+    const did = { name: 'number', in: 'path', required: true, description: direction === 'in' ? 'The dialed number' : 'The extension or group number', schema: { type: 'string' } };
+    const base = `/api/v1/nacd/did/${direction}`;
+    openapi.addPath(base, 'get', { summary: `List the DID-${direction} table (${what})`, operationId: `nacdListDid${cap}`, tags: ['nacd'], security, responses: { '200': { description: 'Entries by number; stored values that no longer validate are named in invalid', content: json({ type: 'object', properties: { entries: { type: 'object', additionalProperties: entry }, invalid: { type: 'array', items: { type: 'string' } } } }) }, ...common } });
+    openapi.addPath(`${base}/{number}`, 'get', { summary: `One DID-${direction} entry`, operationId: `nacdGetDid${cap}`, tags: ['nacd'], security, parameters: [did], responses: { '200': { description: 'The entry', content: json(entry) }, '404': errorResponse('No such entry'), ...bad, ...common } });
+    openapi.addPath(`${base}/{number}`, 'put', { summary: `Create or replace a DID-${direction} entry`, operationId: `nacdPutDid${cap}`, tags: ['nacd'], security, parameters: [did], requestBody: { required: true, content: json(entry) }, responses: { '200': { description: 'Replaced', content: json(entry) }, '201': { description: 'Created', content: json(entry) }, ...bad, ...common } });
+    openapi.addPath(`${base}/{number}`, 'delete', { summary: `Delete a DID-${direction} entry`, operationId: `nacdDeleteDid${cap}`, tags: ['nacd'], security, parameters: [did], responses: { '204': { description: 'Deleted' }, '404': errorResponse('No such entry'), ...bad, ...common } });
+  }
   openapi.addPath('/api/v1/nacd/groups/{group}', 'delete', { summary: 'Delete a group', operationId: 'nacdDeleteGroup', tags: ['nacd'], security, parameters: [number], responses: { '204': { description: 'Deleted' }, ...notFound, ...bad, ...common } });
 }

@@ -81,6 +81,29 @@ describe('REST /api/v1/nacd/groups', () => {
     assert.ok(doc.components.schemas.NacdGroupInput.properties.callflowUrl);
   });
 
+  it('DID tables: put/get/list/delete in and out, validation, OpenAPI', async () => {
+    const { app } = await makeApp(uniquePrefix('nacd'));
+    assert.equal((await app.inject({ method: 'GET', url: '/api/v1/nacd/did/in' })).statusCode, 401);
+    let res = await app.inject({ method: 'PUT', url: '/api/v1/nacd/did/in/10002', headers: auth, payload: { type: 'group', group: '120' } });
+    assert.equal(res.statusCode, 201, res.body);
+    res = await app.inject({ method: 'PUT', url: '/api/v1/nacd/did/out/1001', headers: auth, payload: { callerId: '4008001234', linegroup: 'carriers' } });
+    assert.equal(res.statusCode, 201, res.body);
+    res = await app.inject({ method: 'GET', url: '/api/v1/nacd/did/in', headers: auth });
+    assert.deepEqual(res.json(), { entries: { '10002': { type: 'group', group: '120' } }, invalid: [] });
+    res = await app.inject({ method: 'GET', url: '/api/v1/nacd/did/out/1001', headers: auth });
+    assert.deepEqual(res.json(), { callerId: '4008001234', linegroup: 'carriers' });
+    for (const [url, payload] of [['/api/v1/nacd/did/in/10003', { type: 'fax' }], ['/api/v1/nacd/did/out/1002', { callerId: '4008001234' }], ['/api/v1/nacd/did/in/1%3B2', { type: 'group', group: '1' }]] as const) {
+      res = await app.inject({ method: 'PUT', url, headers: auth, payload });
+      assert.equal(res.statusCode, 400, url);
+    }
+    assert.equal((await app.inject({ method: 'DELETE', url: '/api/v1/nacd/did/in/10002', headers: auth })).statusCode, 204);
+    assert.equal((await app.inject({ method: 'GET', url: '/api/v1/nacd/did/in/10002', headers: auth })).statusCode, 404);
+    assert.equal((await app.inject({ method: 'DELETE', url: '/api/v1/nacd/did/in/10002', headers: auth })).statusCode, 404);
+    const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    assert.ok(doc.paths['/api/v1/nacd/did/out/{number}'].put);
+    assert.ok(doc.components.schemas.NacdDidOut);
+  });
+
   it('a group changed over REST is kept when the config is seeded again', async () => {
     const prefix = uniquePrefix('nacd');
     const first = await makeApp(prefix);
