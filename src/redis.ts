@@ -163,6 +163,23 @@ export function duplicateRedis(redis: RedisClient, options: Pick<RedisOptions, '
   return redis instanceof Cluster ? redis.duplicate(undefined, options) : redis.duplicate(options);
 }
 
+/** How long past its own BLOCK a blocking read may stay unanswered before it fails (a hung server). */
+const BLOCKING_GRACE_MS = 5_000;
+
+/**
+ * A second connection for blocking reads (XREAD BLOCK, BLPOP...). `redis.commandTimeoutMs`
+ * would fail every read that blocks longer than it, so this connection has none; ioredis
+ * bounds each blocking command by its own BLOCK time plus a grace instead, and one that
+ * blocks for ever by `BLOCKING_GRACE_MS`. The caller closes it.
+ */
+export function blockingRedis(redis: RedisClient): RedisClient {
+  const blocking = { commandTimeout: undefined, blockingTimeout: BLOCKING_GRACE_MS, blockingTimeoutGrace: BLOCKING_GRACE_MS } satisfies RedisOptions;
+  if (redis instanceof Cluster) {
+    return redis.duplicate(undefined, { redisOptions: { ...redis.options.redisOptions, ...blocking } });
+  }
+  return redis.duplicate(blocking);
+}
+
 /** Attaches the state tracker (idempotent). Done by createRedis; exported for tests. */
 export function watchRedis(redis: RedisClient, log: Logger, where = describeClient(redis)): void {
   if (trackers.has(redis)) return;

@@ -12,7 +12,7 @@ import type { Keys } from '../keys.js';
 import type { Logger } from '../logger.js';
 import type { RedisClient } from '../lua-scripts.js';
 import { FreectiError } from '../errors.js';
-import { duplicateRedis } from '../redis.js';
+import { blockingRedis, duplicateRedis } from '../redis.js';
 import { keySlot } from '../redis-slot.js';
 import type { WebhookClient } from '../webhook/types.js';
 import { parseAgent, parseQueue } from './config.js';
@@ -61,7 +61,7 @@ export class AcdService {
     this.log = deps.logger.child({ component: 'acd' });
     this.subscriber = duplicateRedis(redis, {});
     this.subscriber.on('error', () => undefined); // the shared client logs Redis state changes
-    this.feedRedis = duplicateRedis(redis, {});
+    this.feedRedis = blockingRedis(redis); // XREAD BLOCK outlives redis.commandTimeoutMs
     this.feedRedis.on('error', () => undefined);
     this.engine = new AcdEngine({
       redis,
