@@ -9,7 +9,8 @@
  * | `cti_bridge <args>` | `set cti_bridge=<args>` + `socket` |
  * | `nbridge <dial string>` | `bridge <dial string>`; with `linegroup/` legs `set cti_dial=...` + `socket` |
  * | `nacd <group>` | `set nacd_group=<group>` (no group: `${destination_number}`) + `socket`: freecti runs the HTTP callflow (docs/nacd.md) |
- * | `nin_did`, `nout_did`, `nwaycallout` | left as they are, reported: nothing in freecti does their job yet |
+ * | `nin_did`, `nout_did` | `set nacd_did=in` / `set nacd_did=out` + `socket`: freecti's DID tables (docs/nacd.md "DID") |
+ * | `nwaycallout` | left as it is, reported: nothing in freecti does its job yet |
  */
 import { parseDialString } from '../fs-lang/dial-string.js';
 import { FsSyntaxError } from '../fs-lang/scan.js';
@@ -35,8 +36,6 @@ interface Action {
 
 /** Applications of nacd that freecti cannot stand in for (yet), and why. */
 const LEFT: Readonly<Record<string, string>> = {
-  nin_did: "nacd's DID-in lookup (nacd.conf.xml SQL: number dialed -> extension or queue) has no freecti equivalent yet; route the number with a dialplan extension, a routing route (docs/routing.md) or cti_curl to your application",
-  nout_did: "nacd's DID-out lookup (nacd.conf.xml SQL: extension -> caller id shown outside) has no freecti equivalent yet; set origination_caller_id_number in the dial string, or use a cti_bridge reply's variables",
   nwaycallout: "nacd's nwaycallout has no freecti equivalent yet",
 };
 
@@ -79,6 +78,12 @@ export function migrateDialplan(text: string, options: { socket: string }): Dial
         done([{ application: 'set', data: `nacd_group=${group}` }, socket], 'set nacd_group=<group> + socket: freecti runs the HTTP callflow of the group (docs/nacd.md)');
         break;
       }
+      case 'nin_did':
+      case 'nout_did': {
+        const direction = application === 'nin_did' ? 'in' : 'out';
+        done([{ application: 'set', data: `nacd_did=${direction}` }, socket], `set nacd_did=${direction} + socket: freecti looks the ${direction === 'in' ? 'dialed number' : "caller's number"} up in its DID-${direction} table (docs/nacd.md "DID"; fill it over /api/v1/nacd/did/${direction})`);
+        break;
+      }
       case 'nbridge':
         if (hasLinegroup(data)) done([{ application: 'set', data: `cti_dial=${data.trim()}` }, socket], 'nbridge with linegroup/ legs -> set cti_dial + socket: freecti picks the lines (docs/linegroups.md)');
         else done([{ application: 'bridge', data }], "nbridge -> bridge: nacd's line routing and CPS limits are not applied; dial linegroup/<group>/<number> for freecti's line selection and limits (docs/linegroups.md)");
@@ -99,7 +104,7 @@ export function migrateDialplan(text: string, options: { socket: string }): Dial
 function migratable(tag: XmlTag): { application: string; data: string; element: string } | undefined {
   if (tag.name === 'action' || tag.name === 'anti-action') {
     const application = tag.attributes.get('application') ?? '';
-    if (application === 'cti_curl' || application === 'cti_bridge' || application === 'nbridge' || application === 'nacd' || application in LEFT) {
+    if (application === 'cti_curl' || application === 'cti_bridge' || application === 'nbridge' || application === 'nacd' || application === 'nin_did' || application === 'nout_did' || application in LEFT) {
       return { application, data: tag.attributes.get('data') ?? '', element: tag.name };
     }
     return undefined;
