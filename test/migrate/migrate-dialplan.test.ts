@@ -78,6 +78,23 @@ describe('freecti migrate-dialplan on the seed samples', () => {
     }
   });
 
+  it('a line freecti has no equivalent for (nwaycallout) is left as it is and listed: exit 3; nacd without a group takes the dialed number', async () => {
+    const one = await mkdtemp(join(tmpdir(), 'freecti-migrate-'));
+    try {
+      const text = '<action application="nwaycallout" data="list1"/>\n<action application="nacd" data=""/>\n';
+      await writeFile(join(one, 'a.xml'), text);
+      const { code, out } = await cli(['migrate-dialplan', join(one, 'a.xml'), '--socket', '127.0.0.1:8084']);
+      assert.equal(code, 3);
+      assert.match(out, /a\.xml:1: nwaycallout: NOT migrated: nacd's nwaycallout has no freecti equivalent yet/);
+      assert.equal(
+        await readFile(join(one, 'a.xml'), 'utf8'),
+        '<action application="nwaycallout" data="list1"/>\n<action application="set" data="nacd_group=${destination_number}"/>\n<action application="socket" data="127.0.0.1:8084 async full"/>\n',
+      );
+    } finally {
+      await rm(one, { recursive: true, force: true });
+    }
+  });
+
   it('usage errors exit 2 with one line', async () => {
     assert.equal((await cli(['migrate-dialplan'])).code, 2);
     assert.equal((await cli(['migrate-dialplan', 'x', '--socket', 'nonsense'])).code, 2);
