@@ -175,7 +175,8 @@ const BLOCKING_GRACE_MS = 5_000;
 export function blockingRedis(redis: RedisClient): RedisClient {
   const blocking = { commandTimeout: undefined, blockingTimeout: BLOCKING_GRACE_MS, blockingTimeoutGrace: BLOCKING_GRACE_MS } satisfies RedisOptions;
   if (redis instanceof Cluster) {
-    return redis.duplicate(undefined, { redisOptions: { ...redis.options.redisOptions, ...blocking } });
+    const redisOptions = { ...redis.options.redisOptions, ...blocking } as ClusterOptions['redisOptions'];
+    return redis.duplicate(undefined, { redisOptions } as Parameters<Cluster["duplicate"]>[1]);
   }
   return redis.duplicate(blocking);
 }

@@ -29,7 +29,7 @@ describe('blockingRedis', () => {
       assert.equal(await reader.xread('BLOCK', 400, 'STREAMS', stream, '$'), null);
       // An entry written while the read blocks is returned.
       const pending = reader.xread('BLOCK', 5_000, 'STREAMS', stream, '$');
-      await until('reader blocked', async () => (await db.redis.client('LIST')).toString().includes('cmd=xread'));
+      await until('reader blocked', async () => String(await db.redis.call('CLIENT', 'LIST')).includes('cmd=xread'));
       const id = await db.redis.xadd(stream, '*', 'event', 'ENTERQUEUE');
       const reply = (await pending) as [string, [string, string[]][]][];
       assert.equal(reply[0]?.[1][0]?.[0], id);
