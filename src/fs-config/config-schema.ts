@@ -3,6 +3,19 @@ import { z } from 'zod';
 
 const cidr = z.string().regex(/^[0-9A-Fa-f:.]+\/\d{1,3}$/, 'must be a CIDR such as 192.0.2.10/32');
 const contextName = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - only');
+/** A destination_number expression FreeSWITCH matches (PCRE); checked as a regular expression here. */
+const didPattern = z
+  .string()
+  .min(1)
+  .max(256)
+  .refine((v) => {
+    try {
+      new RegExp(v);
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'must be a regular expression');
 
 export const fsConfigSchema = z
   .strictObject({
@@ -20,5 +33,9 @@ export const fsConfigSchema = z
     inboundProfile: contextName.default('external'),
     /** Context of calls from registered users: routed by freecti, may dial out. */
     internalContext: contextName.default('default'),
+    /** Dialed numbers of the public context sent to nacd's DID-in lookup (nin_did, docs/nacd.md); null: no such extension. */
+    nacdDidIn: didPattern.nullable().default(null),
+    /** Dialed numbers of the internal context sent out through nacd's DID-out lookup (nout_did); null: no such extension. */
+    nacdDidOut: didPattern.nullable().default(null),
   })
   .prefault({});

@@ -16,6 +16,7 @@ import { eventSocketXml } from './event-socket.js';
 import { fallbackRefusal } from '../routing/router.js';
 import { FsPolicy } from '../fs-lang/policy.js';
 import { xmlCurlXml } from './xml-curl.js';
+import { ninDidXml, noutDidXml } from './nacd-did.js';
 
 /** How a part goes into FreeSWITCH's conf directory. */
 export type Install =
@@ -79,6 +80,26 @@ export function generateFsConfig(config: Config): FsConfigFile[] {
       install: { kind: 'new', loadedBy: `dialplan/${internalContext}.xml (vanilla: <X-PRE-PROCESS cmd="include" data="${internalContext}/*.xml"/>)` },
       content: internalContextNote(config),
     },
+    ...(config.fsConfig.nacdDidIn === null
+      ? []
+      : [
+          {
+            path: `dialplan/${publicContext}/50_freecti_nin_did.xml`,
+            description: 'nacd nin_did: the DID numbers of fsConfig.nacdDidIn go to the DID-in table (docs/nacd.md "DID")',
+            install: { kind: 'new', loadedBy: `dialplan/${publicContext}.xml (<X-PRE-PROCESS cmd="include" data="${publicContext}/*.xml"/>)` } as const,
+            content: ninDidXml(config, config.fsConfig.nacdDidIn),
+          },
+        ]),
+    ...(config.fsConfig.nacdDidOut === null
+      ? []
+      : [
+          {
+            path: `dialplan/${internalContext}/50_freecti_nout_did.xml`,
+            description: 'nacd nout_did: calls of registered users to fsConfig.nacdDidOut numbers leave with their DID-out caller id (docs/nacd.md "DID")',
+            install: { kind: 'new', loadedBy: `dialplan/${internalContext}.xml (vanilla: <X-PRE-PROCESS cmd="include" data="${internalContext}/*.xml"/>)` } as const,
+            content: noutDidXml(config, config.fsConfig.nacdDidOut),
+          },
+        ]),
   ];
 }
 
