@@ -17,7 +17,7 @@ import { createServices } from './services.js';
 import { startNodeStateConsumers } from './cluster/node-state-consumers.js';
 import { startOutboundSockets, type OutboundSockets } from './bridge/outbound-wiring.js';
 import { attachRoutingControl } from './routing/control-mode.js';
-import { attachNacd } from './nacd/attach.js';
+import { attachNacd, runNacdOnSession, type NacdSessionDeps } from './nacd/attach.js';
 import { startAcdCalls } from './acd/calls/index.js';
 import type { Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
@@ -104,6 +104,19 @@ export async function startService(config: Config, logger: Logger, options: Serv
   outbound = await startOutboundSockets({ config, logger, metrics, policy, webhooks: services.webhooks, resolver: services.linegroups });
   // ACD callers (freecti_queue, the `queue` action) on the same socket; agent legs go over the node pool.
   acd.attach(outbound.server);
+  // nacd callflow calls (`nacd_group`, `nacd_did`, docs/nacd.md) on the same socket; its `queue` action enters the ACD.
+  const nacdDeps: NacdSessionDeps = {
+    webhooks: services.webhooks,
+    logger,
+    resolver: services.linegroups,
+    registry: metrics.registry,
+    policy,
+    groups: services.nacd.groups,
+    did: services.nacd.did,
+    settings: config.nacd,
+    queue: (session, request) => acd.calls.handleQueueSession(session, request),
+  };
+  detachNacd = attachNacd(outbound.server, nacdDeps);
   // Control-mode routes (docs/routing.md) drive their calls on the same outbound socket.
   releaseRoutingControl = attachRoutingControl(outbound.server, {
     config,
@@ -114,18 +127,7 @@ export async function startService(config: Config, logger: Logger, options: Serv
     resolver: services.linegroups,
     registry: metrics.registry,
     queue: (session, request) => acd.calls.handleQueueSession(session, request),
-  });
-  // nacd callflow calls (`nacd_group`, docs/nacd.md) on the same socket; its `queue` action enters the ACD.
-  detachNacd = attachNacd(outbound.server, {
-    webhooks: services.webhooks,
-    logger,
-    resolver: services.linegroups,
-    registry: metrics.registry,
-    policy,
-    groups: services.nacd.groups,
-    did: services.nacd.did,
-    settings: config.nacd,
-    queue: (session, request) => acd.calls.handleQueueSession(session, request),
+    nacd: (session, group) => runNacdOnSession(session, nacdDeps, group),
   });
 
   logger.info(

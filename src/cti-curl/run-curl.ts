@@ -102,6 +102,8 @@ export async function runCurl(channel: CurlChannel, deps: CurlDeps): Promise<Cur
   if (!parsed.ok) return fail(new FreectiError('WEBHOOK_BAD_REPLY', `cti_curl reply refused: ${parsed.reason}`));
   // `queue` is freecti's own action (routing replies, src/acd/calls/queue-action.ts), not an application FreeSWITCH has.
   if (parsed.actions.some((a) => a.application === 'queue')) return fail(new FreectiError('WEBHOOK_BAD_REPLY', "cti_curl reply refused: 'queue' runs only in routing replies"));
+  // `nacd` likewise (src/nacd/nacd-action.ts): freecti's own action of routing replies.
+  if (parsed.actions.some((a) => a.application === 'nacd')) return fail(new FreectiError('WEBHOOK_BAD_REPLY', "cti_curl reply refused: 'nacd' runs only in routing replies"));
   log.info({ url: redactUrl(url), actions: parsed.actions.length }, 'cti_curl reply accepted');
   return { outcome: await runActions(channel, deps, parsed.actions, log), actions: parsed.actions };
 }

@@ -51,6 +51,17 @@ export async function handleNacdSession(session: OutboundSession, deps: NacdSess
   return result;
 }
 
+/**
+ * Runs a group's callflow on a session another feature holds (a routing reply's `nacd`
+ * action in control mode); that feature closes the session afterwards.
+ */
+export async function runNacdOnSession(session: OutboundSession, deps: NacdSessionDeps, group: string): Promise<NacdResult> {
+  const { queue, ...rest } = deps;
+  const result = await runNacd(session, { ...rest, ...(queue === undefined ? {} : { queue: (request: QueueCallerRequest) => queue(session, request) }) }, { group });
+  nacdCounter(deps.registry)(result.outcome);
+  return result;
+}
+
 /** Listens for nacd sessions on the outbound server; returns the detach function. */
 export function attachNacd(server: Pick<OutboundServer, 'on' | 'off'>, deps: NacdSessionDeps): () => void {
   const onSession = (session: OutboundSession): void => {

@@ -7,6 +7,7 @@
 import { socketBridgeRequest, viaSocket } from '../bridge/socket-actions.js';
 import type { DialplanAction, Route } from './route-schema.js';
 import { parseQueueData, QUEUE_APPLICATION, queueDialplanActions } from '../acd/calls/queue-action.js';
+import { NACD_APPLICATION, nacdDialplanActions, parseNacdData } from '../nacd/nacd-action.js';
 
 export const ROUTE_VARIABLE = 'freecti_route';
 
@@ -32,13 +33,16 @@ export function withLinegroupBridges(actions: readonly DialplanAction[], socket:
     // `queue <name> [priority]` (the ACD): set freecti_queue + socket (src/acd/calls/queue-action.ts).
     const queue = action.application === QUEUE_APPLICATION ? parseQueueData(action.data) : undefined;
     if (queue !== undefined && typeof queue !== 'string') return queueDialplanActions(queue, socket);
+    // `nacd <group>` (the nacd callflow): set nacd_group + socket (src/nacd/nacd-action.ts).
+    const nacd = action.application === NACD_APPLICATION ? parseNacdData(action.data) : undefined;
+    if (nacd !== undefined && typeof nacd !== 'string') return nacdDialplanActions(nacd.group, socket);
     return viaSocket(action, socket);
   });
 }
 
-/** True when an action needs freecti's outbound socket (cti_bridge, a bridge with line-group legs, queue). */
+/** True when an action needs freecti's outbound socket (cti_bridge, a bridge with line-group legs, queue, nacd). */
 export function needsSocket(action: DialplanAction): boolean {
-  return action.application === QUEUE_APPLICATION || socketBridgeRequest(action) !== undefined;
+  return action.application === QUEUE_APPLICATION || action.application === NACD_APPLICATION || socketBridgeRequest(action) !== undefined;
 }
 
 /** `host:port` FreeSWITCH dials for the outbound socket; a wildcard listen address becomes loopback. */

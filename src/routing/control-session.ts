@@ -38,6 +38,7 @@ import { lookupVariable, type Fields } from './variables.js';
 import { runBridge, type BridgeChannel, type BridgeDeps } from '../bridge/bridge-call.js';
 import { socketBridgeRequest } from '../bridge/socket-actions.js';
 import { parseQueueData, QUEUE_APPLICATION, type QueueCallerRequest } from '../acd/calls/queue-action.js';
+import { NACD_APPLICATION, parseNacdData } from '../nacd/nacd-action.js';
 
 /** What the session needs from an outbound socket session. */
 export type ControlChannel = BridgeChannel & Pick<OutboundSession, 'myevents' | 'close'>;
@@ -55,6 +56,11 @@ export interface ControlDeps extends Pick<BridgeDeps, 'resolver' | 'allowedUrls'
    * None: a reply with `queue` gives the call back (the route's fallback runs).
    */
   queue?: (session: OutboundSession, request: QueueCallerRequest) => Promise<unknown>;
+  /**
+   * Runs a `nacd <group>` action: the group's HTTP callflow takes over the session (src/nacd).
+   * None: a reply with `nacd` gives the call back (the route's fallback runs).
+   */
+  nacd?: (session: OutboundSession, group: string) => Promise<unknown>;
 }
 
 const DEFAULT_POLICY = new FsPolicy();
@@ -129,6 +135,14 @@ export async function runControlSession(session: ControlChannel, route: Route, d
           if (deps.queue === undefined) return await giveBack('queue: the ACD does not run on this instance', 'FREECTI_ERR_ESL_NOT_CONNECTED');
           // The session is an OutboundSession (control-mode.ts); from here the ACD owns the call.
           await deps.queue(session as unknown as OutboundSession, request);
+          return;
+        }
+        if (action.application === NACD_APPLICATION) {
+          const entry = parseNacdData(action.data);
+          if (typeof entry === 'string') return await giveBack(entry, 'FREECTI_ERR_WEBHOOK_BAD_REPLY');
+          if (deps.nacd === undefined) return await giveBack('nacd: the callflow does not run on this instance', 'FREECTI_ERR_ESL_NOT_CONNECTED');
+          // The session is an OutboundSession (control-mode.ts); from here the callflow owns the call.
+          await deps.nacd(session as unknown as OutboundSession, entry.group);
           return;
         }
         const viaBridge = socketBridgeRequest(action);

@@ -10,6 +10,7 @@
 import { isXmlSafe } from '../xml-curl/xml.js';
 import { PolicyRefusal, type FsPolicy, type Scope } from '../fs-lang/policy.js';
 import { parseQueueData, QUEUE_APPLICATION } from '../acd/calls/queue-action.js';
+import { NACD_APPLICATION, parseNacdData } from '../nacd/nacd-action.js';
 import { parseBridgeArgs } from '../bridge/args.js';
 import { isFreectiError } from '../errors.js';
 /** One dialplan action (route-schema.ts's actionSchema validates the same shape; not imported: it imports this file). */
@@ -52,6 +53,11 @@ function parseAction(item: unknown, policy: FsPolicy, scope: Scope): DialplanAct
     // freecti's own action (the ACD): never reaches FreeSWITCH as written (src/acd/calls/queue-action.ts).
     const request = parseQueueData(text);
     return typeof request === 'string' ? request : { application, data: text.trim() };
+  }
+  if (application === NACD_APPLICATION) {
+    // freecti's own action (the nacd callflow, docs/nacd.md): never reaches FreeSWITCH as written.
+    const entry = parseNacdData(text);
+    return typeof entry === 'string' ? entry : { application, data: entry.group };
   }
   const why = actionRefusal(policy, scope, application, text);
   if (why !== undefined) return why;

@@ -134,6 +134,10 @@ for (const lingerOrder of LINGER_ORDERS) describe(`cti_curl (FreeSWITCH order: $
       reply = [{ application: 'queue', data: 'support' }];
       await failsWith({ cti_curl: template() }, 'FREECTI_ERR_WEBHOOK_BAD_REPLY');
     });
+    it("the nacd action (routing replies only)", async () => {
+      reply = [{ application: 'nacd', data: '120' }];
+      await failsWith({ cti_curl: template() }, 'FREECTI_ERR_WEBHOOK_BAD_REPLY');
+    });
     it('a URL outside ctiCurl.allowedUrls is never asked', async () => {
       await failsWith({ cti_curl: 'http://169.254.169.254/latest/meta-data/?n=${destination_number}' }, 'FREECTI_ERR_BAD_REQUEST', false);
     });
