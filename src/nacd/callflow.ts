@@ -224,6 +224,8 @@ class NacdCall {
         const request = queueRequest(reply);
         if (this.deps.queue === undefined) throw new FreectiError('WEBHOOK_BAD_REPLY', 'queue: the ACD does not run on this instance');
         const outcome = await this.deps.queue(request);
+        // An agent of the ACD answered: the call's last event is `hangup`, not `canceled`.
+        if (outcome === 'bridged') this.agentAnswered = true;
         this.log.info({ queue: request.queue, outcome }, 'nacd call handed to the ACD');
         return { done: 'queued' };
       }
@@ -315,6 +317,7 @@ class NacdCall {
     const badAudio = checkedMedia(this.policy, bad, 'survey_ring[1]');
     const digits = await this.collect(1, group.dtmfTries, group.dtmfTimeoutMs, audio, badAudio, SURVEY_VARIABLE, this.deps.settings.surveyDigits);
     this.log.info({ score: digits }, 'nacd survey');
+    if (this.channel.hungUp && digits === '') return;
     this.push('dtmf', { dtmf: digits, additional_data: { ...this.call.data, nacd_survey: true } });
   }
 
@@ -329,6 +332,7 @@ class NacdCall {
     try {
       if (fallback.type === 'queue' && this.deps.queue !== undefined) {
         const outcome = await this.deps.queue({ queue: fallback.queue, ...(fallback.priority === undefined ? {} : { priority: fallback.priority }) });
+        if (outcome === 'bridged') this.agentAnswered = true;
         if (outcome !== 'refused' && outcome !== 'failed') return result;
       }
       if (this.channel.hungUp) return result;

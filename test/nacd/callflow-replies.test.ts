@@ -170,6 +170,9 @@ describe('nacd replies and failures', () => {
     const { fs, result } = await h.call('200');
     assert.equal(result.outcome, 'queued');
     assert.deepEqual(h.queued.at(-1), { uuid: fs.aUuid, request: { queue: 'sales', priority: 9, skills: { en: 3, fr: 1 } } });
+    await settle();
+    // The ACD bridged the caller to an agent (the harness's entry says so): the last event is hangup.
+    assert.deepEqual(events(fs.aUuid).map((e) => e['event']), ['incoming', 'hangup']);
   });
 
   it('transfer (freecti addition): transfer_ring, then the extension in the context', async () => {
