@@ -86,6 +86,22 @@ describe('nacd replies and failures', () => {
       const executed = await fallsBack('200', 'FREECTI_ERR_WEBHOOK_BAD_REPLY', 1);
       assert.ok(!executed.some((e) => e.startsWith('set ')));
     });
+    it('fields a reply gets wrong: ad_timeout, after_bridge, dtmf_len, a playback without ad_rings, a transfer out of the allowed names', async () => {
+      for (const reply of [
+        { action: 'bridge', action_data: { ad_number: '10002', ad_timeout: 'soon' } },
+        { action: 'bridge', action_data: { ad_number: '10002' }, after_bridge: 'speak', after_bridge_data: 'hello' },
+        { action: 'dtmf', dtmf_len: 0, dtmf_audio: 'menu.wav' },
+        { action: 'dtmf', dtmf_len: '3x', dtmf_audio: 'menu.wav' },
+        { action: 'playback', action_data: {} },
+        { action: 'transfer', action_data: { ad_number: '8000', ad_context: 'a b' } },
+        { action: 'queue', action_data: { ad_queue: 'sales', ad_priority: '500' } },
+      ]) {
+        replies = [reply];
+        app.seen.length = 0;
+        const executed = await fallsBack('200', 'FREECTI_ERR_WEBHOOK_BAD_REPLY', 1);
+        assert.ok(!executed.some((e) => /^(set|transfer|play_and_get_digits)/.test(e)), JSON.stringify(reply));
+      }
+    });
     it('more requests than the group allows (a playback loop)', async () => {
       replies = [{ action: 'playback', action_data: { ad_rings: 'again.wav' } }];
       await fallsBack('200', 'FREECTI_ERR_WEBHOOK_BAD_REPLY', 4);
