@@ -101,6 +101,7 @@ export function createRedis(config: Config, logger: Logger): RedisClient {
     }
     redis = new Redis(url, options as RedisOptions & { replyMapping: 'legacy' });
   }
+  guardSocketErrors(redis);
   watchRedis(redis, log, describe(config));
   return redis;
 }
@@ -160,7 +161,7 @@ export function redisError(error: unknown): unknown {
  * the same server, Sentinel master or Cluster. The caller closes it.
  */
 export function duplicateRedis(redis: RedisClient, options: Pick<RedisOptions, 'enableAutoPipelining'>): RedisClient {
-  return redis instanceof Cluster ? redis.duplicate(undefined, options) : redis.duplicate(options);
+  return guardSocketErrors(redis instanceof Cluster ? redis.duplicate(undefined, options) : redis.duplicate(options));
 }
 
 /** How long past its own BLOCK a blocking read may stay unanswered before it fails (a hung server). */
@@ -176,10 +177,33 @@ export function blockingRedis(redis: RedisClient): RedisClient {
   const blocking = { commandTimeout: undefined, blockingTimeout: BLOCKING_GRACE_MS, blockingTimeoutGrace: BLOCKING_GRACE_MS } satisfies RedisOptions;
   if (redis instanceof Cluster) {
     const redisOptions = { ...redis.options.redisOptions, ...blocking } as ClusterOptions['redisOptions'];
-    return redis.duplicate(undefined, { redisOptions } as Parameters<Cluster["duplicate"]>[1]);
+    return guardSocketErrors(redis.duplicate(undefined, { redisOptions } as Parameters<Cluster['duplicate']>[1]));
   }
-  return redis.duplicate(blocking);
+  return guardSocketErrors(redis.duplicate(blocking));
 }
+
+/**
+ * ioredis listens for a socket's first 'error' only (`stream.once`). A socket that fails
+ * twice as Redis goes away (write EPIPE, then read ECONNRESET) would throw the second as an
+ * uncaught exception and stop the process. Each new socket of the client therefore gets a
+ * listener of its own; ioredis has already seen the first error and reconnects.
+ */
+export function guardSocketErrors(redis: RedisClient): RedisClient {
+  const guard = (client: Redis): void => {
+    client.on('connect', () => {
+      const stream = (client as unknown as { stream?: NodeJS.EventEmitter }).stream;
+      if (stream !== undefined && !guarded.has(stream)) {
+        guarded.add(stream);
+        stream.on('error', () => undefined);
+      }
+    });
+  };
+  if (redis instanceof Cluster) redis.on('+node', guard);
+  else guard(redis);
+  return redis;
+}
+
+const guarded = new WeakSet<object>();
 
 /** Attaches the state tracker (idempotent). Done by createRedis; exported for tests. */
 export function watchRedis(redis: RedisClient, log: Logger, where = describeClient(redis)): void {

@@ -39,3 +39,27 @@ describe('blockingRedis', () => {
     }
   });
 });
+
+describe('guardSocketErrors', () => {
+  const db = useRedis();
+
+  test('a socket that fails twice (EPIPE, then ECONNRESET) does not throw: the client reconnects', { timeout: 30_000 }, async () => {
+    const config = validateConfig({ redis: { url: db.server.url } });
+    const redis = createRedis(config, createLogger('silent'));
+    const duplicate = blockingRedis(redis);
+    try {
+      await until('clients ready', async () => redis.status === 'ready' && duplicate.status === 'ready');
+      for (const client of [redis, duplicate]) {
+        const stream = (client as unknown as { stream: NodeJS.EventEmitter }).stream;
+        // ioredis handles the first error once; a second one without the guard is thrown by emit().
+        stream.emit('error', Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
+        assert.doesNotThrow(() => stream.emit('error', Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' })));
+      }
+      await until('clients back', async () => redis.status === 'ready' && duplicate.status === 'ready');
+      assert.equal(await redis.ping(), 'PONG');
+    } finally {
+      await closeRedis(duplicate);
+      await closeRedis(redis);
+    }
+  });
+});
