@@ -25,6 +25,10 @@ ARGV[8..] operation arguments:
   accept      offerId, token, agentLegUuid, agentNode
   fail        offerId, token, reason (no-answer|reject|busy|error)
   leave       uuid, reason (abandon|exit-key|timeout|empty|transfer|callback|reaped), digit
+  callback    uuid, customerUuid, number: the waiting caller becomes a callback entry (keeps its
+              place; the channel uuid is let go; customerUuid is the uuid of the customer leg)
+  cb-failed   customerUuid, nextCustomerUuid, reason: the connected callback's customer did not
+              answer: agent freed, entry waits again after retryDelaySec or leaves (EXITCALLBACK)
   end         uuid, by (caller|agent)
   agent-state agent, state (logged-out|available|on-break), reason
   timers      limit
@@ -43,7 +47,8 @@ Returns a JSON object: {"ok":1, ...} or {"ok":<negative>, "err":"..."} with
   events  [{id, event, time, queue, uuid, agent, data}]
   more    queues whose dispatch stopped at the per-call budget (run `dispatch` again)
 and per operation: enqueue {entryId, position, resumed} or {exit, reason}; leave {exit};
-agent-state {agent}.
+agent-state {agent}; callback {entryId, position}; cb-failed {dropped}.
+Offers of callback entries carry `callback` {number, attempt, via, ringSec}.
 Error codes: -1 unknown/stale offer (fencing), -2 unknown queue, -3 unknown agent,
 -4 unknown call, -5 bad input, -6 in use.
 ]]
@@ -329,6 +334,14 @@ local function tierAllowed(c, base, level, waited)
   return waited >= need, need
 end
 
+-- Callback settings of a queue, with the defaults of src/acd/config.ts (queues stored before they existed).
+local function cbconf(c)
+  local cb = (c and type(c.callback) == 'table') and c.callback or {}
+  return { enabled = cb.enabled == true, maxAgeSec = tonumber(cb.maxAgeSec) or 3600, retries = tonumber(cb.retries) or 2,
+    retryDelaySec = tonumber(cb.retryDelaySec) or 60, ringSec = tonumber(cb.ringSec) or 30,
+    via = (type(cb.via) == 'table') and cb.via or { type = 'user' } }
+end
+
 local function makeOffer(q, c, eid, e, x)
   local tok = redis.call('INCR', T .. 'fence')
   local oid = tostring(tok)
@@ -346,15 +359,21 @@ local function makeOffer(q, c, eid, e, x)
   out.offers[#out.offers + 1] = { offerId = oid, token = tok, queue = q, entryId = eid, uuid = e.uuid, node = e.node,
     cidNumber = e.cidn, cidName = e.cida, agent = x.id, agentConfig = raw, timeoutSec = c.offerTimeoutSec,
     expiresAt = exp, record = c.recordTemplate }
+  if e.cb then
+    local cb = cbconf(c)
+    out.offers[#out.offers].callback = { number = e.cb, attempt = e.cba + 1, via = cb.via, ringSec = cb.ringSec }
+  end
 end
 
 local function loadEntry(eid)
-  local r = redis.call('HMGET', T .. 'e:' .. eid, 'uuid', 'node', 'cidn', 'cida', 'joined', 'sk', 'st', 'q', 'pri', 'score')
+  local r = redis.call('HMGET', T .. 'e:' .. eid, 'uuid', 'node', 'cidn', 'cida', 'joined', 'sk', 'st', 'q', 'pri', 'score',
+    'cb', 'cba', 'cbat', 'nb')
   if not r[1] then return nil end
   local sk = nil
   if r[6] and r[6] ~= '' and r[6] ~= '{}' then sk = cjson.decode(r[6]) end
   return { uuid = r[1], node = r[2], cidn = r[3], cida = r[4], joined = tonumber(r[5]), sk = sk, st = r[7], q = r[8],
-    pri = tonumber(r[9]), score = tonumber(r[10]) }
+    pri = tonumber(r[9]), score = tonumber(r[10]), cb = (r[11] and r[11] ~= '') and r[11] or nil,
+    cba = tonumber(r[12] or 0), cbat = tonumber(r[13] or 0), nb = tonumber(r[14] or 0) }
 end
 
 -- Picks the agents for one caller from `list` (already ordered); returns indexes.
@@ -414,7 +433,10 @@ dispatchQueue = function(q)
     if budget <= 0 then out.more[#out.more + 1] = q break end
     if left == 0 then break end
     local e = loadEntry(eid)
-    if e then
+    if e and e.nb > now then
+      -- A callback waiting out its retry delay keeps its place; the ones behind it go first meanwhile.
+      if wake == nil or e.nb < wake then wake = e.nb end
+    elseif e then
       local maxN = (c.strategy == 'ring-all') and 1000000 or 1
       local chosen, unlock = pick(c, base, list, e, taken, maxN)
       if unlock and (wake == nil or unlock < wake) then wake = unlock end
@@ -466,7 +488,7 @@ local function dropEntry(eid, e)
   redis.call('DEL', T .. 'e:' .. eid, T .. 'eo:' .. eid)
   redis.call('HDEL', UUIDS, e.uuid)
   redis.call('HDEL', T .. 'n:' .. e.node, e.uuid)
-  redis.call('ZREM', TIMERS, 'x:' .. eid, 'y:' .. eid, 'p:' .. eid)
+  redis.call('ZREM', TIMERS, 'x:' .. eid, 'y:' .. eid, 'p:' .. eid, 'k:' .. eid)
 end
 
 local LEAVE_EVENT = { abandon = 'ABANDON', ['exit-key'] = 'EXITWITHKEY', timeout = 'EXITWITHTIMEOUT', empty = 'EXITEMPTY',
@@ -718,6 +740,85 @@ local function agentState(a, st, reason)
   return { ok = 1, agent = a }
 end
 
+-- A waiting (or offered) caller takes the callback: same entry, score and priority; the
+-- channel's uuid is let go (its hangup and the reaper find nothing), the entry answers to the
+-- customer leg's uuid from now on, and is not in any node's channel list until it connects.
+local function requestCallback(uuid, custUuid, number)
+  local ref = redis.call('HGET', UUIDS, uuid)
+  if not ref or string.sub(ref, 1, 2) ~= 'e:' then return { ok = -4, err = 'no waiting caller with uuid ' .. uuid } end
+  local eid = string.sub(ref, 3)
+  local e = loadEntry(eid)
+  if not e or e.st == 'connected' or e.cb then return { ok = -4, err = 'no waiting caller with uuid ' .. uuid } end
+  local c = qconf(e.q)
+  local cb = cbconf(c)
+  if not cb.enabled then return { ok = -5, err = 'queue ' .. e.q .. ' has no callback option' } end
+  if not string.match(number, '^[0-9*#+]+$') or #number > 32 then return { ok = -5, err = 'callback number: digits, * # + only' } end
+  for _, oid in ipairs(redis.call('SMEMBERS', T .. 'eo:' .. eid)) do cancelOffer(oid, 'caller-left') end
+  redis.call('DEL', T .. 'eo:' .. eid)
+  redis.call('HDEL', UUIDS, uuid)
+  redis.call('HDEL', T .. 'n:' .. e.node, uuid)
+  redis.call('HSET', T .. 'e:' .. eid, 'uuid', custUuid, 'st', 'waiting', 'cb', number, 'cba', 0, 'cbat', now, 'nb', 0)
+  redis.call('HSET', UUIDS, custUuid, 'e:' .. eid)
+  redis.call('ZADD', T .. 'w:' .. e.q, e.score, eid)
+  redis.call('ZREM', TIMERS, 'x:' .. eid, 'y:' .. eid, 'p:' .. eid)
+  timer('k:' .. eid, now + cb.maxAgeSec * 1000)
+  local pos = redis.call('ZRANK', T .. 'w:' .. e.q, eid) + 1
+  log('CALLBACK', e.q, uuid, '', { position = pos, number = number, waittime = math.floor((now - e.joined) / 1000), callbackuuid = custUuid })
+  want(e.q)
+  return { ok = 1, entryId = eid, position = pos }
+end
+
+-- A callback entry leaves without having reached the customer.
+local function dropCallback(eid, e, why)
+  for _, oid in ipairs(redis.call('SMEMBERS', T .. 'eo:' .. eid)) do cancelOffer(oid, 'caller-left') end
+  local pos = redis.call('ZRANK', T .. 'w:' .. e.q, eid)
+  local orig = redis.call('HGET', T .. 'e:' .. eid, 'op') or ''
+  dropEntry(eid, e)
+  log('EXITCALLBACK', e.q, e.uuid, '', { position = pos and (pos + 1) or 0, origposition = orig,
+    waittime = math.floor((now - e.joined) / 1000), reason = why, number = e.cb, attempts = e.cba })
+  stat('q', e.q, 'exited', 1)
+end
+
+-- The max age of a callback entry: it leaves unless it is connected (the call goes on).
+local function callbackExpired(eid)
+  local e = loadEntry(eid)
+  if not e or not e.cb or e.st == 'connected' then return end
+  dropCallback(eid, e, 'max-age')
+end
+
+local function callbackFailed(uuid, nextUuid, reason)
+  local ref = redis.call('HGET', UUIDS, uuid)
+  if not ref or string.sub(ref, 1, 2) ~= 'e:' then return { ok = -4, err = 'no callback with uuid ' .. uuid } end
+  local eid = string.sub(ref, 3)
+  local e = loadEntry(eid)
+  if not e or not e.cb or e.st ~= 'connected' then return { ok = -4, err = 'no connected callback with uuid ' .. uuid } end
+  local a = redis.call('HGET', T .. 'e:' .. eid, 'agent')
+  local ak = T .. 'a:' .. a
+  local ar = redis.call('HMGET', ak, 'call', 'node')
+  if ar[1] and ar[1] ~= '' then
+    redis.call('HDEL', UUIDS, ar[1])
+    redis.call('HDEL', T .. 'n:' .. (ar[2] or ''), ar[1])
+  end
+  local tries = e.cba + 1
+  redis.call('HSET', T .. 'e:' .. eid, 'cba', tries, 'agent', '')
+  e.cba = tries
+  log('CALLBACKNOANSWER', e.q, uuid, a, { attempt = tries, reason = reason, number = e.cb })
+  -- The agent answered and waited for the customer: no no-answer count, no delay.
+  if redis.call('HGET', ak, 'entry') == eid then freeAgent(a, now) end
+  local cb = cbconf(qconf(e.q))
+  if tries > cb.retries or now >= e.cbat + cb.maxAgeSec * 1000 then
+    dropCallback(eid, e, tries > cb.retries and 'no-answer' or 'max-age')
+    return { ok = 1, dropped = true }
+  end
+  redis.call('HDEL', UUIDS, uuid)
+  local nb = now + cb.retryDelaySec * 1000
+  redis.call('HSET', T .. 'e:' .. eid, 'uuid', nextUuid, 'st', 'waiting', 'nb', nb)
+  redis.call('HSET', UUIDS, nextUuid, 'e:' .. eid)
+  redis.call('ZADD', T .. 'w:' .. e.q, e.score, eid)
+  if nb > now then wakeQueue(e.q, nb) else want(e.q) end
+  return { ok = 1, dropped = false }
+end
+
 local function timers(limit)
   local due = redis.call('ZRANGEBYSCORE', TIMERS, '-inf', now, 'LIMIT', 0, limit)
   for _, m in ipairs(due) do
@@ -733,6 +834,8 @@ local function timers(limit)
       progress(id)
     elseif kind == 'q' then
       want(id)
+    elseif kind == 'k' then
+      callbackExpired(id)
     elseif kind == 'a' then
       local st = redis.call('HGET', T .. 'a:' .. id, 'st')
       if st == 'wrap-up' then
@@ -763,6 +866,10 @@ elseif op == 'leave' then
   else
     res = { ok = 1, exit = exit or cjson.null }
   end
+elseif op == 'callback' then
+  res = requestCallback(ARGV[8], ARGV[9], ARGV[10])
+elseif op == 'cb-failed' then
+  res = callbackFailed(ARGV[8], ARGV[9], ARGV[10])
 elseif op == 'end' then
   if not endCall(ARGV[8], ARGV[9]) then res = { ok = -4, err = 'no connected call with uuid ' .. ARGV[8] } end
 elseif op == 'agent-state' then

@@ -41,7 +41,31 @@ export const queueSettingsSchema = z.strictObject({
     })
     .prefault({}),
   abandonResumeSec: seconds.default(0),
-  callback: z.strictObject({ enabled: z.boolean().default(false), key: z.string().regex(/^[0-9*#]$/).nullable().default(null) }).prefault({}),
+  callback: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      key: z.string().regex(/^[0-9*#]$/, 'one DTMF digit').nullable().default(null),
+      /** Played to the caller once the callback is taken, before the hangup. */
+      prompt: sound.nullable().default(null),
+      /** A callback entry not connected within this many seconds of the request leaves (`EXITCALLBACK`, reason `max-age`). */
+      maxAgeSec: z.number().int().min(60).max(7 * 86_400).default(3600),
+      /** Calls to the customer after the first one that went unanswered; then the entry leaves (`EXITCALLBACK`, reason `no-answer`). */
+      retries: z.number().int().min(0).max(20).default(2),
+      /** Seconds before an unanswered callback is offered again. */
+      retryDelaySec: z.number().int().min(0).max(86_400).default(60),
+      /** originate_timeout of the customer leg. */
+      ringSec: z.number().int().min(5).max(300).default(30),
+      /** How the customer's number is dialled: `user/<n>[@domain]`, `sofia/gateway/<gw>/<n>`, or a line of a line group. */
+      via: z
+        .discriminatedUnion('type', [
+          z.strictObject({ type: z.literal('user'), domain: z.string().regex(/^[A-Za-z0-9_.-]{1,253}$/).optional() }),
+          z.strictObject({ type: z.literal('gateway'), gateway: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/) }),
+          z.strictObject({ type: z.literal('linegroup'), group: id }),
+        ])
+        .default({ type: 'user' }),
+    })
+    .refine((c) => !c.enabled || c.key !== null, { message: 'callback.enabled needs callback.key', path: ['key'] })
+    .prefault({}),
   shortAbandonSec: seconds.default(5),
   serviceLevelSec: seconds.default(20),
   recordTemplate: z.string().min(1).max(512).regex(/^[^\r\n]+$/).nullable().default(null),

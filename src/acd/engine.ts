@@ -77,6 +77,7 @@ interface ScriptOffer {
   timeoutSec: number;
   expiresAt: number;
   record: string | null;
+  callback?: Offer['callback'];
 }
 
 interface ScriptReply {
@@ -220,6 +221,20 @@ export class AcdEngine implements AcdApi {
   async callerLeft(callUuid: string, reason: LeaveReason, digit?: string): Promise<{ found: boolean; cancelled: OfferCancel[]; exit: ExitDescriptor | null }> {
     const r = await this.run('leave', [callUuid, reason, digit ?? ''], { tolerate: [-4] });
     return { found: r.ok === 1, cancelled: r.cancelled ?? [], exit: (r.exit as ExitDescriptor | null | undefined) ?? null };
+  }
+
+  async requestCallback(callUuid: string, number: string): Promise<{ ok: boolean; entryId: string | null; position: number | null; cancelled: OfferCancel[] }> {
+    const r = await this.run('callback', [callUuid, randomUUID(), number], { tolerate: [-4, -5] });
+    if (r.ok !== 1) {
+      this.log.info({ uuid: callUuid, err: r.err }, 'acd: callback not taken');
+      return { ok: false, entryId: null, position: null, cancelled: r.cancelled ?? [] };
+    }
+    return { ok: true, entryId: String(r.entryId), position: Number(r.position), cancelled: r.cancelled ?? [] };
+  }
+
+  async callbackFailed(customerUuid: string, reason: string): Promise<{ found: boolean; dropped: boolean }> {
+    const r = await this.run('cb-failed', [customerUuid, randomUUID(), reason], { tolerate: [-4] });
+    return { found: r.ok === 1, dropped: r.dropped === true };
   }
 
   async callEnded(callUuid: string, by: 'caller' | 'agent'): Promise<boolean> {
@@ -464,6 +479,7 @@ export class AcdEngine implements AcdApi {
         timeoutSec: o.timeoutSec,
         expiresAt: o.expiresAt,
         recordTemplate: o.record ?? null,
+        ...(o.callback === undefined ? {} : { callback: o.callback }),
       });
     }
   }
@@ -507,6 +523,7 @@ function toCaller(entryId: string, h: Record<string, string>, position: number |
     joinedAt: Number(h.joined ?? 0),
     state: (h.st ?? 'waiting') as WaitingCaller['state'],
     position: h.st === 'waiting' ? position : null,
-    agent: h.agent ?? null,
+    agent: h.agent !== undefined && h.agent !== '' ? h.agent : null,
+    ...(h.cb !== undefined && h.cb !== '' ? { callbackNumber: h.cb } : {}),
   };
 }

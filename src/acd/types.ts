@@ -66,14 +66,32 @@ export interface QueueConfig {
   };
   /** A caller (same caller id number) who hangs up and calls back within this many seconds keeps the place; 0 = off. */
   abandonResumeSec: number;
-  /** Callback option: a caller may leave a number and keep the place; the engine offers the entry like any other. */
-  callback: { enabled: boolean; key: string | null };
+  /** Callback option (docs/acd.md "Callback"): the caller presses `key`, hangs up and keeps the place; the entry is offered like any other and the customer is called back when an agent answers. */
+  callback: CallbackSettings;
   /** Waits shorter than this, abandoned, are short abandons (not counted against the service level). */
   shortAbandonSec: number;
   /** Service-level threshold: answered within this many seconds. */
   serviceLevelSec: number;
   /** Per-queue recording path template for the call half (null = no recording). */
   recordTemplate: string | null;
+}
+
+/** How the customer's number of a callback is dialled. */
+export type CallbackVia = { type: 'user'; domain?: string } | { type: 'gateway'; gateway: string } | { type: 'linegroup'; group: string };
+
+export interface CallbackSettings {
+  enabled: boolean;
+  key: string | null;
+  /** Played after the key, before the hangup (null = none). */
+  prompt: string | null;
+  /** Seconds from the request after which an entry not connected leaves (`EXITCALLBACK`, reason `max-age`). */
+  maxAgeSec: number;
+  /** Unanswered calls to the customer allowed after the first; then the entry leaves (reason `no-answer`). */
+  retries: number;
+  retryDelaySec: number;
+  /** originate_timeout of the customer leg. */
+  ringSec: number;
+  via: CallbackVia;
 }
 
 /** How an agent is reached. */
@@ -170,6 +188,11 @@ export interface Offer {
   /** The offer's lease ends here (timeout + grace); after it the engine times the offer out itself. */
   expiresAt: number;
   recordTemplate: string | null;
+  /**
+   * Set for a callback entry (no live caller): `callUuid` is the uuid the customer leg gets
+   * (`origination_uuid`); the call half rings the agent, then dials `number` via `via`.
+   */
+  callback?: { number: string; attempt: number; via: CallbackVia; ringSec: number };
 }
 
 /** An offer withdrawn by the engine (the caller left, another agent of a ring-all answered, the lease ran out): kill the agent leg. */
@@ -205,6 +228,8 @@ export interface WaitingCaller {
   state: 'waiting' | 'offered' | 'connected';
   position: number | null;
   agent: string | null;
+  /** A callback entry: the number called back. */
+  callbackNumber?: string;
 }
 
 /** One line of the queue log (Redis stream `{freecti:acd}:log`, docs/acd.md "Queue log"). */
@@ -236,6 +261,18 @@ export interface AcdApi {
   offerFailed(offerId: string, fencingToken: number, reason: OfferFailReason): Promise<boolean>;
   /** The caller left the queue (hung up, exit key, transfer...). Returns the offers to kill, and the exit for an exit key. */
   callerLeft(callUuid: string, reason: LeaveReason, digit?: string): Promise<{ found: boolean; cancelled: OfferCancel[]; exit: ExitDescriptor | null }>;
+  /**
+   * The waiting caller asked to be called back at `number`: the entry keeps its place and
+   * priority but is no longer tied to the channel (its hangup and the reaper leave it alone).
+   * `ok` false when the caller is not waiting (connected, gone) or the queue has no callback.
+   */
+  requestCallback(callUuid: string, number: string): Promise<{ ok: boolean; entryId: string | null; position: number | null; cancelled: OfferCancel[] }>;
+  /**
+   * The customer leg of a connected callback (`customerUuid` = the offer's callUuid) was not
+   * answered: the agent is freed without penalty and the entry waits again in its place after
+   * `retryDelaySec` (or leaves once retries or the max age are spent). True when the entry left.
+   */
+  callbackFailed(customerUuid: string, reason: string): Promise<{ found: boolean; dropped: boolean }>;
   /** The bridged call ended (either leg's uuid); `by` = who hung up. The agent goes to wrap-up. */
   callEnded(callUuid: string, by: 'caller' | 'agent'): Promise<boolean>;
   /** Given every live channel uuid of a node (`show channels`), releases agents and callers whose call is gone. */

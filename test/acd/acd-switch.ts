@@ -18,6 +18,9 @@
  *   `uuid_bridge` on both, CHANNEL_BRIDGE on the caller (obs. 3); unknown uuid → `-ERR Invalid uuid\n`.
  * - `uuid_kill <uuid>`: a queue caller hangs up like a real caller (the fake's outbound
  *   sequence), an agent leg with CHANNEL_HANGUP + CHANNEL_HANGUP_COMPLETE.
+ * - Callbacks: the customer leg is an originate like an agent's (`user/<number>` or a gateway,
+ *   scripted by the number); `uuid_bridge <customer> <agent>` of two parked legs, and when either
+ *   ends the other is hung up (esl-control park-uuid-bridge recording, obs. 7 and 8).
  * - After a bridge: when the agent leg ends, the caller gets CHANNEL_UNBRIDGE and goes on
  *   with the dialplan after `socket` (obs. 4): `afterSocket` 'hangup' (the documented
  *   dialplan: the caller is hung up) or 'park' (stays). When the caller ends, its agent leg
@@ -209,6 +212,9 @@ export class AcdSwitch {
     const leg = this.legs.get(b);
     if (caller === undefined || agent === undefined || leg === undefined || leg.state !== 'up') return '-ERR Invalid uuid\n';
     leg.bridgedTo = a;
+    // Two originated legs (a callback: customer and agent, both `&park()`): each knows its partner.
+    const aLeg = this.legs.get(a);
+    if (aLeg !== undefined) aLeg.bridgedTo = b;
     const media = this.playing.get(a);
     if (media !== undefined) {
       media.stop('PLAYBACK ERROR');
@@ -267,5 +273,8 @@ export class AcdSwitch {
     this.fake.removeChannel(uuid);
     const caller = leg?.bridgedTo === undefined ? undefined : this.calls.get(leg.bridgedTo);
     if (caller !== undefined && this.afterSocket === 'hangup' && caller.hangupCause === undefined) void caller.hangup('NORMAL_CLEARING');
+    // Nothing keeps a uuid_bridge'd originated leg alive once its partner left (esl-control obs. 8).
+    const partnerLeg = leg?.bridgedTo === undefined ? undefined : this.legs.get(leg.bridgedTo);
+    if (partnerLeg !== undefined && partnerLeg.state === 'up') this.endLeg(partnerLeg.uuid, 'NORMAL_CLEARING');
   }
 }

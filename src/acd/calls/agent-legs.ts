@@ -22,8 +22,8 @@ import type { EslEvent } from '../../esl/event.js';
 import type { FsNode, FsPool } from '../../esl/types.js';
 import type { FsPolicy } from '../../fs-lang/policy.js';
 import type { LineLease, LinegroupResolver } from '../../linegroups/resolver.js';
-import type { AcdApi, Offer, OfferCancel, OfferFailReason } from '../types.js';
-import { agentLegUuid, checked, contactDialString, errCause, originateArgs, recordPath } from './commands.js';
+import type { AcdApi, AgentContact, Offer, OfferCancel, OfferFailReason } from '../types.js';
+import { agentLegUuid, callbackContact, checked, contactDialString, customerOriginateArgs, errCause, originateArgs, recordPath } from './commands.js';
 
 export interface AgentLegsDeps {
   engine: AcdApi;
@@ -50,6 +50,9 @@ export function failReasonOf(cause: string | undefined): OfferFailReason {
   return 'error';
 }
 
+/** Read through a function: the leg changes across awaits (events set `ended`). */
+const agentLeft = (leg: { ended?: 'caller' | 'agent' | undefined }): boolean => leg.ended === 'agent';
+
 type LegState = 'ringing' | 'answered' | 'bridged' | 'done';
 
 interface Leg {
@@ -61,6 +64,10 @@ interface Leg {
   lease?: LineLease | undefined;
   /** A leg's hangup seen while its uuid_bridge was in flight (the event can overtake the reply's continuation). */
   ended?: 'caller' | 'agent' | undefined;
+  /** A callback: the customer leg is being dialled (its uuid is offer.callUuid). */
+  dialling?: boolean;
+  /** The line slot of a callback's customer leg (a `linegroup` via). */
+  customerLease?: LineLease | undefined;
 }
 
 export interface AgentLegCounts {
@@ -191,14 +198,19 @@ export class AgentLegs {
   }
 
   private async dialString(leg: Leg): Promise<string> {
-    const contact = leg.offer.contact;
+    const { dialString, lease } = await this.resolveContact(leg.offer.contact, `agent ${leg.offer.agent}`, leg.offer.callUuid);
+    leg.lease = lease;
+    return dialString;
+  }
+
+  /** A contact's dial string: plain, or a line of its line group (the slot comes back as `lease`). */
+  private async resolveContact(contact: AgentContact, who: string, callUuid: string): Promise<{ dialString: string; lease?: LineLease }> {
     const plain = contactDialString(contact);
-    if (plain !== undefined) return plain;
+    if (plain !== undefined) return { dialString: plain };
     if (contact.type !== 'linegroup') throw new Error('unknown contact type');
-    if (this.deps.resolver === undefined) throw new Error(`agent ${leg.offer.agent}: contact is line group '${contact.group}' but line groups are not available`);
-    const resolved = await this.deps.resolver.resolveLinegroupDialString(`linegroup/${contact.group}/${contact.number}`, { callUuid: leg.offer.callUuid });
-    leg.lease = resolved.lease;
-    return resolved.dialString;
+    if (this.deps.resolver === undefined) throw new Error(`${who}: line group '${contact.group}' but line groups are not available`);
+    const resolved = await this.deps.resolver.resolveLinegroupDialString(`linegroup/${contact.group}/${contact.number}`, { callUuid });
+    return { dialString: resolved.dialString, lease: resolved.lease };
   }
 
   private async ring(leg: Leg, log: Logger): Promise<void> {
@@ -252,6 +264,10 @@ export class AgentLegs {
       this.finish(leg);
       return;
     }
+    if (offer.callback !== undefined) {
+      await this.callCustomer(leg, log);
+      return;
+    }
     let reply: string;
     try {
       reply = await node.api('uuid_bridge', checked(this.deps.policy, 'uuid_bridge', `${offer.callUuid} ${leg.legUuid}`));
@@ -276,6 +292,83 @@ export class AgentLegs {
     if (offer.recordTemplate !== null) await this.record(leg, offer.recordTemplate, log);
   }
 
+  /**
+   * A callback whose agent answered (the engine holds it connected): the customer is
+   * originated on the same node (`&park()`, as the agent), then `uuid_bridge <customer>
+   * <agent>` (esl-control park-uuid-bridge recording). Not answered, refused, or the agent
+   * left while it rang: the agent leg is hung up and engine.callbackFailed frees the agent and
+   * puts the entry back in its place (or drops it once the retries are spent).
+   */
+  private async callCustomer(leg: Leg, log: Logger): Promise<void> {
+    const { offer, node } = leg;
+    const callback = offer.callback as NonNullable<Offer['callback']>;
+    leg.dialling = true;
+    let failure: string | undefined;
+    try {
+      const { dialString, lease } = await this.resolveContact(callbackContact(callback), `callback of queue ${offer.queue}`, offer.callUuid);
+      leg.customerLease = lease;
+      const args = customerOriginateArgs(this.deps.policy, offer, dialString);
+      if (agentLeft(leg)) failure = 'agent-left';
+      else {
+        log.info({ attempt: callback.attempt }, 'acd callback: the agent answered; calling the customer');
+        const job = await node.bgapi('originate', args);
+        const body = await job.wait({ timeoutMs: (callback.ringSec + 15) * 1000 });
+        if (!body.startsWith('+OK')) failure = agentLeft(leg) ? 'agent-left' : (errCause(body) ?? 'error');
+      }
+    } catch (error) {
+      log.warn({ err: error }, `acd callback: the customer cannot be called: ${(error as Error).message}`);
+      failure = 'error';
+      await this.kill(node, offer.callUuid, 'customer leg without a result');
+    }
+    leg.dialling = false;
+    if (failure === undefined && agentLeft(leg)) {
+      failure = 'agent-left';
+      await this.kill(node, offer.callUuid, 'the agent left before the customer answered');
+    }
+    if (failure !== undefined) {
+      this.releaseCustomer(leg, failure, false);
+      log.info({ cause: failure, attempt: callback.attempt }, 'acd callback: the customer was not reached; the entry keeps its place');
+      await this.kill(node, leg.legUuid, 'callback not answered');
+      try {
+        const r = await this.deps.engine.callbackFailed(offer.callUuid, failure);
+        if (r.dropped) log.info('acd callback: retries or max age spent; the entry left the queue');
+      } catch (error) {
+        log.error({ err: error }, 'acd: callbackFailed failed (the reaper settles the agent once its leg is gone)');
+      }
+      this.counts.failed += 1;
+      this.finish(leg);
+      return;
+    }
+    let reply: string;
+    try {
+      reply = await node.api('uuid_bridge', checked(this.deps.policy, 'uuid_bridge', `${offer.callUuid} ${leg.legUuid}`));
+    } catch (error) {
+      reply = `-ERR ${(error as Error).message}`;
+    }
+    if (!reply.startsWith('+OK')) {
+      log.info({ reply: reply.trim().slice(0, 120) }, 'acd callback: uuid_bridge failed; call ended');
+      await this.kill(node, leg.legUuid, 'callback bridge failed');
+      await this.kill(node, offer.callUuid, 'callback bridge failed');
+      await this.deps.engine.callEnded(offer.callUuid, leg.ended ?? 'caller');
+      this.counts.ended += 1;
+      this.releaseCustomer(leg, 'NORMAL_CLEARING', true);
+      this.finish(leg);
+      return;
+    }
+    leg.state = 'bridged';
+    leg.ended = undefined; // a hangup of the customer leg seen while it rang belonged to an earlier step
+    this.counts.bridged += 1;
+    log.info({ leg: leg.legUuid, customer: offer.callUuid }, 'acd callback: agent and customer bridged');
+    if (offer.recordTemplate !== null) await this.record(leg, offer.recordTemplate, log);
+  }
+
+  private releaseCustomer(leg: Leg, cause: string | undefined, answered: boolean): void {
+    const lease = leg.customerLease;
+    if (lease === undefined || this.deps.resolver === undefined) return;
+    leg.customerLease = undefined;
+    this.deps.resolver.release(lease, { cause, answered }).catch((error: unknown) => this.log.warn({ err: error }, 'acd: line slot release failed'));
+  }
+
   private async record(leg: Leg, template: string, log: Logger): Promise<void> {
     const path = recordPath(template, leg.offer, new Date(this.now()));
     try {
@@ -298,6 +391,7 @@ export class AgentLegs {
       this.log.error({ err: error, caller: leg.offer.callUuid }, 'acd: callEnded failed (the reaper will settle the agent)');
     }
     if (by === 'agent') await this.kill(leg.node, leg.offer.callUuid, 'the agent left the bridged call');
+    this.releaseCustomer(leg, 'NORMAL_CLEARING', true);
     this.finish(leg);
   }
 
@@ -310,7 +404,11 @@ export class AgentLegs {
       const leg = this.legs.get(offerId);
       if (leg === undefined || leg.node !== node) return;
       if (leg.state === 'bridged') this.track(this.bridgedLegGone(leg, 'agent'));
-      else if (leg.state === 'answered') leg.ended ??= 'agent';
+      else if (leg.state === 'answered') {
+        leg.ended ??= 'agent';
+        // A callback's agent hung up while the customer rings: stop ringing the customer.
+        if (leg.dialling === true) this.track(this.kill(node, leg.offer.callUuid, 'the agent left before the customer answered'));
+      }
       return;
     }
     if (!this.byCaller.has(uuid)) return;

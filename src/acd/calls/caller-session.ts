@@ -270,6 +270,11 @@ export class QueueCaller {
   }
 
   private async onDigit(digit: string): Promise<void> {
+    const callback = this.queue?.callback;
+    if (this.waiting && callback?.enabled === true && callback.key === digit) {
+      await this.takeCallback(callback.prompt);
+      return;
+    }
     if (!this.waiting || this.queue?.exitKeys[digit] === undefined) return;
     this.phase = 'exiting';
     clearTimeout(this.timer);
@@ -282,6 +287,52 @@ export class QueueCaller {
     }
     this.log.info({ digit }, 'acd caller: exit key');
     await this.performExit(left.exit ?? this.queue.exitKeys[digit]);
+  }
+
+  /**
+   * The callback key: the entry becomes a callback to the caller id number (same place,
+   * same priority), the caller hears the queue's callback prompt and is hung up. A caller
+   * without a usable number, or whose entry is no longer waiting, keeps waiting with its music.
+   */
+  private async takeCallback(prompt: string | null | undefined): Promise<void> {
+    const number = this.session.callerNumber ?? '';
+    if (!/^[0-9*#+]{1,32}$/.test(number)) {
+      this.log.info({ number: number.slice(0, 40) }, 'acd caller: callback key, but the caller id number cannot be called back; the caller keeps waiting');
+      return;
+    }
+    this.phase = 'exiting';
+    clearTimeout(this.timer);
+    let taken: Awaited<ReturnType<AcdApi['requestCallback']>>;
+    try {
+      taken = await this.deps.engine.requestCallback(this.uuid, number);
+    } catch (error) {
+      this.log.error({ err: error }, 'acd caller: callback request failed; the caller keeps waiting');
+      taken = { ok: false, entryId: null, position: null, cancelled: [] };
+    }
+    for (const cancel of taken.cancelled) await this.deps.legs.cancel(cancel);
+    if (!taken.ok) {
+      if ((this.phase as string) === 'exiting') {
+        this.phase = 'waiting';
+        this.schedule();
+      }
+      return;
+    }
+    this.log.info({ entry: taken.entryId, position: taken.position, number }, 'acd caller: callback taken; the entry keeps its place');
+    try {
+      await this.breakMedia();
+      if (typeof prompt === 'string') {
+        this.deps.policy.media(prompt, 'acd callback prompt');
+        await this.session.execute('playback', prompt);
+      }
+    } catch (error) {
+      this.log.warn({ err: error }, 'acd caller: callback prompt failed; hanging up');
+    }
+    try {
+      await this.session.hangup('NORMAL_CLEARING');
+    } catch {
+      // Already gone.
+    }
+    this.end('exited');
   }
 
   /** Runs an exit; when it cannot (bad config, refused by the policy) the caller goes back to the dialplan, never left in silence. */

@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { FsPolicy, Scope } from '../../fs-lang/policy.js';
-import type { Offer } from '../types.js';
+import type { AgentContact, Offer } from '../types.js';
 
 /** The api commands the ACD sends (nothing else passes its scope). */
 export const ACD_COMMANDS: ReadonlySet<string> = new Set(['originate', 'uuid_bridge', 'uuid_kill', 'uuid_break', 'uuid_record', 'uuid_transfer', 'uuid_getvar', 'show']);
@@ -56,13 +56,53 @@ export function originateArgs(policy: FsPolicy, offer: Offer, dialString: string
     `origination_caller_id_name='${cleanCallerName(offer.callerIdName)}'`,
     `originate_timeout=${Math.max(1, Math.round(offer.timeoutSec))}`,
     'ignore_early_media=true',
-    `park_timeout=${AGENT_PARK_TIMEOUT_SEC}`,
+    // A callback's agent waits parked while the customer rings: the park outlasts that ring.
+    `park_timeout=${AGENT_PARK_TIMEOUT_SEC + (offer.callback?.ringSec ?? 0)}`,
     `freecti_acd_offer=${offer.offerId}`,
     `freecti_acd_queue=${offer.queue}`,
     `freecti_acd_agent=${offer.agent}`,
     `freecti_acd_caller=${offer.callUuid}`,
   ];
   // A dial string with its own `{...}` block: one block only (FreeSWITCH reads one), its variables first, ours after.
+  let dial = dialString.trim();
+  const own = /^\{([^{}]*)\}/.exec(dial);
+  if (own !== null) {
+    dial = dial.slice(own[0].length);
+    if ((own[1] ?? '').trim() !== '') vars.unshift(own[1] as string);
+  }
+  const args = `{${vars.join(',')}}${dial} &park()`;
+  policy.command('originate', args, ACD_SCOPE);
+  return args;
+}
+
+/** The contact a callback's customer is dialled through (queue setting `callback.via`); the number is checked by the caller. */
+export function callbackContact(callback: NonNullable<Offer['callback']>): AgentContact {
+  const { via, number } = callback;
+  if (!/^[0-9*#+]{1,32}$/.test(number)) throw new Error(`callback number '${number.slice(0, 40)}': digits, * # + only`);
+  if (via.type === 'gateway') return { type: 'dial', dialString: `sofia/gateway/${via.gateway}/${number}` };
+  if (via.type === 'linegroup') return { type: 'linegroup', group: via.group, number };
+  return { type: 'extension', extension: number, ...(via.domain === undefined ? {} : { domain: via.domain }) };
+}
+
+/**
+ * `originate {vars}<dial string> &park()` for the customer leg of a callback, once its agent
+ * answered: the leg uuid is the offer's callUuid (the entry answers to it), the ring time is
+ * `callback.ringSec`, and the customer sees the caller id the dial string or line gives.
+ * Policy-checked; throws PolicyRefusal.
+ */
+export function customerOriginateArgs(policy: FsPolicy, offer: Offer, dialString: string): string {
+  const callback = offer.callback;
+  if (callback === undefined) throw new Error(`offer ${offer.offerId} is not a callback`);
+  const vars = [
+    `origination_uuid=${offer.callUuid}`,
+    `originate_timeout=${Math.max(1, Math.round(callback.ringSec))}`,
+    'ignore_early_media=true',
+    `park_timeout=${AGENT_PARK_TIMEOUT_SEC}`,
+    `freecti_acd_offer=${offer.offerId}`,
+    `freecti_acd_queue=${offer.queue}`,
+    `freecti_acd_agent=${offer.agent}`,
+    `freecti_acd_callback=${callback.attempt}`,
+  ];
   let dial = dialString.trim();
   const own = /^\{([^{}]*)\}/.exec(dial);
   if (own !== null) {
