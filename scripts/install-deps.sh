@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
 # Installs what freecti needs on Debian/Ubuntu: redis-server (the tests start their own;
 # install-and-run.sh uses it when no Redis is configured) and the npm packages.
-# Needs Node.js >= 20.10 and npm already installed.
+# Needs Node.js >= 20.19 and npm already installed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
-  echo "install-deps: Node.js >= 20.10 and npm are required (https://nodejs.org/)" >&2
+  echo "install-deps: Node.js >= 20.19 and npm are required (https://nodejs.org/)" >&2
   exit 1
 fi
-if ! node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=10)?0:1)'; then
-  echo "install-deps: Node.js >= 20.10 is required, found $(node --version)" >&2
+if ! node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)'; then
+  echo "install-deps: Node.js >= 20.19 is required, found $(node --version)" >&2
   exit 1
 fi
 
