@@ -11,6 +11,8 @@
  *     position (`say <lang> number pronounced <n>`) and the estimated wait (`say <lang>
  *     time_measurement pronounced <seconds>`), then the music again
  *   → DTMF exit keys → engine.callerLeft(exit-key) → the exit
+ *   → the callback key → engine.requestCallback (the entry keeps its place without this
+ *     channel) → the callback prompt → hangup (docs/acd.md "Callback")
  *   → the engine's max-wait / no-agent exits (AcdCalls routes them here)
  *   → the agent side bridges the caller from the inbound pool (agent-legs.ts): the
  *     uuid_bridge cuts the music and ends the socket app; this session then only waits
