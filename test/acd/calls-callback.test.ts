@@ -105,6 +105,35 @@ describe('ACD callback on FreeSWITCH', () => {
     }
   });
 
+  it('the agent hangs up while the customer rings: the customer leg is killed, the entry waits again in its place', async () => {
+    const i = await startInstance(sw, fx.redis, uniquePrefix('acdcbl'));
+    try {
+      await queue(i.engine, 'cb4', { callback: { enabled: true, key: '*', retryDelaySec: 600 } });
+      await agent(i.engine, '2901', {}, { cb4: [1, 1] });
+      sw.script('1000', { kind: 'ring' });
+      const call = sw.caller(i.port, 'cb4');
+      await waitFor(() => sw.nowPlaying(call.uuid) === 'playback local_stream://moh');
+      sw.dtmf(call.uuid, '*');
+      await waitFor(() => call.hangupCause !== undefined);
+      await i.engine.setAgentState('2901', 'available');
+      const offer = await (async () => {
+        await waitFor(() => i.offers.some((o) => o.queue === 'cb4') && sw.legs.get(i.offers.find((o) => o.queue === 'cb4')!.callUuid)?.state === 'ringing');
+        return i.offers.find((o) => o.queue === 'cb4')!;
+      })();
+      sw.agentHangsUp(agentLegUuid(offer.offerId));
+      await waitFor(() => i.events.some((e) => e.event === 'CALLBACKNOANSWER'));
+      assert.ok(sw.kills.includes(offer.callUuid), 'the customer leg is killed');
+      assert.equal(sw.legs.get(offer.callUuid)?.state, 'gone');
+      assert.equal(i.events.find((e) => e.event === 'CALLBACKNOANSWER')?.data.reason, 'agent-left');
+      await waitFor(async () => (await stateOf(i, '2901')) === 'available');
+      const waiting = await i.engine.callers('cb4');
+      assert.deepEqual(waiting.map((c) => [c.position, c.callbackNumber]), [[1, '1000']]);
+      assert.equal(i.offers.filter((o) => o.queue === 'cb4').length, 1, 'not offered again before the retry delay');
+    } finally {
+      await i.stop();
+    }
+  });
+
   it('a queue whose callback is off: the key does nothing, the caller keeps waiting with its music', async () => {
     const i = await startInstance(sw, fx.redis, uniquePrefix('acdcbn'));
     try {
