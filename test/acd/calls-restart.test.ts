@@ -147,6 +147,28 @@ describe('ACD calls: reaper and restart', () => {
     }
   });
 
+  it('the callback key of a caller whose socket is gone: another instance takes the callback, plays the prompt and hangs up over the inbound connection', async () => {
+    const prefix = uniquePrefix('acdorphancb');
+    const a = await startInstance(sw, fx.redis, prefix);
+    let b: Instance | undefined;
+    try {
+      await queue(a.engine, 'r8', { callback: { enabled: true, key: '#', prompt: 'ivr/call-you-back.wav' } });
+      const call = sw.caller(a.port, 'r8');
+      await waitFor(() => sw.nowPlaying(call.uuid) !== undefined);
+      await a.stop();
+      b = await startInstance(sw, fx.redis, prefix, { outbound: false });
+      await b.pool.nodes[0]!.subscribe(['DTMF']);
+      sw.dtmf(call.uuid, '#');
+      await sw.fake.waitForCommand((c) => c.line === `api uuid_transfer ${call.uuid} playback:ivr/call-you-back.wav,hangup:NORMAL_CLEARING inline`, 10_000);
+      const waiting = await b.engine.callers('r8');
+      assert.deepEqual(waiting.map((c) => [c.position, c.callbackNumber]), [[1, '1000']]);
+      assert.ok(b.events.some((e) => e.event === 'CALLBACK' && e.callUuid === call.uuid));
+      await call.hangup();
+    } finally {
+      await b?.stop();
+    }
+  });
+
   it('an instance stops while a caller waits: the caller keeps its music and entry, another instance bridges it', async () => {
     const prefix = uniquePrefix('acdrestart');
     const a = await startInstance(sw, fx.redis, prefix);

@@ -88,6 +88,11 @@ export class AcdCalls {
       void (async () => {
         if (this.callers.has(uuid)) return;
         const queue = await this.deps.engine.getQueue(queueName);
+        const callback = queue?.callback;
+        if (callback?.enabled === true && callback.key === digit) {
+          if ((await this.deps.engine.position(uuid)) !== null) await this.orphanCallback(node, uuid, queueName, event.get('Caller-Caller-ID-Number') ?? '', callback.prompt);
+          return;
+        }
         const exit = queue?.exitKeys[digit];
         // Only a caller still waiting: callerLeft would end a connected call.
         if (exit === undefined || (await this.deps.engine.position(uuid)) === null) return;
@@ -100,6 +105,25 @@ export class AcdCalls {
     }, ORPHAN_DIGIT_GRACE_MS);
     timer.unref();
     this.timers.add(timer);
+  }
+
+  /**
+   * The callback key of a caller without a socket: the caller id number comes from the DTMF
+   * event's caller profile (`Caller-Caller-ID-Number`, esl-control recordings), the entry
+   * becomes a callback (requestCallback finds the caller once), and the caller hears the
+   * callback prompt and is hung up over the inbound connection.
+   */
+  private async orphanCallback(node: FsNode, uuid: string, queueName: string, number: string, prompt: string | null | undefined): Promise<void> {
+    if (!/^[0-9*#+]{1,32}$/.test(number)) {
+      this.log.info({ uuid, number: number.slice(0, 40) }, 'acd: callback key of a caller without a socket, but its number cannot be called back; it keeps waiting');
+      return;
+    }
+    const taken = await this.deps.engine.requestCallback(uuid, number);
+    for (const cancel of taken.cancelled) await this.legs.cancel(cancel);
+    if (!taken.ok) return;
+    this.log.info({ uuid, queue: queueName, position: taken.position }, 'acd: callback key of a caller without a socket; hung up over the inbound connection');
+    const exit = typeof prompt === 'string' ? { type: 'hangup' as const, prompt } : { type: 'hangup' as const };
+    await this.remoteExit(node, { entryId: taken.entryId ?? '', queue: queueName, callUuid: uuid, node: node.name, reason: 'timeout', exit });
   }
 
   /** Queue callers whose outbound socket is on this instance. */
