@@ -63,16 +63,7 @@ export function originateArgs(policy: FsPolicy, offer: Offer, dialString: string
     `freecti_acd_agent=${offer.agent}`,
     `freecti_acd_caller=${offer.callUuid}`,
   ];
-  // A dial string with its own `{...}` block: one block only (FreeSWITCH reads one), its variables first, ours after.
-  let dial = dialString.trim();
-  const own = /^\{([^{}]*)\}/.exec(dial);
-  if (own !== null) {
-    dial = dial.slice(own[0].length);
-    if ((own[1] ?? '').trim() !== '') vars.unshift(own[1] as string);
-  }
-  const args = `{${vars.join(',')}}${dial} &park()`;
-  policy.command('originate', args, ACD_SCOPE);
-  return args;
+  return parkOriginate(policy, vars, dialString);
 }
 
 /** The contact a callback's customer is dialled through (queue setting `callback.via`); the number is checked by the caller. */
@@ -103,15 +94,7 @@ export function customerOriginateArgs(policy: FsPolicy, offer: Offer, dialString
     `freecti_acd_agent=${offer.agent}`,
     `freecti_acd_callback=${callback.attempt}`,
   ];
-  let dial = dialString.trim();
-  const own = /^\{([^{}]*)\}/.exec(dial);
-  if (own !== null) {
-    dial = dial.slice(own[0].length);
-    if ((own[1] ?? '').trim() !== '') vars.unshift(own[1] as string);
-  }
-  const args = `{${vars.join(',')}}${dial} &park()`;
-  policy.command('originate', args, ACD_SCOPE);
-  return args;
+  return parkOriginate(policy, vars, dialString);
 }
 
 /** One checked `uuid_*` / `show` command: returns the argument text. */
@@ -141,4 +124,21 @@ export function recordPath(template: string, offer: Pick<Offer, 'queue' | 'callU
 export function errCause(reply: string): string | undefined {
   const match = /^-ERR ([A-Z_]+)\s*$/.exec(reply.trim());
   return match?.[1];
+}
+
+/**
+ * `{vars}<dial string> &park()`, policy-checked (throws PolicyRefusal). A dial string with its
+ * own leading `{...}` block keeps it as the one block FreeSWITCH reads: its variables first,
+ * ours after. The whole result is parsed by the policy, whatever the block held.
+ */
+function parkOriginate(policy: FsPolicy, vars: string[], dialString: string): string {
+  let dial = dialString.trim();
+  const own = /^\{([^{}]*)\}/.exec(dial);
+  if (own !== null) {
+    dial = dial.slice(own[0].length);
+    if ((own[1] ?? '').trim() !== '') vars.unshift(own[1] as string);
+  }
+  const args = `{${vars.join(',')}}${dial} &park()`;
+  policy.command('originate', args, ACD_SCOPE);
+  return args;
 }
