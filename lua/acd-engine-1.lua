@@ -67,6 +67,7 @@ local LOG = T .. 'log'
 local BUDGET = 100
 local SCAN = 50
 local REG_RECHECK_MS = 5000
+local ERROR_DELAY_SEC = 5
 
 local out = { ok = 1, offers = {}, cancels = {}, exits = {}, events = {}, more = {} }
 local headBefore = redis.call('ZRANGE', TIMERS, 0, 0, 'WITHSCORES')[2]
@@ -602,14 +603,25 @@ local function failOffer(oid, tok, reason)
       local na = redis.call('HINCRBY', ak, 'na', 1)
       delay = conf.noAnswerDelaySec or 0
       if (conf.maxNoAnswer or 0) > 0 and na >= conf.maxNoAnswer then
+        -- A logout asked while the offer rang wins over the no-answer break.
+        local pend = redis.call('HGET', ak, 'pend') or ''
         redis.call('HSET', ak, 'offer', '', 'entry', '', 'pend', '')
-        setState(a, 'on-break', 'no-answer', { ready = now })
+        if string.sub(pend, 1, 11) == 'logged-out|' then
+          setState(a, 'logged-out', '', { ready = now })
+          armEmpty(a)
+        else
+          setState(a, 'on-break', 'no-answer', { ready = now })
+        end
         delay = -1
       end
     elseif reason == 'reject' then
       delay = conf.rejectDelaySec or 0
     elseif reason == 'busy' then
       delay = conf.busyDelaySec or 0
+    elseif reason == 'error' then
+      -- An originate that fails at once (bad contact, gateway down) must not be offered again
+      -- at once: without a delay the same agent is re-offered the same caller in a tight loop.
+      delay = ERROR_DELAY_SEC
     end
     if delay >= 0 then freeAgent(a, now + delay * 1000) end
   end

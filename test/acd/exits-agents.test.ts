@@ -193,6 +193,36 @@ describe('ACD agent states', () => {
     assert.equal((await h.engine.agentStatus('a'))?.noAnswers, 0, 'rejects and busy are not no-answers');
   });
 
+  it('an offer failed with error keeps the agent out for 5 s: no tight re-offer loop of one agent and one caller', async () => {
+    const h = harness(fx.redis, uniquePrefix('acd'));
+    await queue(h.engine, 'q');
+    await agent(h.engine, 'a', { noAnswerDelaySec: 0 }, { q: [1, 1] });
+    await h.engine.setAgentState('a', 'available');
+    await h.engine.enqueue({ queue: 'q', callUuid: callUuid(), node: 'fs1', callerIdNumber: '', callerIdName: '' });
+    assert.equal(await h.engine.offerFailed(h.offers[0]!.offerId, h.offers[0]!.fencingToken, 'error'), true);
+    assert.equal(h.offers.length, 1, 'not offered again in the same instant');
+    const st = await h.engine.agentStatus('a');
+    assert.deepEqual([st?.state, st?.readyAt, st?.noAnswers], ['available', h.clock.now() + 5_000, 0]);
+    h.clock.advance(4_999);
+    await h.engine.tick();
+    assert.equal(h.offers.length, 1);
+    h.clock.advance(1);
+    await h.engine.tick();
+    assert.equal(h.offers.length, 2, 'offered again once the error delay is over');
+  });
+
+  it('a logout asked while the offer rang wins over the no-answer break of maxNoAnswer', async () => {
+    const h = harness(fx.redis, uniquePrefix('acd'));
+    await queue(h.engine, 'q');
+    await agent(h.engine, 'a', { maxNoAnswer: 1 }, { q: [1, 1] });
+    await h.engine.setAgentState('a', 'available');
+    await h.engine.enqueue({ queue: 'q', callUuid: callUuid(), node: 'fs1', callerIdNumber: '', callerIdName: '' });
+    assert.equal((await h.engine.setAgentState('a', 'logged-out')).state, 'reserved');
+    await h.engine.offerFailed(h.offers[0]!.offerId, h.offers[0]!.fencingToken, 'no-answer');
+    const st = await h.engine.agentStatus('a');
+    assert.deepEqual([st?.state, st?.reason], ['logged-out', null]);
+  });
+
   it('a break asked during a call applies when the call ends; available ends a wrap-up early', async () => {
     const h = harness(fx.redis, uniquePrefix('acd'));
     await queue(h.engine, 'q');
