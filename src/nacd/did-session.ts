@@ -12,8 +12,11 @@
  *   dialed number is bridged with that caller id through its line group (line selection,
  *   limits, failover) or gateway, like cti_bridge's `cti_dial`. A caller with no entry:
  *   `nacd_did_error=not_found` on the channel, one info line, and FreeSWITCH goes on with
- *   the dialplan after `socket` (the operator's plain route).
+ *   the dialplan after `socket` (the operator's plain route). A dialed number that is not a
+ *   plain number (it would add legs or a host to the dial string): `nacd_did_error=bad_number`,
+ *   one warn line, the dialplan goes on.
  */
+import { isPlainNumber } from '../dial-string/index.js';
 import { FreectiError, isFreectiError } from '../errors.js';
 import { runBridge, subscribe } from '../bridge/bridge-call.js';
 import { formatVarBlock } from '../linegroups/channel-vars.js';
@@ -60,6 +63,13 @@ export async function runDid(channel: NacdChannel, deps: NacdDeps): Promise<Nacd
       log.warn({ err: (error as Error).message }, 'nout_did: cannot read the DID-out table');
       return null;
     });
+    // The dialed number is spliced into a dial string: anything but a plain number (a ',' or '|'
+    // adding legs, an '@host') goes back to the dialplan like a caller without an entry.
+    if (!isPlainNumber(dialed)) {
+      log.warn({ caller, dialed: dialed.slice(0, 64) }, 'nout_did: the dialed number is not a plain number; the dialplan goes on');
+      await channel.execute('set', 'nacd_did_error=bad_number').catch(() => undefined);
+      return { outcome: 'handed-back', requests: 0 };
+    }
     if (entry === null) {
       log.info({ caller }, 'nout_did: no DID-out entry for the caller; the dialplan goes on');
       await channel.execute('set', 'nacd_did_error=not_found').catch(() => undefined);

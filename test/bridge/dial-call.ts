@@ -29,6 +29,8 @@ export interface BridgeCallOptions {
   sofiaContact?: (arg: string) => string;
   /** Whether the channel's last events come before or after the disconnect-notice (default: defaultLingerOrder()). */
   lingerOrder?: LingerOrder;
+  /** The number the caller dialed (default the fake's 7000). */
+  destinationNumber?: string;
 }
 
 export interface BridgeCall {
@@ -94,6 +96,7 @@ export function dialBridgeCall(fake: FakeFreeSwitch, port: number, options: Brid
   const call = fake.dial(port, {
     variables: options.variables,
     ...(options.lingerOrder === undefined ? {} : { lingerOrder: options.lingerOrder }),
+    ...(options.destinationNumber === undefined ? {} : { destinationNumber: options.destinationNumber }),
     onExecute: ({ app, arg, eventUuid }) => {
       if (app !== 'bridge') return undefined;
       const outcome = outcomes[Math.min(bridgeCount++, outcomes.length - 1)] ?? 'answered';

@@ -49,6 +49,8 @@ export interface DialOptions {
   lingerOrder?: LingerOrder;
   /** This call's applications (before the fake's `onExecute` handlers, which answer when this returns undefined). */
   onExecute?: ExecuteHandler;
+  /** The number the caller dialed (Caller-Destination-Number). Default 7000. */
+  destinationNumber?: string;
 }
 
 export interface OutboundHost extends ConnectionHost {
@@ -141,7 +143,7 @@ export class OutboundCall {
       uuid: this.uuid,
       name: 'sofia/internal/1000@127.0.0.1',
       callerIdNumber: '1000',
-      destinationNumber: '7000',
+      destinationNumber: options.destinationNumber ?? '7000',
       answered: false,
       variables: { current_application: 'socket', current_application_data: this.socketData, ...(options.variables ?? {}) },
     });
@@ -217,6 +219,10 @@ export class OutboundCall {
     };
     const built = this.host.build({ 'Event-Name': 'CHANNEL_DATA' }, ['mod_event_socket.c', 'parse_command', 2029]);
     for (const name of ['Event-Date-Local', 'Event-Date-GMT', 'Event-Date-Timestamp', 'Event-Sequence']) values[name] = String(built[name]);
+    if (this.options.destinationNumber !== undefined) {
+      values['Caller-Destination-Number'] = this.options.destinationNumber;
+      values['variable_destination_number'] = this.options.destinationNumber;
+    }
     let text = connectTemplate().split(RECORDED_UUID).join(this.uuid).split(RECORDED_CORE).join(this.host.coreUuid);
     text = text.split(RECORDED_SOCKET).join(latin1(fsUrlEncode(this.socketData.split(' ')[0] ?? '')));
     for (const [name, value] of Object.entries(values)) text = text.replace(new RegExp(`^${name}: .*$`, 'm'), `${name}: ${latin1(fsUrlEncode(value))}`);

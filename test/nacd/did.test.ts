@@ -80,6 +80,14 @@ describe('nacd DID in and out', () => {
     assert.deepEqual([fs.executed, fs.hangups, fs.aHangupCause()], [['unset nacd_did', 'set nacd_did_error=not_found'], [], undefined]);
   });
 
+  it('out: a dialed number that is not a plain number is not spliced into the dial string (nacd_did_error=bad_number, the dialplan goes on)', async () => {
+    await h.did.out.put('1000', { callerId: '4008001234', gateway: 'carrier' });
+    const { fs, result } = await h.call('', { variables: { nacd_did: 'out' }, destinationNumber: '7000,sofia/gateway/other/8000', bridges: ['answered'] });
+    assert.equal(result.outcome, 'handed-back');
+    assert.deepEqual([fs.bridged, fs.executed, fs.hangups], [[], ['unset nacd_did', 'set nacd_did_error=bad_number'], []]);
+    assert.equal(h.warns(fs.aUuid).length, 1);
+  });
+
   it("a nacd bridge without ad_display_number shows the group's DID-out caller id; with one, the reply's wins", async () => {
     const bridgeApp = await startApp((req, res) => json(res, { action: 'bridge', action_data: { ad_number: '10002', ad_display_number: req.url === '/shown' ? '5550000' : '' } }));
     try {
