@@ -35,6 +35,7 @@ export const errorRegistry = {
   LINEGROUP_NOT_FOUND: { status: 404, message: 'no line group with that name' },
   LINEGROUP_NO_LINE: { status: 503, message: 'no line of the group can take the call now' },
   LINEGROUP_DIAL_STRING: { status: 400, message: 'not a valid linegroup/<group>/<number> dial string' },
+  LINEGROUP_CONFLICT: { status: 409, message: 'the line group kept changing while it was updated; try again' },
   // HTTP bridge (docs/bridge.md)
   BRIDGE_BAD_ARGS: { status: 400, message: 'cti_bridge arguments are not valid' },
   BRIDGE_BAD_REPLY: { status: 502, message: 'cti_bridge application reply is not valid' },

@@ -12,6 +12,7 @@
 import { duplicateRedis, type RedisClient } from './redis.js';
 import { AcdService } from './acd/service.js';
 import { NacdService } from './nacd/service.js';
+import { NacdCommands } from './nacd/commands.js';
 import type { Config } from './config/schema.js';
 import { createDirectoryHandler } from './directory/handler.js';
 import type { FsPool } from './esl/types.js';
@@ -75,9 +76,10 @@ export function createServices(deps: ServiceDeps): Services {
   // connections keeps no pool (src/webhook/agent.ts).
   const webhookAgent = createWebhookAgent(config.webhook);
   const webhooks = createWebhookClient({ dispatcher: webhookAgent, registry: metrics.registry, logger });
-  const cli = createCliContext({ config, logger, redis, pool, metrics, policy, keys, linegroups });
   const events = new EventHub(pool, logger.child({ component: 'event-stream' }), config.cli.eventStreamMaxBufferedBytes);
   const acd = new AcdService({ config, redis, keys, logger, hub: events, webhooks, registry: metrics.registry });
+  const nacdCommands = new NacdCommands({ acd: acd.engine, linegroups: linegroups.store });
+  const cli = createCliContext({ config, logger, redis, pool, metrics, policy, keys, linegroups, nacd: nacdCommands });
   const nacd = new NacdService(redis, keys, config.nacd, logger);
 
   const xmlCurl = deps.xmlCurl ?? new XmlCurlSections();

@@ -59,7 +59,7 @@ export const cliRoutes: AppPlugin = async (app, deps) => {
       call = validateCall(query, deps.config.cli.maxCommandLength);
       const checked = AccessGate.require(caller, caller.entry.grants.check(call.cmd, call.arg));
       exactGrants = checked.exactUsed;
-      const { text, node } = await runCliCall(ctx, call, { otherWaitMs: deps.config.cli.slowCommandWaitMs });
+      const { text, node } = await runCliCall(ctx, call, { otherWaitMs: deps.config.cli.slowCommandWaitMs, version: deps.version });
       const failed = isFsError(text);
       ctx.record(caller, { via: 'cli', ...call, node, status: 200, result: failed ? '-ERR' : '+OK', startedAt, exactGrants });
       return reply

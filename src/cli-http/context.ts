@@ -13,6 +13,7 @@ import type { LinegroupResolver } from '../linegroups/resolver.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { LinegroupDialer } from '../originate/translate.js';
+import type { NacdCommands } from '../nacd/commands.js';
 import { AccessGate, type Caller } from '../auth/access.js';
 import { AuditLog, type AuditRecord } from './audit.js';
 import { Keyring } from '../auth/keyring.js';
@@ -26,6 +27,8 @@ export interface CliContext {
   readonly gate: AccessGate;
   readonly audit: AuditLog;
   readonly dialLinegroup: LinegroupDialer;
+  /** The nacd commands freecti runs itself (nacd, nacd_max, nway_uuid_*...). */
+  readonly nacd: NacdCommands;
   /** The named node, or the first ready one (NODE_UNKNOWN 404 / ESL_NOT_CONNECTED 503). */
   node(name: string | undefined): FsNode;
   /** Audits one finished or refused call. */
@@ -42,6 +45,8 @@ export interface CliContextDeps {
   keys: Keys;
   /** The service's one line-group resolver. */
   linegroups: LinegroupResolver;
+  /** The nacd commands (built once by createServices). */
+  nacd: NacdCommands;
 }
 
 export function createCliContext(deps: CliContextDeps): CliContext {
@@ -65,6 +70,7 @@ export function createCliContext(deps: CliContextDeps): CliContext {
     gate: new AccessGate(keyring, limiter),
     audit,
     dialLinegroup,
+    nacd: deps.nacd,
     node: (name) => deps.pool.get(name === '' ? undefined : name),
     record(caller, entry) {
       const keyId = 'entry' in caller ? caller.entry.id : caller.keyId;

@@ -16,6 +16,7 @@ import { jobWaitMs, runCommandText } from '../esl/slow-commands.js';
 import { settleLines, settleLinesOfJob, type LineHoldOptions } from '../originate/line-hold.js';
 import { translateCtiOriginate } from '../originate/translate.js';
 import type { CliContext } from './context.js';
+import { NACD_COMMAND_NAMES } from '../nacd/commands.js';
 
 export { isFsError } from '../originate/line-hold.js';
 
@@ -30,13 +31,27 @@ export interface CliCall {
 export interface CliRunOptions extends LineHoldOptions {
   /** Wait for a slow command with no timeout of its own (not originate), ms. */
   otherWaitMs?: number;
+  /** freecti's version (nacd_version). */
+  version?: string;
 }
 
 /** Default wait of a slow command with no timeout of its own (config cli.slowCommandWaitMs). */
 export const DEFAULT_OTHER_WAIT_MS = 60_000;
 
 /** Runs a validated, authorised call on a node; returns the exact text to answer. */
-export async function runCliCall(ctx: Pick<CliContext, 'node' | 'dialLinegroup'>, call: CliCall, options: CliRunOptions = {}): Promise<{ text: string; node: string }> {
+export async function runCliCall(ctx: Pick<CliContext, 'node' | 'dialLinegroup'> & Partial<Pick<CliContext, 'nacd'>>, call: CliCall, options: CliRunOptions = {}): Promise<{ text: string; node: string }> {
+  const lower = call.cmd.toLowerCase();
+  if (NACD_COMMAND_NAMES.includes(lower)) {
+    if (ctx.nacd === undefined) throw new FreectiError('BAD_REQUEST', `${lower}: the nacd commands are not set up here`);
+    // Run by freecti (src/nacd/commands.ts): the node is needed only by those that reach a call.
+    let used: string | undefined;
+    const text = await ctx.nacd.run(lower, call.arg, () => {
+      const n = ctx.node(call.node);
+      used = n.name;
+      return n;
+    }, options.version ?? '');
+    return { text, node: used ?? call.node ?? '-' };
+  }
   const node = ctx.node(call.node);
   const otherWaitMs = options.otherWaitMs ?? DEFAULT_OTHER_WAIT_MS;
   let command = call.cmd.toLowerCase();
@@ -47,6 +62,7 @@ export async function runCliCall(ctx: Pick<CliContext, 'node' | 'dialLinegroup'>
     command = (space < 0 ? arg : arg.slice(0, space)).toLowerCase();
     arg = space < 0 ? '' : arg.slice(space + 1).trim();
     if (!COMMAND.test(command)) throw new FreectiError('BAD_REQUEST', 'bgapi needs a command name as the first word of arg');
+    if (NACD_COMMAND_NAMES.includes(command)) throw new FreectiError('BAD_REQUEST', `${command} runs inside freecti and answers at once: send it without bgapi`);
   }
   let release: ((cause: string) => Promise<void>) | undefined;
   if (command === 'cti_originate') {

@@ -16,6 +16,7 @@ import { parseAssignment } from './var-block.js';
 import { UUID } from './applications.js';
 import type { PolicyChecks as FsPolicy } from './checks.js';
 import { PolicyRefusal, type Scope } from './refusal.js';
+import { nacdFsCommand, parseNacdCommand } from './nacd-commands.js';
 
 export interface CheckedCommand extends CommandLine {
   /** Names that passed only because the key lists them exactly. */
@@ -156,6 +157,19 @@ export const COMMANDS: ReadonlyMap<string, Check> = new Map<string, Check>([
       plain(policy, rest, args, scope, where);
     }
   }],
+  // nacd commands freecti runs itself (nacd-commands.ts, src/nacd/commands.ts): parsed by
+  // their one parser; those that reach a call are checked as the command they become.
+  ...['nacd_version', 'nacd_max', 'nacd', 'nway_uuid_hold', 'nway_uuid_unhold', 'nway_uuid_transfer'].map((name): [string, Check] => [
+    name,
+    (policy, _w, args, scope, where) => {
+      const parsed = policy.parse(where, () => parseNacdCommand(name, args));
+      if (parsed.name === 'nway_uuid_hold' || parsed.name === 'nway_uuid_transfer') {
+        const fs = nacdFsCommand(parsed);
+        const check = COMMANDS.get(fs.command) as Check;
+        check(policy, policy.parse(where, () => splitWords(fs.args)).map((x) => cleanWord(x.text)), fs.args, scope, `${where} (${fs.command})`);
+      }
+    },
+  ]),
   ['fifo', (policy, w, args, scope, where) => {
     oneOf(w[0], ['list', 'list_verbose', 'count', 'has_outbound'], where);
     plain(policy, w.slice(1), args, scope, where);

@@ -5,7 +5,7 @@
  */
 import { FreectiError } from '../errors.js';
 import type { Keys } from '../keys.js';
-import type { RedisClient } from '../lua-scripts.js';
+import { runScript, type RedisClient } from '../lua-scripts.js';
 import { NAME, linegroupSchema, type Linegroup } from './schema.js';
 
 export class LinegroupStore {
@@ -43,6 +43,22 @@ export class LinegroupStore {
     const parsed = linegroupSchema.parse(input);
     const created = (await this.redis.hset(this.keys.linegroups(), group, JSON.stringify(parsed))) === 1;
     return { group: parsed, created };
+  }
+
+  /**
+   * Changes a stored group with `change` (validated like put) without losing a concurrent
+   * write: the new value is stored only if the group is still what was read, else it is
+   * read again (up to 5 times, then CONFLICT). LINEGROUP_NOT_FOUND when there is none.
+   */
+  async update(group: string, change: (current: Linegroup) => unknown): Promise<Linegroup> {
+    assertName(group);
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const raw = await this.redis.hget(this.keys.linegroups(), group);
+      if (raw === null) throw new FreectiError('LINEGROUP_NOT_FOUND', `no line group '${group}'`, { details: { group } });
+      const next = linegroupSchema.parse(change(parseStored(group, raw)));
+      if ((await runScript(this.redis, 'hash-field-cas', [this.keys.linegroups()], [group, raw, JSON.stringify(next)])) === 1) return next;
+    }
+    throw new FreectiError('LINEGROUP_CONFLICT', `line group '${group}' kept changing while it was updated; try again`, { details: { group } });
   }
 
   /** True when the group existed. Line state (quarantine, in-flight slots) expires on its own. */
