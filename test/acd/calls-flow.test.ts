@@ -69,6 +69,32 @@ describe('ACD calls on FreeSWITCH', () => {
     }
   });
 
+  it('a bridged call whose hangup events were lost is settled by the reaper: agent freed, the instance forgets the legs', async () => {
+    const i = await rig();
+    try {
+      await queue(i.engine, 'qlost');
+      await agent(i.engine, '2081', {}, { qlost: [1, 1] });
+      await i.engine.setAgentState('2081', 'available');
+      const call = sw.caller(i.port, 'qlost');
+      await waitFor(() => sw.bridges.some((b) => b.startsWith(call.uuid)));
+      await waitFor(async () => (await stateOf(i, '2081')) === 'in-call');
+      const offer = i.offers.find((o) => o.callUuid === call.uuid);
+      assert.ok(offer !== undefined);
+      assert.equal(i.calls.legs.active, 1);
+      // Both channels end while the node's events are lost (a dropped ESL connection): no CHANNEL_HANGUP_COMPLETE.
+      const bridgedBy = Date.now();
+      sw.fake.removeChannel(agentLegUuid(offer.offerId));
+      sw.fake.removeChannel(call.uuid);
+      await waitFor(() => Date.now() > bridgedBy + 1);
+      await i.calls.reaper.sweep();
+      assert.equal(await stateOf(i, '2081'), 'available');
+      assert.equal(i.calls.legs.active, 0, 'the bridged leg is not kept for ever');
+      assert.deepEqual(verbs(i, 'qlost'), ['ENTERQUEUE', 'OFFER', 'CONNECT', 'COMPLETECALLER']);
+    } finally {
+      await i.stop();
+    }
+  });
+
   it('no answer and a reject go to the next agent by strategy, each with its delay', async () => {
     const i = await rig();
     try {

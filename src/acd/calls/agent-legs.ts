@@ -64,6 +64,8 @@ interface Leg {
   lease?: LineLease | undefined;
   /** A leg's hangup seen while its uuid_bridge was in flight (the event can overtake the reply's continuation). */
   ended?: 'caller' | 'agent' | undefined;
+  /** When uuid_bridge replied +OK (the reaper only settles legs bridged before its listing). */
+  bridgedAt?: number;
   /** A callback: the customer leg is being dialled (its uuid is offer.callUuid). */
   dialling?: boolean;
   /** The line slot of a callback's customer leg (a `linegroup` via). */
@@ -156,6 +158,24 @@ export class AgentLegs {
         await this.kill(leg.node, leg.legUuid, `caller ${callUuid} hung up during the offer`);
       }
     }
+  }
+
+  /**
+   * The reaper's listing of a node: a bridged call of this instance on that node whose agent
+   * leg or caller is no longer there ended while its CHANNEL_HANGUP_COMPLETE was lost (the
+   * node's connection dropped): it ends here as it would on the event, so the maps of this
+   * instance do not keep it for ever. Legs bridged after `listedAt` are left alone.
+   */
+  async reconcile(node: FsNode, live: ReadonlySet<string>, listedAt: number): Promise<number> {
+    let ended = 0;
+    for (const leg of [...this.legs.values()]) {
+      if (leg.node !== node || leg.state !== 'bridged' || (leg.bridgedAt ?? Infinity) >= listedAt) continue;
+      const agentGone = !live.has(leg.legUuid);
+      if (!agentGone && live.has(leg.offer.callUuid)) continue;
+      ended += 1;
+      await this.bridgedLegGone(leg, agentGone ? 'agent' : 'caller');
+    }
+    return ended;
   }
 
   private track<T>(work: Promise<T>): void {
@@ -283,6 +303,7 @@ export class AgentLegs {
       return;
     }
     leg.state = 'bridged';
+    leg.bridgedAt = this.now();
     this.counts.bridged += 1;
     log.info({ leg: leg.legUuid }, 'acd offer: caller and agent bridged');
     if (leg.ended !== undefined) {
@@ -356,6 +377,7 @@ export class AgentLegs {
       return;
     }
     leg.state = 'bridged';
+    leg.bridgedAt = this.now();
     leg.ended = undefined; // a hangup of the customer leg seen while it rang belonged to an earlier step
     this.counts.bridged += 1;
     log.info({ leg: leg.legUuid, customer: offer.callUuid }, 'acd callback: agent and customer bridged');

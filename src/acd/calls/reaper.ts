@@ -89,6 +89,7 @@ export class AcdReaper {
     try {
       const result = await this.deps.engine.reconcileNode(node.name, uuids, listedAt);
       for (const cancel of result.cancelled) await this.deps.legs.cancel(cancel);
+      await this.deps.legs.reconcile(node, uuids, listedAt);
       if (result.callers > 0 || result.agents > 0 || result.cancelled.length > 0) {
         this.log.info({ node: node.name, callers: result.callers, agents: result.agents, cancelled: result.cancelled.length }, 'acd reaper: released what FreeSWITCH no longer has');
       }
