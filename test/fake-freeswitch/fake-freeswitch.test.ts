@@ -142,6 +142,22 @@ describe('outbound mode: what the recordings do not show', () => {
     }
   });
 
+  it('resume: +OK as recorded (esl-acd), and the call remembers it', async () => {
+    const { server, port, next } = await outboundServer();
+    try {
+      const sessionP = next();
+      const call = fake.dial(port);
+      const session = await sessionP;
+      assert.equal(call.resumed, false);
+      assert.equal((await session.command('resume')).replyText, '+OK');
+      assert.equal(call.resumed, true);
+      await session.hangup('NORMAL_CLEARING');
+      await call.closed;
+    } finally {
+      await server.close();
+    }
+  });
+
   it('a failed bridge hangs the caller up before its completion unless continue_on_fail; set/unset change variables', async () => {
     const { server, port, next } = await outboundServer();
     try {

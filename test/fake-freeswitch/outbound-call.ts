@@ -10,6 +10,7 @@
  *   `Reply-Text: %2BOK%0A`, `Socket-Mode: async`, `Control: full`, no Content-Length;
  * - `myevents [plain|json]` → `+OK Events Enabled` (every event of this channel);
  *   `linger [s]` → `+OK will linger`; `nolinger` → `+OK will not linger`;
+ *   `resume` → `+OK` (recorded in esl-acd; `resumed` is set);
  * - `sendmsg [uuid]` (this channel when no uuid): `+OK`, then the application runs
  *   (applications queue, one after the other): CHANNEL_EXECUTE, for `answer` of a ringing
  *   channel CHANNEL_PROGRESS_MEDIA and CHANNEL_ANSWER, the scripted result (`onExecute`),
@@ -122,6 +123,8 @@ export class OutboundCall {
   /** Resolves when the TCP connection has closed. */
   readonly closed: Promise<OutboundResult>;
   private readonly lingerOrder: LingerOrder;
+  /** `resume` was sent: FreeSWITCH would go on with the dialplan after `socket` when the socket closes. */
+  resumed = false;
   private readonly socketData: string;
   private lingering = false;
   private ended: string | undefined;
@@ -198,6 +201,11 @@ export class OutboundCall {
       case 'nolinger':
         this.lingering = false;
         reply('+OK will not linger');
+        return true;
+      case 'resume':
+        // Recorded (esl-acd/outbound-queue-caller-*): `+OK`; the dialplan goes on after `socket` once the socket closes.
+        this.resumed = true;
+        reply('+OK');
         return true;
       case 'sendmsg': {
         const target = words[0] ?? header(command, 'Unique-ID');
