@@ -114,6 +114,28 @@ local function stat(kind, id, field, n)
   redis.call('PEXPIRE', d, 172800000)
 end
 
+-- A time span [from, now) added to `field` of the minute and day buckets it overlaps (time in
+-- a state: a state held for an hour must not land whole in the minute it ended). Only buckets
+-- still kept (2 h of minutes, 2 days) are written, so a span costs at most 122 writes.
+local function statSpan(kind, id, field, from)
+  if from >= now then return end
+  local function add(key, n, ttl)
+    redis.call('HINCRBY', key, field, n)
+    redis.call('PEXPIRE', key, ttl)
+  end
+  local last = math.floor(now / 60000)
+  local first = math.max(math.floor(from / 60000), last - 119)
+  for m = first, last do
+    local n = math.min(now, (m + 1) * 60000) - math.max(from, m * 60000)
+    if n > 0 then add(T .. 's:' .. kind .. ':' .. id .. ':m:' .. m, n, 7200000) end
+  end
+  local lastD = math.floor(now / 86400000)
+  for d = math.max(math.floor(from / 86400000), lastD - 1), lastD do
+    local n = math.min(now, (d + 1) * 86400000) - math.max(from, d * 86400000)
+    if n > 0 then add(T .. 's:' .. kind .. ':' .. id .. ':d:' .. d, n, 172800000) end
+  end
+end
+
 -- Queue log: a capped stream; every entry is also returned to the caller of the script.
 local function log(event, queue, uuid, agent, data)
   local args = { 'XADD', LOG, 'MAXLEN', '~', logMax, '*', 'event', event, 'time', now, 'queue', queue, 'uuid', uuid, 'agent', agent }
@@ -154,7 +176,7 @@ local function setState(a, st, reason, extra)
   local old = redis.call('HMGET', ak, 'st', 'since')
   local oldSt = old[1] or 'logged-out'
   local since = tonumber(old[2] or now)
-  if oldSt ~= 'logged-out' then stat('a', a, 'ms_' .. oldSt, now - since) end
+  if oldSt ~= 'logged-out' then statSpan('a', a, 'ms_' .. oldSt, since) end
   local args = { 'HSET', ak, 'st', st, 'since', now, 'rs', reason or '' }
   for k, v in pairs(extra or {}) do
     args[#args + 1] = k

@@ -113,7 +113,9 @@ export class AcdStats {
     // The time in the current state is not counted until the state changes: add it live.
     const live = (c: Counters, w: StatsWindow): void => {
       if (state === 'logged-out') return;
-      const cap = w === '15m' ? 15 * 60_000 : w === '60m' ? 3_600_000 : this.clock.now() % 86_400_000;
+      // The window's span: its minute buckets (the current one partial) or the UTC day so far.
+      const now = this.clock.now();
+      const cap = w === 'today' ? now % 86_400_000 : now - (Math.floor(now / 60_000) - (w === '15m' ? 14 : 59)) * 60_000;
       c[`ms_${state}`] = (c[`ms_${state}`] ?? 0) + Math.min(inStateMs, cap);
     };
     const w = await this.windows('a', agent, AGENT_FIELDS, live);

@@ -179,4 +179,25 @@ describe('ACD statistics', () => {
     const [today] = await stats.agentsToday(['a']);
     assert.deepEqual([today?.state, today?.answered, today?.talkSec, today?.occupancy, today?.inStateSec], ['available', 2, 120, 0.5, 140]);
   });
+
+  it('time in a state is spread over the minutes and UTC days it spans: 15m, 60m and today never hold more than they last', async () => {
+    const h = harness(db.redis, uniquePrefix('stats'));
+    const stats = new AcdStats(db.redis, h.keys, h.clock);
+    const midnight = Math.ceil(h.clock.time / 86_400_000) * 86_400_000;
+    h.clock.time = midnight - 50 * 60_000 + 30_000; // 23:10:30 UTC
+    await queue(h.engine, 'q');
+    await agent(h.engine, 'a', {}, { q: [1, 1] });
+    await h.engine.setAgentState('a', 'available');
+    h.clock.advance(80 * 60_000); // available until 00:30:30 the next day
+    await h.engine.setAgentState('a', 'on-break', 'lunch');
+    const s = await stats.agent('a');
+    const minute = Math.floor(h.clock.now() / 60_000);
+    assert.equal(s?.windows['15m'].secondsIn.available, (h.clock.now() - (minute - 14) * 60_000) / 1000, 'only the 15 last minute buckets');
+    assert.equal(s?.windows['60m'].secondsIn.available, (h.clock.now() - (minute - 59) * 60_000) / 1000, 'only the 60 last minute buckets');
+    assert.equal(s?.windows.today.secondsIn.available, 30 * 60 + 30, 'today: from 00:00 UTC only');
+    h.clock.advance(20 * 60_000);
+    const later = await stats.agent('a');
+    const span15 = (h.clock.now() - (Math.floor(h.clock.now() / 60_000) - 14) * 60_000) / 1000;
+    assert.deepEqual([later?.windows['15m'].secondsIn.available, later?.windows['15m'].secondsIn['on-break']], [0, span15], 'the live time is capped to the same buckets');
+  });
 });
