@@ -224,9 +224,9 @@ class NacdCall {
         const request = queueRequest(reply);
         if (this.deps.queue === undefined) throw new FreectiError('WEBHOOK_BAD_REPLY', 'queue: the ACD does not run on this instance');
         const outcome = await this.deps.queue(request);
-        // An agent of the ACD answered: the call's last event is `hangup`, not `canceled`.
-        if (outcome === 'bridged') this.agentAnswered = true;
         this.log.info({ queue: request.queue, outcome }, 'nacd call handed to the ACD');
+        // An agent of the ACD answered: the call's last event is `hangup`, not `canceled`, pushed when it ends.
+        if (outcome === 'bridged') await this.talking();
         return { done: 'queued' };
       }
       case 'transfer': {
@@ -332,7 +332,7 @@ class NacdCall {
     try {
       if (fallback.type === 'queue' && this.deps.queue !== undefined) {
         const outcome = await this.deps.queue({ queue: fallback.queue, ...(fallback.priority === undefined ? {} : { priority: fallback.priority }) });
-        if (outcome === 'bridged') this.agentAnswered = true;
+        if (outcome === 'bridged') await this.talking();
         if (outcome !== 'refused' && outcome !== 'failed') return result;
       }
       if (this.channel.hungUp) return result;
@@ -363,6 +363,15 @@ class NacdCall {
 
   private push(event: PushedEvent, fields: Partial<NacdRequest> = {}): void {
     this.events.push(event, { ...this.request(), ...fields, event });
+  }
+
+  /**
+   * The ACD bridged the caller to an agent: its entry resolves then, while the two talk.
+   * The socket stays the ACD's; the call's `hangup` event waits for the call to end.
+   */
+  private async talking(): Promise<void> {
+    this.agentAnswered = true;
+    await this.channel.whenEnded();
   }
 
   /** The call's last event: `canceled` when the caller hung up before any agent answered, else `hangup`. */

@@ -191,6 +191,19 @@ describe('nacd replies and failures', () => {
     assert.deepEqual(events(fs.aUuid).map((e) => e['event']), ['incoming', 'hangup']);
   });
 
+  it('queue: the ACD says bridged while the caller talks to the agent; the call ending later pushes hangup', async () => {
+    replies = [{ action: 'queue', action_data: { ad_queue: 'sales' } }];
+    h.queueReturnsWhileTalking = true;
+    try {
+      const { fs, result } = await h.call('200');
+      assert.equal(result.outcome, 'queued');
+      await settle();
+      assert.deepEqual(events(fs.aUuid).map((e) => e['event']), ['incoming', 'hangup']);
+    } finally {
+      h.queueReturnsWhileTalking = false;
+    }
+  });
+
   it('transfer (freecti addition): transfer_ring, then the extension in the context', async () => {
     replies = [{ action: 'transfer', action_data: { ad_number: '8000', ad_context: 'agents' }, transfer_ring: 'transfer_ring.wav' }];
     const { fs, result } = await h.call('200');

@@ -33,6 +33,11 @@ export interface NacdHarness {
   webhooks: WebhookClient;
   /** Queue hand-offs asked of the ACD entry (the composition root passes AcdCalls.handleQueueSession). */
   queued: { uuid: string; request: QueueCallerRequest }[];
+  /**
+   * false (default): the ACD entry hangs the call up, then says `bridged`. true: as the real
+   * ACD does, it says `bridged` while the caller talks to the agent; the call ends just after.
+   */
+  queueReturnsWhileTalking: boolean;
   /** Dials one call into `group` ('' : no nacd_group, e.g. a DID call with `nacd_did` in options.variables); resolves once both sides are done. */
   call(group: string, options?: Partial<BridgeCallOptions>): Promise<{ fs: BridgeCall; result: NacdResult }>;
   warns(uuid: string): Record<string, unknown>[];
@@ -65,6 +70,11 @@ export async function startNacdHarness(options: { lingerOrder?: LingerOrder; set
   const waiting = new Map<string, (r: Promise<NacdResult>) => void>();
   const queue = async (session: OutboundSession, request: QueueCallerRequest): Promise<string> => {
     queued.push({ uuid: session.uuid, request });
+    if (harness.queueReturnsWhileTalking) {
+      // AcdCalls.handleQueueSession resolves once the agent is bridged; the call goes on, then ends.
+      setImmediate(() => void session.hangup('NORMAL_CLEARING').catch(() => undefined));
+      return 'bridged';
+    }
     // What the ACD does with a caller it bridged: the call ends (hung up here for the test).
     await session.hangup('NORMAL_CLEARING');
     return 'bridged';
@@ -76,7 +86,8 @@ export async function startNacdHarness(options: { lingerOrder?: LingerOrder; set
     waiting.get(session.uuid)?.(result);
   });
   const lingerOrder = options.lingerOrder ?? 'events-first';
-  return {
+  const harness: NacdHarness = {
+    queueReturnsWhileTalking: false,
     fake,
     logs,
     registry,
@@ -100,4 +111,5 @@ export async function startNacdHarness(options: { lingerOrder?: LingerOrder; set
       await redisServer.stop();
     },
   };
+  return harness;
 }
