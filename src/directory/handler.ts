@@ -87,7 +87,7 @@ export function createDirectoryHandler(deps: DirectoryDeps): XmlCurlHandler {
             if (alias === undefined || alias === user) return own;
             const byAlias = await deadline.race(registrations.liveContacts(alias, domain));
             const callIds = new Set([...own.callIds, ...byAlias.callIds]);
-            return { count: callIds.size, callIds };
+            return { count: callIds.size, callIds, addresses: new Set([...own.addresses, ...byAlias.addresses]) };
           },
         });
         if (!verdict.allow) {

@@ -8,7 +8,7 @@
  * | auth-acl | every sip_auth (REGISTER, INVITE, ...) | CIDRs: `ip` must be in the list; one ACL list name: served to FreeSWITCH, which enforces it; a mix or a list that does not parse refuses (auth-acl.ts) |
  * | user-agent-filter | every sip_auth | `sip_user_agent` must match; an invalid or unsafe regex refuses |
  * | allow-empty-password | every sip_auth | no password and no a1-hash: refused unless true |
- * | max-registrations-per-extension | REGISTER | live contacts of the extension (all nodes) + this one <= max; a contact already registered (same Call-ID) is a refresh or an unREGISTER and always passes |
+ * | max-registrations-per-extension | REGISTER | live contacts of the extension (all nodes) + this one <= max; a contact already registered (same Call-ID, or same source `ip:port` as a live contact) is a refresh, a re-REGISTER or an unREGISTER and always passes |
  *
  * Pure except for `liveContacts`, which is only called when a max is set.
  */
@@ -16,13 +16,14 @@ import type { XmlCurlRequest } from '../xml-curl/request.js';
 import { parseAuthAcl } from './auth-acl.js';
 import { isTrue, type Extension } from './extension-schema.js';
 import { compileUserAgentFilter } from './user-agent-filter.js';
+import { networkAddress } from '../registrations/registration-event.js';
 
 export type PolicyVerdict = { allow: true } | { allow: false; reason: string; misconfigured?: boolean };
 
 export interface PolicyContext {
   extension: string;
   domain: string;
-  liveContacts(): Promise<{ count: number; callIds: Set<string> }>;
+  liveContacts(): Promise<{ count: number; callIds: Set<string>; addresses: Set<string> }>;
 }
 
 const ALLOW: PolicyVerdict = { allow: true };
@@ -60,7 +61,12 @@ export async function checkSipAuth(req: XmlCurlRequest, ext: Extension, ctx: Pol
   if (isRegister && max > 0) {
     const callId = req.get('sip_call_id') ?? '';
     const live = await ctx.liveContacts();
-    if (!live.callIds.has(callId) && live.count + 1 > max) {
+    // The directory request does not say whether it is an unREGISTER (no Expires), and a
+    // device may unREGISTER (or re-REGISTER after a reboot) with a new Call-ID (recorded:
+    // sipp): a request from the source address of a live contact is that same device.
+    const address = networkAddress(req.get('ip'), req.get('client_port'));
+    const known = live.callIds.has(callId) || (address !== '' && live.addresses.has(address));
+    if (!known && live.count + 1 > max) {
       return { allow: false, reason: `max-registrations-per-extension ${max} reached (${live.count} live)` };
     }
   }

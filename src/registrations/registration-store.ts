@@ -66,6 +66,8 @@ export interface LiveContacts {
   /** Live (not expired) contacts of this extension in this domain. */
   count: number;
   callIds: Set<string>;
+  /** Their network addresses (`ip:port`, as sofia::register's network-ip/network-port). */
+  addresses: Set<string>;
 }
 
 export class RegistrationStore {
@@ -160,14 +162,18 @@ export class RegistrationStore {
   async liveContacts(extension: string, domain: string, now = Date.now()): Promise<LiveContacts> {
     const all = await this.redis.hgetall(this.keys.registrationContacts(this.field(extension, domain)));
     const callIds = new Set<string>();
+    const addresses = new Set<string>();
     for (const [callId, raw] of Object.entries(all)) {
       try {
         const value = JSON.parse(raw) as Partial<ContactValue>;
-        if (value.d === domain && typeof value.x === 'number' && value.x > now) callIds.add(callId);
+        if (value.d === domain && typeof value.x === 'number' && value.x > now) {
+          callIds.add(callId);
+          if (typeof value.a === 'string' && value.a !== '') addresses.add(value.a);
+        }
       } catch {
         // A damaged entry is not a live device.
       }
     }
-    return { count: callIds.size, callIds };
+    return { count: callIds.size, callIds, addresses };
   }
 }

@@ -18,11 +18,11 @@ const REGISTER = recordedRequest('directory-sip-auth-register-1000').body; // us
 const INVITE = recordedRequest('directory-sip-auth-invite-1000-to-1001').body;
 
 /** The recorded sofia::register of 1004, re-addressed to extension 1000 with a chosen Call-ID. */
-function registerEvent(callId: string): EslEvent {
+function registerEvent(callId: string, extra: Record<string, string> = {}): EslEvent {
   for (const m of EslDecoder.decodeAll(readEsl('esl-control/registration-expire-sofia-events'))) {
     if (m.kind === 'event' && m.event.subclass === 'sofia::register') {
       const now = String(Date.now() * 1000);
-      return new EslEvent({ ...m.event.headers, username: '1000', 'from-user': '1000', 'call-id': callId, expires: '3600', 'Event-Date-Timestamp': now });
+      return new EslEvent({ ...m.event.headers, username: '1000', 'from-user': '1000', 'call-id': callId, expires: '3600', 'Event-Date-Timestamp': now, ...extra });
     }
   }
   throw new Error('no sofia::register in the recording');
@@ -149,6 +149,17 @@ describe('registration rules enforced by freecti (one test per rule, recorded RE
     assertAllowed(await lookup({ password: 'pw-1000', 'max-registrations-per-extension': 3 }, REGISTER, two));
     // A re-REGISTER (or unREGISTER) of device-a does not count twice.
     assertAllowed(await lookup({ password: 'pw-1000', 'max-registrations-per-extension': '2' }, withFields(REGISTER, { sip_call_id: 'device-a' }), two));
+    // An unREGISTER (or a re-REGISTER after a reboot) with a new Call-ID from the source
+    // address of a live contact is that device (the sipp recording unregisters with a new
+    // Call-ID); the same request from another port is a new device.
+    const fromA = async (store: RegistrationStore) => {
+      await store.apply('fs1', registerEvent('device-a', { 'network-ip': '127.0.0.1', 'network-port': '5070' }));
+    };
+    assertAllowed(await lookup({ password: 'pw-1000', 'max-registrations-per-extension': 1 }, withFields(REGISTER, { sip_call_id: 'new-call-id' }), fromA));
+    assertRefused(
+      await lookup({ password: 'pw-1000', 'max-registrations-per-extension': 1 }, withFields(REGISTER, { sip_call_id: 'new-call-id', client_port: '5080' }), fromA),
+      /max-registrations-per-extension 1 reached/,
+    );
     // INVITEs are never limited by it.
     assertAllowed(await lookup({ password: 'pw-1000', 'max-registrations-per-extension': 1 }, INVITE, two));
   });
