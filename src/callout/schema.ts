@@ -1,0 +1,60 @@
+/**
+ * An outbound campaign (`nwaycallout`, docs/nacd.md "nwaycallout"): the numbers to dial,
+ * where an answered call goes (a nacd group or an ACD queue), which line group or gateway
+ * dials, the pace and the limits. Validated once at the REST edge; the stored copy is the
+ * same shape (`CalloutCampaign`).
+ */
+import { z } from 'zod';
+
+const NAME = /^[A-Za-z0-9_.+-]{1,64}$/;
+const QUEUE = /^[A-Za-z0-9_.@+-]{1,64}$/;
+
+export const calloutRequestSchema = z
+  .object({
+    numbers: z.array(z.string().regex(/^\+?[0-9*#]{1,32}$/, 'a number is digits, * and # (an optional leading +), 1-32')).min(1).max(10_000),
+    group: z.string().regex(NAME).optional(),
+    queue: z.string().regex(QUEUE).optional(),
+    linegroup: z.string().regex(NAME).optional(),
+    gateway: z.string().regex(NAME).optional(),
+    callerId: z.string().regex(/^\+?[0-9*#]{1,32}$/, 'callerId is digits, * and # (an optional leading +)'),
+    ratePerSec: z.number().positive().max(100),
+    maxConcurrent: z.number().int().min(1).max(1000),
+    ringSec: z.number().int().min(1).max(300).default(30),
+    eventUrl: z.url({ protocol: /^https?$/ }).optional(),
+    eventSecret: z.string().min(1).max(256).optional(),
+  })
+  .strict()
+  .refine((v) => (v.group === undefined) !== (v.queue === undefined), { message: 'exactly one of group or queue' })
+  .refine((v) => (v.linegroup === undefined) !== (v.gateway === undefined), { message: 'exactly one of linegroup or gateway' });
+
+export type CalloutRequest = z.infer<typeof calloutRequestSchema>;
+
+/** What became of one number. */
+export type CalloutOutcome = 'answered' | 'busy' | 'no-answer' | 'failed' | 'cancelled';
+
+export interface CalloutResult {
+  number: string;
+  outcome: CalloutOutcome;
+  /** The FreeSWITCH cause (`-ERR <cause>`), absent for answered. */
+  cause?: string;
+  /** The call's uuid (origination_uuid). */
+  uuid: string;
+  /** When it was dialled (ms epoch; absent for a number never dialled). */
+  dialledAt?: number;
+  /** When the outcome was known (ms epoch). */
+  at: number;
+}
+
+export type CalloutState = 'running' | 'done' | 'stopped';
+
+export interface CalloutCampaign {
+  id: string;
+  request: CalloutRequest;
+  state: CalloutState;
+  createdAt: number;
+  /** Index of the next number to dial. */
+  next: number;
+  /** Numbers being dialled now: number index -> call uuid. */
+  dialing: Record<string, string>;
+  results: CalloutResult[];
+}
