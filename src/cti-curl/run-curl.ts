@@ -1,7 +1,7 @@
 /**
  * mod_cti's `cti_curl` (seed 000) on freecti's outbound socket (docs/cti-curl.md):
  *
- *     <action application="set" data="cti_curl=http://app/route?number=\${destination_number}"/>
+ *     <action application="set" data="cti_curl=http://app/route?number=\\\${destination_number}"/>
  *     <action application="socket" data="127.0.0.1:8084 async full"/>
  *
  * 1. subscribe like the bridge (the A leg's and its B legs' events, `linger`), `unset

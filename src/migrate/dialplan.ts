@@ -5,7 +5,7 @@
  *
  * | mod_cti / nacd | freecti |
  * |---|---|
- * | `<action application="cti_curl" data="URL"/>`, `<X-PRE-PROCESS cmd="cti_curl" data="URL"/>` | `set cti_curl=URL` (with `\${` so FreeSWITCH leaves the template to freecti) + `socket <addr> async full` |
+ * | `<action application="cti_curl" data="URL"/>`, `<X-PRE-PROCESS cmd="cti_curl" data="URL"/>` | `set cti_curl=URL` (with `\\\${` so FreeSWITCH's two expansions of `set` leave the template to freecti) + `socket <addr> async full` |
  * | `cti_bridge <args>` | `set cti_bridge=<args>` + `socket` |
  * | `nbridge <dial string>` | `bridge <dial string>`; with `linegroup/` legs `set cti_dial=...` + `socket` |
  * | `nacd <group>` | `set nacd_group=<group>` (no group: `${destination_number}`) + `socket`: freecti runs the HTTP callflow (docs/nacd.md) |
@@ -39,9 +39,14 @@ const LEFT: Readonly<Record<string, string>> = {
   nwaycallout: "nacd's nwaycallout has no freecti equivalent yet",
 };
 
-/** `${var}` -> `\${var}`: FreeSWITCH's `set` would expand it unencoded; `$${global}` (expanded at load) and `\${` stay. */
+/**
+ * `${var}` (and `\${var}`) -> `\\\${var}`, so the variable `cti_curl` holds `${var}` for freecti
+ * to expand url-encoded: FreeSWITCH expands a `set`'s data twice (switch_core_session_exec,
+ * then mod_dptools' base_set), and each pass turns `\\` into `\` and `\$` into `$`.
+ * `$${global}` (expanded when the XML is loaded) stays.
+ */
 export function escapeTemplate(url: string): string {
-  return url.replace(/(^|[^$\\])\$\{/g, '$1\\${');
+  return url.replace(/(^|[^$\\])\\?\$\{/g, '$1\\\\\\${');
 }
 
 export function migrateDialplan(text: string, options: { socket: string }): DialplanMigration {

@@ -112,7 +112,7 @@ describe('migrateDialplan: text spans only', () => {
     assert.equal(notes.length, 1);
     assert.equal(
       out,
-      '<include>\r\n\t<!-- <action application="cti_curl" data="x"/> -->\r\n\t<![CDATA[ <action application="cti_bridge" data="y"/> ]]>\r\n\t\t<action application="set" data="cti_curl=http://127.0.0.1/a?b=\\${x}&amp;c=1"/>\r\n\t\t<action application="socket" data="127.0.0.1:8084 async full"/>\r\n<action application="bridge" data="user/1000"/>\r\n</include>\r\n',
+      '<include>\r\n\t<!-- <action application="cti_curl" data="x"/> -->\r\n\t<![CDATA[ <action application="cti_bridge" data="y"/> ]]>\r\n\t\t<action application="set" data="cti_curl=http://127.0.0.1/a?b=\\\\\\${x}&amp;c=1"/>\r\n\t\t<action application="socket" data="127.0.0.1:8084 async full"/>\r\n<action application="bridge" data="user/1000"/>\r\n</include>\r\n',
     );
   });
 
@@ -122,8 +122,8 @@ describe('migrateDialplan: text spans only', () => {
     assert.deepEqual(notes.map((n) => n.changed), [true, false]);
   });
 
-  it('the template keeps ${...} for freecti (escaped from set), $${globals} and \\${...} as they are', () => {
-    assert.equal(escapeTemplate('http://h/a?n=${destination_number}&g=$${domain}&e=\\${uuid}'), 'http://h/a?n=\\${destination_number}&g=$${domain}&e=\\${uuid}');
+  it("the template keeps ${...} for freecti (escaped from set's two expansions: \\\\\\${), $${globals} as they are", () => {
+    assert.equal(escapeTemplate('http://h/a?n=${destination_number}&g=$${domain}&e=\\${uuid}${x}'), 'http://h/a?n=\\\\\\${destination_number}&g=$${domain}&e=\\\\\\${uuid}\\\\\\${x}');
   });
 
   it('an unreadable tag makes the file fail as a whole (nothing half-rewritten)', () => {
