@@ -95,6 +95,38 @@ describe('ACD calls on FreeSWITCH', () => {
     }
   });
 
+  it('a uuid_bridge whose reply is lost (the node connection drops) keeps the call: the agent is not freed while it talks', async () => {
+    const i = await rig();
+    try {
+      await queue(i.engine, 'qdrop');
+      await agent(i.engine, '2082', {}, { qdrop: [1, 1] });
+      await i.engine.setAgentState('2082', 'available');
+      // FreeSWITCH bridges the two, then the inbound connection drops before the reply is read.
+      sw.onBridged = () => {
+        sw.onBridged = undefined;
+        sw.fake.dropConnections();
+      };
+      const call = sw.caller(i.port, 'qdrop');
+      await waitFor(() => i.calls.legs.counts.bridged === 1);
+      const offer = i.offers.find((o) => o.callUuid === call.uuid);
+      assert.ok(offer !== undefined);
+      assert.equal(await stateOf(i, '2082'), 'in-call', 'the agent talks to the caller: not offered another call');
+      assert.deepEqual(verbs(i, 'qdrop'), ['ENTERQUEUE', 'OFFER', 'CONNECT']);
+      await waitFor(() => i.pool.nodes[0]!.status.state === 'ready');
+      // The agent hangs up: the call ends once (by its event, or by the reaper's listing).
+      sw.agentHangsUp(agentLegUuid(offer.offerId));
+      await waitFor(() => !sw.fake.channels.has(agentLegUuid(offer.offerId)));
+      await i.calls.reaper.sweep();
+      await waitFor(async () => (await stateOf(i, '2082')) === 'available');
+      await i.calls.legs.idle();
+      assert.deepEqual(verbs(i, 'qdrop'), ['ENTERQUEUE', 'OFFER', 'CONNECT', 'COMPLETEAGENT']);
+      assert.equal(i.calls.legs.active, 0);
+    } finally {
+      sw.onBridged = undefined;
+      await i.stop();
+    }
+  });
+
   it('no answer and a reject go to the next agent by strategy, each with its delay', async () => {
     const i = await rig();
     try {

@@ -292,7 +292,17 @@ export class AgentLegs {
     try {
       reply = await node.api('uuid_bridge', checked(this.deps.policy, 'uuid_bridge', `${offer.callUuid} ${leg.legUuid}`));
     } catch (error) {
-      reply = `-ERR ${(error as Error).message}`;
+      // No reply (the node's connection dropped, the command timed out): FreeSWITCH may have
+      // bridged the two. Ending the call here would free an agent who is talking (and leave a
+      // caller who is not with music and no entry): the call is held as bridged, and its
+      // hangup events or the reaper's next listing end it (an unbridged agent leg ends at its
+      // park_timeout, and the caller is then hung up, as when an agent leaves).
+      log.warn({ err: error, leg: leg.legUuid }, 'acd offer: uuid_bridge got no reply; the call is held as bridged until its legs hang up');
+      leg.state = 'bridged';
+      leg.bridgedAt = this.now();
+      this.counts.bridged += 1;
+      if (leg.ended !== undefined) await this.bridgedLegGone(leg, leg.ended);
+      return;
     }
     if (!reply.startsWith('+OK')) {
       log.info({ reply: reply.trim().slice(0, 120) }, 'acd offer: uuid_bridge failed (the caller is gone); call ended');
