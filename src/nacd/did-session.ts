@@ -66,7 +66,7 @@ export async function runDid(channel: NacdChannel, deps: NacdDeps): Promise<Nacd
     // The dialed number is spliced into a dial string: anything but a plain number (a ',' or '|'
     // adding legs, an '@host') goes back to the dialplan like a caller without an entry.
     if (!isPlainNumber(dialed)) {
-      log.warn({ caller, dialed: dialed.slice(0, 64) }, 'nout_did: the dialed number is not a plain number; the dialplan goes on');
+      log.warn({ caller, dialed: String(dialed).slice(0, 64) }, 'nout_did: the dialed number is not a plain number; the dialplan goes on');
       await channel.execute('set', 'nacd_did_error=bad_number').catch(() => undefined);
       return { outcome: 'handed-back', requests: 0 };
     }
