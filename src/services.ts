@@ -22,6 +22,7 @@ import { createCliContext, type CliContext } from './cli-http/context.js';
 import { keysFor, type Keys } from './keys.js';
 import { attachLeaseReaper } from './linegroups/lease-reaper.js';
 import { LinegroupResolver } from './linegroups/resolver.js';
+import { CalloutService } from './callout/campaign.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import { controlSocketAddress } from './routing/control-dialplan.js';
@@ -60,6 +61,8 @@ export interface Services {
   readonly acd: AcdService;
   /** The nacd callflow's groups (docs/nacd.md). */
   readonly nacd: NacdService;
+  /** nwaycallout campaigns (docs/nacd.md "nwaycallout"). */
+  readonly callouts: CalloutService;
   /** Starts background work: config routes seeded into Redis once ready, the lease reaper. Idempotent. */
   start(): void;
   /** Stops background work and closes connections and pools. Idempotent. */
@@ -81,6 +84,8 @@ export function createServices(deps: ServiceDeps): Services {
   const nacdCommands = new NacdCommands({ acd: acd.engine, linegroups: linegroups.store });
   const cli = createCliContext({ config, logger, redis, pool, metrics, policy, keys, linegroups, nacd: nacdCommands });
   const nacd = new NacdService(redis, keys, config.nacd, logger);
+
+  const callouts = new CalloutService({ redis, keys, pool, policy, logger, webhooks, resolver: linegroups, socket: controlSocketAddress(config.eslOutbound.host, config.eslOutbound.port) });
 
   const xmlCurl = deps.xmlCurl ?? new XmlCurlSections();
   let directoryRedis: RedisClient | undefined;
@@ -138,6 +143,7 @@ export function createServices(deps: ServiceDeps): Services {
     xmlCurl,
     acd,
     nacd,
+    callouts,
     start() {
       if (started || closed) return;
       started = true;
@@ -145,12 +151,14 @@ export function createServices(deps: ServiceDeps): Services {
       void seed();
       acd.start();
       nacd.start();
+      callouts.startSweeping();
     },
     async close() {
       if (closed) return;
       closed = true;
       redis.off('ready', onReady);
       detachReaper?.();
+      await callouts.close();
       await acd.close();
       nacd.close();
       events.close();

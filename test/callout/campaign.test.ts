@@ -161,7 +161,7 @@ describe('nwaycallout campaigns', () => {
     const dialled = numbers.map((n) => stored.results.find((r) => r.number === n)?.dialledAt ?? NaN);
     for (let i = 1; i < dialled.length; i += 1) assert.ok(dialled[i]! - dialled[i - 1]! >= 500, `number ${i} dialled ${dialled[i]! - dialled[i - 1]!} ms after the one before`);
     for (const [i, p] of fake.placed.entries()) assert.ok(p.at >= dialled[i]!, 'the originate reached FreeSWITCH after it was dialled');
-    const byNumber = Object.fromEntries(stored.results.map((r) => [r.number, [r.outcome, r.cause ?? '']]));
+    const byNumber: Record<string, [string, string]> = Object.fromEntries(stored.results.map((r) => [r.number, [r.outcome, r.cause ?? '']] as const));
     assert.deepEqual(byNumber, {
       5550: ['answered', ''],
       5551: ['busy', 'USER_BUSY'],
@@ -201,7 +201,7 @@ describe('nwaycallout campaigns', () => {
     assert.match(fake.placed[0]!.args, /freecti_linegroup=out,freecti_line=l1,freecti_lease=/);
     assert.deepEqual((await callouts.get(started.id)).results.map((r) => r.outcome), ['busy', 'no-answer', 'failed', 'busy']);
     assert.equal(resolver.heldCount, 0);
-    assert.deepEqual((await resolver.slots.status('out', [{ id: 'l1', gateway: 'carrier1' }])).map((s) => s.active), [0]);
+    assert.deepEqual((await resolver.slots.status('out', (await resolver.store.get('out')).lines)).map((s) => s.active), [0]);
     resolver.stopRenewing();
   });
 
