@@ -65,8 +65,9 @@ export async function runCliCall(ctx: Pick<CliContext, 'node' | 'dialLinegroup'>
     if (NACD_COMMAND_NAMES.includes(command)) throw new FreectiError('BAD_REQUEST', `${command} runs inside freecti and answers at once: send it without bgapi`);
   }
   let release: ((cause: string) => Promise<void>) | undefined;
-  if (command === 'cti_originate') {
-    const translated = await translateCtiOriginate(arg, ctx.dialLinegroup);
+  if (command === 'cti_originate' || command === 'noriginate') {
+    if (command === 'noriginate' && ctx.nacd === undefined) throw new FreectiError('BAD_REQUEST', 'noriginate: the nacd commands are not set up here');
+    const translated = await translateCtiOriginate(arg, ctx.dialLinegroup, command === 'noriginate' ? ctx.nacd?.nout : undefined);
     command = 'originate';
     arg = translated.args;
     release = (cause) => translated.releaseAll(cause);

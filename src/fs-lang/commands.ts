@@ -77,6 +77,7 @@ export const COMMANDS: ReadonlyMap<string, Check> = new Map<string, Check>([
   ['sofia_contact', plain], ['user_exists', plain], ['domain_exists', plain],
   ['originate', (policy, _w, args, scope, where) => void policy.originate(args, scope, where)],
   ['cti_originate', (policy, _w, args, scope, where) => void policy.originate(args, scope, where)],
+  ['noriginate', (policy, _w, args, scope, where) => void policy.originate(args, { ...scope, nout: true }, where)],
   ['uuid_kill', (_policy, w, _args, _scope, where) => {
     uuidAt(w, 0, where);
     if (w[1] !== undefined && !CAUSE.test(w[1])) throw new PolicyRefusal(`${where}: '${w[1].slice(0, 40)}' is not a cause`);

@@ -21,6 +21,8 @@ export type Endpoint =
   /** `sofia/<profile>/<user>@<host>` (external) or `sofia/<profile>/<user>%<domain>` (a registered user). */
   | { kind: 'sofia'; profile: string; user: string; host: string; external: boolean }
   | { kind: 'linegroup'; group: string; number: string }
+  /** `nout/<extension>/<number>`: noriginate's "dial <number> out as <extension>" (its DID-out entry, src/originate/translate.ts). */
+  | { kind: 'nout'; extension: string; number: string }
   | { kind: 'loopback'; extension: string; context: string | undefined; dialplan: string | undefined }
   | { kind: 'group'; group: string; domain: string | undefined }
   | { kind: 'error'; cause: string }
@@ -173,6 +175,11 @@ export function parseEndpoint(body: string): Endpoint {
       const [group = '', number = '', extra] = rest.split('/');
       if (!LINEGROUP_NAME.test(group) || !DIGITS.test(number) || extra !== undefined) fail('expected linegroup/<group>/<number> (a plain number)');
       return { kind: 'linegroup', group, number };
+    }
+    case 'nout': {
+      const [extension = '', number = '', extra] = rest.split('/');
+      if (!NUMBER.test(extension) || !DIGITS.test(number) || extra !== undefined) fail('expected nout/<extension>/<number> (a plain number)');
+      return { kind: 'nout', extension, number };
     }
     case 'loopback': {
       const [extension = '', context, dialplan, extra] = rest.split('/');

@@ -113,6 +113,8 @@ export class FsPolicy implements PolicyChecks {
     this.variablesOf(dial.vars, scope, where);
     for (const leg of dial.legs) {
       this.variablesOf(leg.vars, scope, where);
+      if (leg.endpoint.kind === 'nout' && scope.nout === true && scope.outbound) continue;
+      if (leg.endpoint.kind === 'nout') throw new PolicyRefusal(`${where}: '${leg.body.slice(0, 60)}': nout/ legs are for noriginate (an outbound key)`);
       if (leg.endpoint.kind === 'other') throw new PolicyRefusal(`${where}: endpoint '${leg.endpoint.type.slice(0, 40)}' is not allowed (user, sofia, linegroup, group, error, verto.rtc, loopback, freetdm)`);
       const kind = leg.endpoint.kind;
       const internalSofia = leg.endpoint.kind === 'sofia' && !leg.endpoint.external;

@@ -13,6 +13,8 @@ export interface Scope {
   exact?: ((name: string) => boolean) | undefined;
   /** Commands of the table the origin may run (a key's allow-list; api hook values). */
   command?: ((name: string) => boolean) | undefined;
+  /** noriginate: `nout/<extension>/<number>` legs may be dialled (src/originate/translate.ts replaces them). */
+  nout?: boolean | undefined;
   /** Filled with the names that passed only by an exact grant (for the audit line). */
   exactUsed?: string[] | undefined;
 }

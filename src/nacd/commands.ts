@@ -22,6 +22,8 @@ import { runCommandText } from '../esl/slow-commands.js';
 import { nacdFsCommand, parseNacdCommand, type NacdCommand } from '../fs-lang/nacd-commands.js';
 import type { LinegroupStore } from '../linegroups/store.js';
 import { FreectiError } from '../errors.js';
+import type { DidOutStore } from './did-store.js';
+import type { NoutLookup } from '../originate/translate.js';
 
 export { NACD_COMMAND_NAMES } from '../fs-lang/nacd-commands.js';
 
@@ -30,12 +32,17 @@ export type NacdAcd = Pick<AcdEngine, 'listAgents' | 'agentStatus' | 'getAgent' 
 export interface NacdCommandDeps {
   acd: NacdAcd;
   linegroups: Pick<LinegroupStore, 'get' | 'list' | 'update'>;
+  /** The DID-out table (noriginate's `nout/<extension>/<number>` legs). */
+  didOut: Pick<DidOutStore, 'find'>;
 }
 
 const json = (value: unknown): string => JSON.stringify(value);
 
 export class NacdCommands {
   constructor(private readonly deps: NacdCommandDeps) {}
+
+  /** noriginate's DID-out lookup (src/originate/translate.ts). */
+  readonly nout: NoutLookup = async (extension) => this.deps.didOut.find(extension);
 
   /** Parses (the policy has checked the same text) and runs one command; the text to answer. */
   async run(command: string, args: string, node: () => FsNode, version: string): Promise<string> {

@@ -8,7 +8,7 @@
  * deployment without line groups gets BAD_REQUEST naming the dial string.
  */
 import { FreectiError } from '../errors.js';
-import { parseDialString } from '../fs-lang/dial-string.js';
+import { parseDialString, type DialLeg } from '../fs-lang/dial-string.js';
 import { formatTarget, parseOriginate, parseTarget, type InlineApp, type Originate, type OriginateTarget } from '../fs-lang/originate.js';
 import { splitWords } from '../fs-lang/scan.js';
 import { FsSyntaxError } from '../fs-lang/scan.js';
@@ -26,6 +26,12 @@ export const noLinegroups: LinegroupDialer = async (dialString) => {
   throw new FreectiError('BAD_REQUEST', `'${dialString.slice(0, 120)}': line groups are not configured on this instance`);
 };
 
+/**
+ * noriginate's `nout/<extension>/<number>` leg: the extension's DID-out entry (null: none),
+ * the caller id shown outside and the line group or gateway the call leaves through.
+ */
+export type NoutLookup = (extension: string) => Promise<{ callerId: string; linegroup?: string | undefined; gateway?: string | undefined } | null>;
+
 export interface TranslatedOriginate {
   parsed: Originate;
   /** The `originate` arguments to send. */
@@ -34,12 +40,34 @@ export interface TranslatedOriginate {
   releaseAll(cause: string): Promise<void>;
 }
 
-/** Replaces each linegroup leg of a dial string (legs resolved in order, text kept around them). */
-export async function mapLegs(text: string, dial: LinegroupDialer, taken: ResolvedLinegroup[]): Promise<string> {
-  const legs = parseDialString(text).legs.filter((leg) => leg.endpoint.kind === 'linegroup');
+/**
+ * A `nout/<extension>/<number>` leg as the leg it stands for: the DID-out caller id as the
+ * leg's `origination_caller_id_number` (unless the leg sets its own), through the entry's
+ * line group (`linegroup/<group>/<number>`, then resolved) or gateway.
+ */
+async function noutLeg(leg: DialLeg, nout: NoutLookup | undefined): Promise<{ text: string; linegroup: boolean }> {
+  if (leg.endpoint.kind !== 'nout') return { text: leg.text, linegroup: true };
+  const { extension, number } = leg.endpoint;
+  if (nout === undefined) throw new FreectiError('BAD_REQUEST', `'${leg.body.slice(0, 80)}': nout/ legs are for noriginate`);
+  const entry = await nout(extension);
+  if (entry === null) throw new FreectiError('BAD_REQUEST', `'${leg.body.slice(0, 80)}': extension '${extension}' has no DID-out entry (/api/v1/nacd/did/out)`);
+  const own = leg.vars.some((v) => v.name.toLowerCase() === 'origination_caller_id_number');
+  const blocks = own ? leg.legBlocks : [...leg.legBlocks, `origination_caller_id_number=${entry.callerId}`];
+  const body = entry.linegroup !== undefined ? `linegroup/${entry.linegroup}/${number}` : `sofia/gateway/${entry.gateway ?? ''}/${number}`;
+  return { text: `[${blocks.join(',')}]${body}`, linegroup: entry.linegroup !== undefined };
+}
+
+/** Replaces each linegroup (and, for noriginate, nout) leg of a dial string (legs resolved in order, text kept around them). */
+export async function mapLegs(text: string, dial: LinegroupDialer, taken: ResolvedLinegroup[], nout?: NoutLookup): Promise<string> {
+  const legs = parseDialString(text).legs.filter((leg) => leg.endpoint.kind === 'linegroup' || leg.endpoint.kind === 'nout');
   const resolved: { start: number; end: number; dialString: string }[] = [];
   for (const leg of legs) {
-    const line = await dial(leg.text);
+    const mapped = await noutLeg(leg, nout);
+    if (!mapped.linegroup) {
+      resolved.push({ start: leg.start, end: leg.start + leg.text.length, dialString: mapped.text });
+      continue;
+    }
+    const line = await dial(mapped.text);
     taken.push(line);
     resolved.push({ start: leg.start, end: leg.start + leg.text.length, dialString: line.dialString });
   }
@@ -53,12 +81,17 @@ function rawExtra(input: string): string[] {
   return splitWords(input).slice(2).map((w) => w.text);
 }
 
-export async function translateCtiOriginate(input: string, dial: LinegroupDialer): Promise<TranslatedOriginate> {
+/**
+ * cti_originate (or, with `nout`, noriginate: `nout/<extension>/<number>` legs dial out with
+ * the extension's DID-out caller id through its line group or gateway) → originate.
+ */
+export async function translateCtiOriginate(input: string, dial: LinegroupDialer, nout?: NoutLookup): Promise<TranslatedOriginate> {
+  const name = nout === undefined ? 'cti_originate' : 'noriginate';
   let parsed: Originate;
   try {
     parsed = parseOriginate(input);
   } catch (error) {
-    if (error instanceof FsSyntaxError) throw new FreectiError('BAD_REQUEST', `cti_originate: ${error.message}`);
+    if (error instanceof FsSyntaxError) throw new FreectiError('BAD_REQUEST', `${name}: ${error.message}`);
     throw error;
   }
   const taken: ResolvedLinegroup[] = [];
@@ -66,26 +99,25 @@ export async function translateCtiOriginate(input: string, dial: LinegroupDialer
     await Promise.allSettled(taken.map((t) => t.release?.(cause)));
   };
   try {
-    const url = await mapLegs(parsed.url, dial, taken);
+    const url = await mapLegs(parsed.url, dial, taken, nout);
     // The target as written (quotes kept): only its bridge legs are replaced.
     const written = parseTarget(parsed.targetText, parsed.extra[0]);
-    const before = taken.length;
     let target: OriginateTarget = written;
     if (written.kind === 'app' && written.name.toLowerCase() === 'bridge') {
-      target = { ...written, args: await mapLegs(written.args, dial, taken) };
+      target = { ...written, args: await mapLegs(written.args, dial, taken, nout) };
     } else if (written.kind === 'inline') {
       const apps: InlineApp[] = [];
       for (const app of written.apps) {
         const bridge = app.name.toLowerCase() === 'bridge' && app.args !== undefined;
-        apps.push(bridge ? { name: app.name, args: await mapLegs(app.args ?? '', dial, taken) } : app);
+        apps.push(bridge ? { name: app.name, args: await mapLegs(app.args ?? '', dial, taken, nout) } : app);
       }
       target = { ...written, apps };
     }
-    const targetText = taken.length === before ? parsed.targetText : formatTarget(target);
+    const targetText = formatTarget(target) === formatTarget(written) ? parsed.targetText : formatTarget(target);
     return { parsed, args: [url, targetText, ...rawExtra(input)].join(' '), releaseAll };
   } catch (error) {
     await releaseAll('ORIGINATOR_CANCEL');
-    if (error instanceof FsSyntaxError) throw new FreectiError('BAD_REQUEST', `cti_originate: ${error.message}`);
+    if (error instanceof FsSyntaxError) throw new FreectiError('BAD_REQUEST', `${name}: ${error.message}`);
     throw error;
   }
 }

@@ -18,6 +18,7 @@ import { KeyGrants } from '../../src/auth/key-grants.js';
 import { uniquePrefix, useRedis } from '../helpers/redis.js';
 import { sentCommands, startFakeNodes, type FakeNodes } from '../cli-http/helpers.js';
 import { NacdCommands } from '../../src/nacd/commands.js';
+import { translateCtiOriginate } from '../../src/originate/translate.js';
 import { agent, harness, queue } from '../acd/helpers.js';
 
 const KEY = 'nacd-cli-key-0123456789';
@@ -188,7 +189,7 @@ test('nway_uuid_transfer of a caller an agent talks to ends the call for the age
   assert.ok(offer !== undefined && offer.callUuid === uuid, 'bob is offered the caller');
   assert.equal((await h.engine.offerAnswered(offer.offerId, offer.fencingToken, 'agent-leg-1', 'fs1')).ok, true);
   assert.equal((await h.engine.agentStatus('bob'))?.state, 'in-call');
-  const commands = new NacdCommands({ acd: h.engine, linegroups: services.linegroups.store });
+  const commands = new NacdCommands({ acd: h.engine, linegroups: services.linegroups.store, didOut: services.nacd.did.out });
   assert.equal(await commands.run('nway_uuid_transfer', `${uuid} 3000 XML default`, () => nodes.pool.get('fs1'), 'v'), '+OK\n');
   const bob = await h.engine.agentStatus('bob');
   assert.notEqual(bob?.state, 'in-call', 'the agent is out of the call');
@@ -197,4 +198,50 @@ test('nway_uuid_transfer of a caller an agent talks to ends the call for the age
   const other = fake.addChannel();
   assert.equal(await commands.run('nway_uuid_hold', other, () => nodes.pool.get('fs1'), 'v'), '+OK Success\n');
   await assert.rejects(commands.run('nway_uuid_hold', 'a b c', () => nodes.pool.get('fs1'), 'v'), { code: 'FREECTI_ERR_BAD_REQUEST' });
+});
+
+test('noriginate: nout/<extension>/<number> legs dial out with the extension\'s DID-out caller id through its line group (a line picked and held) or gateway', async () => {
+  const admin = async (path: string, body: unknown): Promise<number> => {
+    const res = await request(`${base}${path}`, { method: 'PUT', headers: { 'x-api-key': ADMIN, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    await res.body.text();
+    return res.statusCode;
+  };
+  assert.ok([200, 201].includes(await admin('/api/v1/linegroups/carriers', { lines: [{ id: 'c1', gateway: 'gwc1', cps: 50 }] })));
+  assert.equal(await admin('/api/v1/nacd/did/out/1001', { callerId: '4008001234', linegroup: 'carriers' }), 201);
+  assert.equal(await admin('/api/v1/nacd/did/out/1002', { callerId: '4008005678', gateway: 'gw9' }), 201);
+  const fake = nodes.fakes[0]!;
+
+  let res = await cli('noriginate', '{origination_caller_id_number=1001}user/1001 &bridge(nout/1001/13800001111)');
+  assert.equal(res.status, 200, res.body);
+  let sent = await fake.waitForCommand((c) => c.line.startsWith('bgapi originate {origination_caller_id_number=1001}user/1001 &bridge('));
+  assert.match(sent.line, /&bridge\(\[origination_caller_id_number=4008001234,freecti_linegroup=carriers,freecti_line=c1,freecti_lease=[^\]]+\]sofia\/gateway\/gwc1\/13800001111\)$/);
+
+  res = await cli('noriginate', "[leg_timeout=20]nout/1002/13900002222 'park' inline");
+  assert.equal(res.status, 200, res.body);
+  sent = await fake.waitForCommand((c) => c.line.startsWith('bgapi originate [leg_timeout=20,origination_caller_id_number=4008005678]'));
+  assert.equal(sent.line, "bgapi originate [leg_timeout=20,origination_caller_id_number=4008005678]sofia/gateway/gw9/13900002222 'park' inline");
+
+  // A leg that sets its own caller id keeps it.
+  assert.equal((await cli('noriginate', '[origination_caller_id_number=777]nout/1002/13900003333 &park()')).status, 200);
+  sent = await fake.waitForCommand((c) => c.line.includes('13900003333'));
+  assert.equal(sent.line, 'bgapi originate [origination_caller_id_number=777]sofia/gateway/gw9/13900003333 &park()');
+
+  // No DID-out entry: a clear 400, nothing sent.
+  const before = sentCommands(fake).length;
+  res = await cli('noriginate', 'nout/1003/13800001111 &park()');
+  assert.equal(res.status, 400);
+  assert.match(res.body, /extension '1003' has no DID-out entry/);
+  assert.equal(sentCommands(fake).length, before);
+  // The policy checks noriginate like originate; the grant is its own.
+  assert.equal((await cli('noriginate', 'nout/1001/13800001111 &socket(127.0.0.1:8084)')).status, 403);
+  assert.equal((await cli('noriginate', 'nout/1001/1380000,1111 &park()')).status, 403, 'a number is a plain number');
+  assert.equal((await cli('noriginate', 'nout/1001/13800001111 &park()', HOLD_ONLY)).status, 403);
+  // Only noriginate reads nout legs: the policy refuses them elsewhere (cti_originate, originate,
+  // uuid_transfer inline bridge), and the translation would too.
+  for (const [cmd, arg] of [['cti_originate', 'nout/1001/13800001111 &park()'], ['originate', 'user/1001 &bridge(nout/1001/13800001111)'], ['uuid_transfer', `${fake.addChannel()} bridge:nout/1001/1380000 inline`]] as const) {
+    res = await cli(cmd, arg);
+    assert.equal(res.status, 403, `${cmd} ${arg}`);
+    assert.match(JSON.parse(res.body).error.details.reason, /nout\/ legs are for noriginate/);
+  }
+  await assert.rejects(translateCtiOriginate('nout/1001/13800001111 &park()', async () => assert.fail('no line')), /nout\/ legs are for noriginate/);
 });
