@@ -127,6 +127,28 @@ describe('ACD calls on FreeSWITCH', () => {
     }
   });
 
+  it('hold music that ends by itself (a missing file) is replaced by the default music: the caller never waits in silence', async () => {
+    const i = await rig();
+    try {
+      await queue(i.engine, 'qmoh', { moh: 'missing-moh.wav' });
+      await agent(i.engine, '2083', {}, { qmoh: [1, 1] });
+      await i.engine.setAgentState('2083', 'on-break', 'x');
+      const call = sw.caller(i.port, 'qmoh');
+      await waitFor(() => call.executed.some((e) => e.app === 'playback' && e.arg === 'local_stream://moh'));
+      assert.deepEqual(call.executed.filter((e) => e.app === 'playback').map((e) => e.arg), ['missing-moh.wav', 'local_stream://moh']);
+      assert.equal(await i.engine.position(call.uuid), 1, 'still waiting in its place');
+      // An agent still gets the caller: the uuid_bridge cuts the default music like any.
+      await i.engine.setAgentState('2083', 'available');
+      await waitFor(async () => (await stateOf(i, '2083')) === 'in-call');
+      await waitFor(() => i.calls.legs.counts.bridged >= 1);
+      assert.equal(call.executed.filter((e) => e.app === 'playback').length, 2, 'no music started over the bridged call');
+      await sw.callerHangsUp(call.uuid);
+      await waitFor(async () => (await stateOf(i, '2083')) === 'available');
+    } finally {
+      await i.stop();
+    }
+  });
+
   it('no answer and a reject go to the next agent by strategy, each with its delay', async () => {
     const i = await rig();
     try {

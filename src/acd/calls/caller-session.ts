@@ -48,6 +48,8 @@ export interface QueueCallerDeps {
 export type QueueCallerOutcome = 'bridged' | 'abandoned' | 'exited' | 'refused' | 'failed' | 'detached';
 
 const MAX_QUEUE_HOPS = 8;
+/** Played when a queue's hold music ends by itself (the queue setting's default). */
+const DEFAULT_MOH = 'local_stream://moh';
 
 /** Channel-variable syntax of required skills: `name:level,name:level`. */
 export function parseSkills(text: string | undefined): Record<string, number> | undefined {
@@ -177,12 +179,43 @@ export class QueueCaller {
     this.schedule();
   }
 
-  private startMusic(): void {
+  private startMusic(fallback = false): void {
     const queue = this.queue;
     if (queue === undefined || !this.waiting) return;
-    this.music = this.session.execute('playback', queue.moh, { loops: -1 }).catch((error: unknown) => {
-      if (this.phase !== 'gone') this.log.debug({ err: error }, 'acd caller: hold music ended without completion');
-    });
+    const moh = fallback ? DEFAULT_MOH : queue.moh;
+    const run: Promise<void> = this.session.execute('playback', moh, { loops: -1 }).then(
+      (done) => {
+        if (this.music === run) this.musicEnded(done, fallback);
+      },
+      (error: unknown) => {
+        if (this.phase !== 'gone') this.log.debug({ err: error }, 'acd caller: hold music ended without completion');
+      },
+    );
+    this.music = run;
+  }
+
+  /**
+   * The hold music completed while nobody broke it: `loops: -1` never ends by itself, so the file
+   * or stream failed (FILE NOT FOUND, a stream that stopped). The caller must not wait in
+   * silence: the default music plays instead (again every 5 s while that fails too). A
+   * completion cut by a uuid_bridge (it names the other leg) is the bridge, not a failure.
+   */
+  private musicEnded(done: EslEvent, fallback: boolean): void {
+    if (this.phase !== 'waiting') return;
+    if (done.get('Other-Leg-Unique-ID') !== undefined || done.get('Application-Response') === 'PLAYBACK ERROR') return;
+    this.music = undefined;
+    this.log.warn({ moh: fallback ? DEFAULT_MOH : this.queue?.moh, response: done.get('Application-Response') }, `acd caller: hold music ended by itself; playing ${DEFAULT_MOH}`);
+    const restart = setTimeout(() => {
+      if (this.phase !== 'waiting' || this.music !== undefined) return;
+      try {
+        this.deps.policy.media(DEFAULT_MOH, 'acd default hold music');
+      } catch (error) {
+        this.log.error({ err: error }, 'acd caller: the default hold music is refused by the policy');
+        return;
+      }
+      this.startMusic(true);
+    }, fallback ? 5_000 : 0);
+    restart.unref();
   }
 
   /** Breaks whatever plays (hold music or a prompt) and waits until it completed. */
