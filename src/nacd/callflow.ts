@@ -251,8 +251,8 @@ class NacdCall {
     const length = reply.dtmf_len;
     if (length < 1) throw new FreectiError('WEBHOOK_BAD_REPLY', 'dtmf: dtmf_len must be 1 or more');
     if (reply.dtmf_audio.trim() === '') throw new FreectiError('WEBHOOK_BAD_REPLY', 'dtmf: dtmf_audio names no file');
-    const audio = checkedMedia(this.policy, reply.dtmf_audio, 'dtmf_audio');
-    const bad = reply.dtmf_bad_audio.trim() === '' ? 'silence_stream://250' : checkedMedia(this.policy, reply.dtmf_bad_audio, 'dtmf_bad_audio');
+    const audio = digitsPrompt(checkedMedia(this.policy, reply.dtmf_audio, 'dtmf_audio'), 'dtmf_audio');
+    const bad = reply.dtmf_bad_audio.trim() === '' ? 'silence_stream://250' : digitsPrompt(checkedMedia(this.policy, reply.dtmf_bad_audio, 'dtmf_bad_audio'), 'dtmf_bad_audio');
     await this.answer();
     const digits = await this.collect(length, group.dtmfTries, group.dtmfTimeoutMs, audio, bad, DIGITS_VARIABLE, `\\d{${length}}`);
     this.push('dtmf', { dtmf: digits });
@@ -313,8 +313,8 @@ class NacdCall {
   /** use_survey: after the agent hung up, the caller rates the call with one key; posted as event dtmf. */
   private async survey(group: NacdGroup, reply: NacdReply): Promise<void> {
     const [prompt = this.deps.settings.surveyPrompt, bad = this.deps.settings.surveyBadPrompt] = reply.survey_ring.filter((f) => f.trim() !== '');
-    const audio = agentIdMedia(this.policy, prompt, this.deps.settings.digitSound, 'survey_ring[0]');
-    const badAudio = checkedMedia(this.policy, bad, 'survey_ring[1]');
+    const audio = digitsPrompt(agentIdMedia(this.policy, prompt, this.deps.settings.digitSound, 'survey_ring[0]'), 'survey_ring[0]');
+    const badAudio = digitsPrompt(checkedMedia(this.policy, bad, 'survey_ring[1]'), 'survey_ring[1]');
     const digits = await this.collect(1, group.dtmfTries, group.dtmfTimeoutMs, audio, badAudio, SURVEY_VARIABLE, this.deps.settings.surveyDigits);
     this.log.info({ score: digits }, 'nacd survey');
     if (this.channel.hungUp && digits === '') return;
@@ -399,6 +399,16 @@ class NacdCall {
     if (!preExecute) this.policy.application(app, data, { outbound: true }, `nacd ${app}`);
     return this.channel.execute(app, data);
   }
+}
+
+/**
+ * A file for play_and_get_digits, whose arguments are separated by spaces: a file with
+ * white space would shift the others (the next word taken as the bad-entry file, the
+ * variable name, the regexp), so it is refused like any bad reply field.
+ */
+function digitsPrompt(file: string, field: string): string {
+  if (/\s/.test(file)) throw new FreectiError('WEBHOOK_BAD_REPLY', `${field}: '${file.slice(0, 80)}' holds white space (play_and_get_digits separates its arguments with spaces)`);
+  return file;
 }
 
 function queueRequest(reply: NacdReply): QueueCallerRequest {

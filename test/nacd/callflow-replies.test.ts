@@ -92,6 +92,8 @@ describe('nacd replies and failures', () => {
         { action: 'bridge', action_data: { ad_number: '10002' }, after_bridge: 'speak', after_bridge_data: 'hello' },
         { action: 'dtmf', dtmf_len: 0, dtmf_audio: 'menu.wav' },
         { action: 'dtmf', dtmf_len: '3x', dtmf_audio: 'menu.wav' },
+        // A space would shift play_and_get_digits' arguments ('x' as the bad-entry file, 'y' as the variable).
+        { action: 'dtmf', dtmf_len: 1, dtmf_audio: 'menu.wav x', dtmf_bad_audio: 'y' },
         { action: 'playback', action_data: {} },
         { action: 'transfer', action_data: { ad_number: '8000', ad_context: 'a b' } },
         { action: 'queue', action_data: { ad_queue: 'sales', ad_priority: '500' } },
