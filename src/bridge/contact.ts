@@ -8,10 +8,13 @@
  * number: `sofia/<profile>/sip:<number>@<host:port>[;params]`, so the gateway receives an
  * INVITE for the number at the address it registered from. An `error/...` answer is
  * dialed as is: the bridge then fails with FreeSWITCH's own cause (USER_NOT_REGISTERED).
+ * The contact is what the registering device sent: a contact holding characters that mean
+ * something to FreeSWITCH's expansion or dial strings (`$ { } | ' " ^ \` and backquote) is
+ * refused (BRIDGE_BAD_REPLY), never bridged.
  */
 import { FreectiError } from '../errors.js';
 
-const CONTACT = /^(sofia\/[A-Za-z0-9_.-]{1,64}\/)(?:"[^"]*"\s*)?<?(sips?:)([^@<>;,\s]*@)?([^<>,\s]+?)>?$/;
+const CONTACT = /^(sofia\/[A-Za-z0-9_.-]{1,64}\/)(?:"[^"]*"\s*)?<?(sips?:)([^@<>;,\s]*@)?([^<>,\s${}|'"^\\`]+?)>?$/;
 const ERROR = /^error\/[a-z_]{1,64}$/;
 
 /** The `sofia_contact` argument for a user (and optional domain). */

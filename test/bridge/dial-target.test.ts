@@ -47,6 +47,11 @@ describe('dial types', () => {
     assert.equal(contactDialString('sofia/internal/"" <sip:gw1@192.0.2.7:5072>', '123'), 'sofia/internal/sip:123@192.0.2.7:5072');
     assert.equal(contactDialString('error/user_not_registered', '123'), 'error/user_not_registered');
     assert.throws(() => contactDialString('-ERR no reply', '123'), (e) => isFreectiError(e, 'BRIDGE_BAD_REPLY'));
+    // The device wrote its contact: an expansion or a second leg in it is never bridged.
+    for (const contact of ['sofia/internal/sip:gw1@192.0.2.7:5072;x=${system(id)}', 'sofia/internal/sip:gw1@192.0.2.7:5072;x=1|sofia/gateway/gw/1', "sofia/internal/sip:gw1@192.0.2.7;x='a'"]) {
+      assert.throws(() => contactDialString(contact, '123'), (e) => isFreectiError(e, 'BRIDGE_BAD_REPLY'), contact);
+    }
+    assert.equal(contactDialString('sofia/internal/sip:gw1@[2001:db8::7]:5072;transport=tcp', '123'), 'sofia/internal/sip:123@[2001:db8::7]:5072;transport=tcp');
     assert.equal(dialString({ dial: { type: 'user', number: '1001', domain: 'pbx.example' } }), 'user/1001@pbx.example');
   });
 
