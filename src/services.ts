@@ -82,7 +82,13 @@ export function createServices(deps: ServiceDeps): Services {
   const events = new EventHub(pool, logger.child({ component: 'event-stream' }), config.cli.eventStreamMaxBufferedBytes);
   const acd = new AcdService({ config, redis, keys, logger, hub: events, webhooks, registry: metrics.registry });
   const nacd = new NacdService(redis, keys, config.nacd, logger);
-  const nacdCommands = new NacdCommands({ acd: acd.engine, linegroups: linegroups.store, didOut: nacd.did.out });
+  const nacdCommands = new NacdCommands({
+    acd: acd.engine,
+    linegroups: linegroups.store,
+    didOut: nacd.did.out,
+    policy,
+    socket: controlSocketAddress(config.eslOutbound.host, config.eslOutbound.port),
+  });
   const cli = createCliContext({ config, logger, redis, pool, metrics, policy, keys, linegroups, nacd: nacdCommands });
 
   const callouts = new CalloutService({ redis, keys, pool, policy, logger, webhooks, resolver: linegroups, socket: controlSocketAddress(config.eslOutbound.host, config.eslOutbound.port) });

@@ -14,11 +14,13 @@
  * nway_uuid_hold [off|toggle] <uuid>
  * nway_uuid_unhold <uuid>
  * nway_uuid_transfer <uuid> [-bleg|-both] <destination> [<dialplan> [<context>]]
+ * nacd_transfer <uuid> <group>
  * ```
  */
 import { LINEGROUP_NAME } from './dial-string.js';
 import { UUID } from './applications.js';
 import { cleanWord, FsSyntaxError, splitWords } from './scan.js';
+import { HANDOFF_GROUP } from './handoff.js';
 
 /** Agent ids and queue names, as the ACD spells them (src/acd/config.ts ACD_ID). */
 const ACD_ID = /^[A-Za-z0-9_.@+-]{1,64}$/;
@@ -35,10 +37,11 @@ export type NacdCommand =
   | { name: 'nacd'; what: 'agent-break'; id: string; reason: string }
   | { name: 'nacd'; what: 'queue-status'; id: string }
   | { name: 'nway_uuid_hold'; uuid: string; mode: 'on' | 'off' | 'toggle' }
-  | { name: 'nway_uuid_transfer'; uuid: string; leg: '' | '-bleg' | '-both'; destination: string };
+  | { name: 'nway_uuid_transfer'; uuid: string; leg: '' | '-bleg' | '-both'; destination: string }
+  | { name: 'nacd_transfer'; uuid: string; group: string };
 
 /** The command names this parser reads (nway_uuid_unhold parses as nway_uuid_hold off). */
-export const NACD_COMMAND_NAMES: readonly string[] = ['nacd_version', 'nacd_max', 'nacd', 'nway_uuid_hold', 'nway_uuid_unhold', 'nway_uuid_transfer'];
+export const NACD_COMMAND_NAMES: readonly string[] = ['nacd_version', 'nacd_max', 'nacd', 'nway_uuid_hold', 'nway_uuid_unhold', 'nway_uuid_transfer', 'nacd_transfer'];
 
 function fail(command: string, message: string): never {
   throw new FsSyntaxError(`${command}: ${message}`);
@@ -129,6 +132,13 @@ export function parseNacdCommand(command: string, args: string): NacdCommand {
       const rest = parts.slice(leg === '' ? 1 : 2).map((p) => p.text);
       if (rest.length === 0 || rest.length > 3) fail(command, 'expected <uuid> [-bleg|-both] <destination> [<dialplan> [<context>]]');
       return { name: 'nway_uuid_transfer', uuid: id, leg, destination: rest.join(' ') };
+    }
+    case 'nacd_transfer': {
+      const id = uuid(command, w[0]);
+      const group = w[1];
+      if (group === undefined || !HANDOFF_GROUP.test(group)) fail(command, `expected <uuid> <group> (a group number: letters, digits, _ . + -), got '${(group ?? '').slice(0, 40)}'`);
+      noMore(command, w, 2);
+      return { name: 'nacd_transfer', uuid: id, group };
     }
     default:
       return fail(command, 'not an nacd command');

@@ -28,7 +28,8 @@ import type { ChannelVar } from './var-block.js';
 import type { PolicyChecks } from './checks.js';
 import { checkMedia, checkRecordPath } from './media.js';
 import { checkVariable } from './variables.js';
-import { checkApplication } from './applications.js';
+import { checkApplication, UUID } from './applications.js';
+import { handoffDestination, type SocketHandoff } from './handoff.js';
 import { checkCommand, type CheckedCommand } from './commands.js';
 import { PolicyRefusal, type Scope } from './refusal.js';
 
@@ -181,6 +182,16 @@ export class FsPolicy implements PolicyChecks {
     // [dialplan] [context] [cid name] [cid number] [timeout]: plain words.
     for (const word of parsed.extra) this.value(word, `${where} argument`);
     return parsed;
+  }
+
+  /**
+   * freecti's hand-off of call `uuid` to its outbound socket (nacd_transfer): the
+   * `uuid_transfer` arguments, for a hand-off `socketHandoff` made only (handoff.ts); the
+   * one way `socket` reaches FreeSWITCH without an exact grant. Never for text.
+   */
+  socketTransfer(uuid: string, handoff: SocketHandoff, where = 'nacd_transfer'): string {
+    if (!UUID.test(uuid)) throw new PolicyRefusal(`${where}: expected a channel uuid, got '${uuid.slice(0, 40)}'`);
+    return `${uuid} ${this.parse(where, () => handoffDestination(handoff))}`;
   }
 
   /** An api command line, wrappers unwrapped; throws unless the scope may run it. */

@@ -22,7 +22,11 @@ import { runCommandText } from '../esl/slow-commands.js';
 import { nacdFsCommand, parseNacdCommand, type NacdCommand } from '../fs-lang/nacd-commands.js';
 import type { LinegroupStore } from '../linegroups/store.js';
 import { FreectiError } from '../errors.js';
+import { FsSyntaxError } from '../fs-lang/scan.js';
 import type { DidOutStore } from './did-store.js';
+import type { FsPolicy } from '../fs-lang/policy.js';
+import { socketHandoff } from '../fs-lang/handoff.js';
+import { PolicyRefusal } from '../fs-lang/refusal.js';
 import type { NoutLookup } from '../originate/translate.js';
 
 export { NACD_COMMAND_NAMES } from '../fs-lang/nacd-commands.js';
@@ -34,6 +38,10 @@ export interface NacdCommandDeps {
   linegroups: Pick<LinegroupStore, 'get' | 'list' | 'update'>;
   /** The DID-out table (noriginate's `nout/<extension>/<number>` legs). */
   didOut: Pick<DidOutStore, 'find'>;
+  /** Checks nacd_transfer's hand-off (FsPolicy.socketTransfer). */
+  policy: Pick<FsPolicy, 'socketTransfer'>;
+  /** freecti's outbound socket, `host:port` (nacd_transfer hands calls to it). */
+  socket: string;
 }
 
 const json = (value: unknown): string => JSON.stringify(value);
@@ -54,11 +62,23 @@ export class NacdCommands {
     }
     switch (parsed.name) {
       case 'nacd_version':
-        return `freecti ${version} (nacd commands: nacd nacd_max nacd_version nway_uuid_hold nway_uuid_unhold nway_uuid_transfer)\n`;
+        return `freecti ${version} (nacd commands: nacd nacd_max nacd_transfer nacd_version noriginate nway_uuid_hold nway_uuid_unhold nway_uuid_transfer)\n`;
       case 'nacd_max':
         return this.max(parsed);
       case 'nacd':
         return this.nacd(parsed);
+      case 'nacd_transfer': {
+        let args: string;
+        try {
+          args = this.deps.policy.socketTransfer(parsed.uuid, socketHandoff(parsed.group, this.deps.socket));
+        } catch (error) {
+          if (error instanceof PolicyRefusal || error instanceof FsSyntaxError) throw new FreectiError('BAD_REQUEST', `nacd_transfer: ${error.message}`);
+          throw error;
+        }
+        const { text } = await runCommandText(node(), 'uuid_transfer', args, { otherWaitMs: 60_000 });
+        if (text.startsWith('+OK')) await this.transferred(parsed.uuid);
+        return text;
+      }
       case 'nway_uuid_hold':
       case 'nway_uuid_transfer': {
         const fs = nacdFsCommand(parsed);

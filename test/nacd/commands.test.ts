@@ -14,6 +14,7 @@ import { createMetrics } from '../../src/metrics.js';
 import { createServices, type Services } from '../../src/services.js';
 import { FsPolicy } from '../../src/fs-lang/policy.js';
 import { parseNacdCommand } from '../../src/fs-lang/nacd-commands.js';
+import { socketHandoff, type SocketHandoff } from '../../src/fs-lang/handoff.js';
 import { KeyGrants } from '../../src/auth/key-grants.js';
 import { uniquePrefix, useRedis } from '../helpers/redis.js';
 import { sentCommands, startFakeNodes, type FakeNodes } from '../cli-http/helpers.js';
@@ -189,7 +190,7 @@ test('nway_uuid_transfer of a caller an agent talks to ends the call for the age
   assert.ok(offer !== undefined && offer.callUuid === uuid, 'bob is offered the caller');
   assert.equal((await h.engine.offerAnswered(offer.offerId, offer.fencingToken, 'agent-leg-1', 'fs1')).ok, true);
   assert.equal((await h.engine.agentStatus('bob'))?.state, 'in-call');
-  const commands = new NacdCommands({ acd: h.engine, linegroups: services.linegroups.store, didOut: services.nacd.did.out });
+  const commands = new NacdCommands({ acd: h.engine, linegroups: services.linegroups.store, didOut: services.nacd.did.out, policy: new FsPolicy(), socket: '127.0.0.1:8084' });
   assert.equal(await commands.run('nway_uuid_transfer', `${uuid} 3000 XML default`, () => nodes.pool.get('fs1'), 'v'), '+OK\n');
   const bob = await h.engine.agentStatus('bob');
   assert.notEqual(bob?.state, 'in-call', 'the agent is out of the call');
@@ -244,4 +245,33 @@ test('noriginate: nout/<extension>/<number> legs dial out with the extension\'s 
     assert.match(JSON.parse(res.body).error.details.reason, /nout\/ legs are for noriginate/);
   }
   await assert.rejects(translateCtiOriginate('nout/1001/13800001111 &park()', async () => assert.fail('no line')), /nout\/ legs are for noriginate/);
+});
+
+test('nacd_transfer: the live call goes to the group on freecti\'s outbound socket by the one hand-off form the policy accepts; user text cannot produce it', async () => {
+  const fake = nodes.fakes[0]!;
+  const uuid = fake.addChannel();
+  const res = await cli('nacd_transfer', `${uuid} 120`);
+  assert.equal(res.body, '+OK\n');
+  const sent = sentCommands(fake).at(-1);
+  // eslOutbound defaults: 127.0.0.1:8084.
+  assert.equal(`${sent?.kind} ${sent?.command} ${sent?.args}`, `api uuid_transfer ${uuid} 'set:nacd_group=120,socket:127.0.0.1:8084 async full' inline`);
+  assert.equal((await cli('nacd_transfer', '6f2c1c1e-0000-4a4a-9b9b-0123456789ab 120')).body, '-ERR No such channel!\n');
+
+  // User text never reaches the socket: not as a group, not as uuid_transfer or nway_uuid_transfer text.
+  for (const group of ['120,socket:10.0.0.1:9', "120'", '120 extra', '', 'a/b']) {
+    assert.equal((await cli('nacd_transfer', `${uuid} ${group}`)).status, 403, group);
+  }
+  const inline = `${uuid} 'set:nacd_group=120,socket:127.0.0.1:8084 async full' inline`;
+  assert.equal((await cli('uuid_transfer', inline)).status, 403);
+  assert.equal((await cli('nway_uuid_transfer', inline)).status, 403);
+  assert.equal((await cli('uuid_transfer', `${uuid} set:nacd_group=120,socket:127.0.0.1:8084 inline`)).status, 403);
+  // The policy takes only a hand-off handoff.ts issued: a copy or a look-alike is refused.
+  const policy = new FsPolicy();
+  const real = socketHandoff('120', '127.0.0.1:8084');
+  assert.equal(policy.socketTransfer(uuid, real), `${uuid} 'set:nacd_group=120,socket:127.0.0.1:8084 async full' inline`);
+  assert.throws(() => policy.socketTransfer(uuid, { ...real }), /not a hand-off freecti made/);
+  assert.throws(() => policy.socketTransfer(uuid, { group: '120', socket: '10.0.0.1:9' } as SocketHandoff), /not a hand-off freecti made/);
+  assert.throws(() => policy.socketTransfer('x;y', real), /channel uuid/);
+  assert.throws(() => socketHandoff('1,socket:x', '127.0.0.1:8084'), /not a group number/);
+  assert.throws(() => socketHandoff('120', '127.0.0.1:8084 async full,park'), /not host:port/);
 });
