@@ -14,6 +14,7 @@ import { AcdSwitch } from './acd-switch.js';
 import { startInstance, type Instance } from './calls-rig.js';
 import { agent, queue, silent } from './helpers.js';
 import { LinegroupResolver } from '../../src/linegroups/resolver.js';
+import { pino } from 'pino';
 import { Keys } from '../../src/keys.js';
 
 describe('ACD calls on FreeSWITCH', () => {
@@ -381,6 +382,24 @@ describe('ACD calls on FreeSWITCH', () => {
       assert.deepEqual(call.executed.slice(1, 4).map((e) => `${e.app} ${e.arg}`), ['playback local_stream://moh', 'playback ivr/ivr-please_hold.wav', 'playback local_stream://moh']);
       await call.hangup();
       await waitFor(async () => (await i.engine.callers('q9')).length === 0);
+    } finally {
+      await i.stop();
+    }
+  });
+
+  it('a periodic prompt the policy refuses is never played and the hold music is not stopped for it (no silence)', async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => void lines.push(line) });
+    const i = await startInstance(sw, fx.redis, uniquePrefix('acdcalls'), { logger });
+    try {
+      await queue(i.engine, 'q9x', { announcements: { periodic: 'http://denied.example/hold.wav', periodicSec: 5 } });
+      const call = sw.caller(i.port, 'q9x');
+      await waitFor(() => lines.some((l) => l.includes('announcement failed')), 15_000);
+      assert.equal(sw.breaks.includes(`${call.uuid} all`), false, 'the music was not broken for a prompt that cannot play');
+      assert.deepEqual(call.executed.map((e) => `${e.app} ${e.arg}`), ['answer ', 'playback local_stream://moh']);
+      assert.equal(await i.engine.position(call.uuid), 1);
+      await call.hangup();
+      await waitFor(async () => (await i.engine.callers('q9x')).length === 0);
     } finally {
       await i.stop();
     }

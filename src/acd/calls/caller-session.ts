@@ -259,25 +259,32 @@ export class QueueCaller {
       }
     }
     if (steps.length > 0 && this.phase === 'waiting') {
+      // Checked before the music stops: a refused prompt must not leave the caller in silence.
+      for (const [app, data] of steps) this.deps.policy.application(app, data, ACD_SCOPE, `acd announcement ${app}`);
       this.phase = 'announcing';
-      await this.breakMedia();
-      for (const [app, data] of steps) {
-        if (this.phase !== 'announcing') break;
-        this.deps.policy.application(app, data, ACD_SCOPE, `acd announcement ${app}`);
-        const run = this.session.execute(app, data);
-        this.music = run;
-        const done = await run;
-        this.music = undefined;
-        // Cut by a uuid_bridge (the completion names the other leg, esl-acd observation 3): the
-        // caller is being bridged; starting more media now would play over the agent.
-        if (done.get('Other-Leg-Unique-ID') !== undefined || done.get('Application-Response') === 'PLAYBACK ERROR') {
-          this.bridged();
-          return;
+      try {
+        await this.breakMedia();
+        for (const [app, data] of steps) {
+          if (this.phase !== 'announcing') break;
+          const run = this.session.execute(app, data);
+          this.music = run;
+          const done = await run;
+          this.music = undefined;
+          // Cut by a uuid_bridge (the completion names the other leg, esl-acd observation 3): the
+          // caller is being bridged; starting more media now would play over the agent.
+          if (done.get('Other-Leg-Unique-ID') !== undefined || done.get('Application-Response') === 'PLAYBACK ERROR') {
+            this.bridged();
+            return;
+          }
+        }
+      } finally {
+        // Done, or a step failed after the music stopped: a caller still waiting hears its music again.
+        if (this.phase === 'announcing') {
+          this.phase = 'waiting';
+          this.startMusic();
         }
       }
-      if (this.phase !== 'announcing') return;
-      this.phase = 'waiting';
-      this.startMusic();
+      if (this.phase !== 'waiting') return;
     }
     this.schedule();
   }
