@@ -76,6 +76,8 @@ interface Running {
   token: string;
   campaign: CalloutCampaign;
   inFlight: Map<string, { uuid: string; node: FsNode }>;
+  /** Calls this runner hung up on a stop: whatever FreeSWITCH answers, they end `cancelled`. */
+  killed: Set<string>;
   lost: boolean;
   stopRequested: boolean;
   wake: () => void;
@@ -203,7 +205,7 @@ export class CalloutService {
 
   private launch(campaign: CalloutCampaign, token: string, takeover: boolean): void {
     let wake: () => void = () => undefined;
-    const run: Running = { id: campaign.id, token, campaign, inFlight: new Map(), lost: false, stopRequested: false, wake: () => wake(), done: Promise.resolve() };
+    const run: Running = { id: campaign.id, token, campaign, inFlight: new Map(), killed: new Set(), lost: false, stopRequested: false, wake: () => wake(), done: Promise.resolve() };
     const signal = { set: (fn: () => void) => (wake = fn) };
     this.running.set(campaign.id, run);
     run.done = this.runCampaign(run, takeover, signal)
@@ -288,7 +290,10 @@ export class CalloutService {
         this.place(run, index, number, uuid, dialString, lease, lastStart);
       }
       if (run.stopRequested) {
-        for (const { uuid, node } of run.inFlight.values()) await node.api('uuid_kill', `${uuid} ORIGINATOR_CANCEL`).catch(() => undefined);
+        for (const { uuid, node } of run.inFlight.values()) {
+          run.killed.add(uuid);
+          await node.api('uuid_kill', `${uuid} ORIGINATOR_CANCEL`).catch(() => undefined);
+        }
         for (let i = campaign.next; i < request.numbers.length; i += 1) {
           this.record(run, { number: request.numbers[i] ?? '', outcome: 'cancelled', uuid: '', at: this.clock.now() });
         }
@@ -335,7 +340,7 @@ export class CalloutService {
       if (isFsError(text)) {
         const cause = failureCause(text);
         await release(cause).catch(() => undefined);
-        return this.finish(run, index, { number, outcome: run.stopRequested && CANCELLED.has(cause) ? 'cancelled' : outcomeOf(cause), cause, uuid, dialledAt, at: this.clock.now() });
+        return this.finish(run, index, { number, outcome: run.killed.has(uuid) ? 'cancelled' : outcomeOf(cause), cause, uuid, dialledAt, at: this.clock.now() });
       }
       // Answered: the line stays held while the call lives (released once uuid_exists says it is gone).
       if (lease !== undefined) releaseWhenGone(node, uuid, release);

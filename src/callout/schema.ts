@@ -11,7 +11,7 @@ const QUEUE = /^[A-Za-z0-9_.@+-]{1,64}$/;
 
 export const calloutRequestSchema = z
   .object({
-    numbers: z.array(z.string().regex(/^\+?[0-9*#]{1,32}$/, 'a number is digits, * and # (an optional leading +), 1-32')).min(1).max(10_000),
+    numbers: z.array(z.string().regex(/^\+?[0-9*#]{1,32}$/, 'a number is digits, * and # (an optional leading +), 1-32')).min(1).max(1000),
     group: z.string().regex(NAME).optional(),
     queue: z.string().regex(QUEUE).optional(),
     linegroup: z.string().regex(NAME).optional(),

@@ -252,6 +252,7 @@ describe('nwaycallout campaigns', () => {
       [{ ...base, group: '120,socket:evil' }, /group/],
       [{ ...base, ratePerSec: 0 }, /ratePerSec/],
       [{ ...base, numbers: [] }, /numbers/],
+      [{ ...base, numbers: Array.from({ length: 1001 }, (_, i) => String(i)) }, /numbers/],
     ] as const) {
       await assert.rejects(callouts.start(body), (e: Error) => why.test(e.message), JSON.stringify(body));
     }
