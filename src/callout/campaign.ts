@@ -258,7 +258,7 @@ export class CalloutService {
         }
         const due = lastStart + interval - this.clock.now();
         if (due > 0) {
-          await this.clock.sleep(due);
+          await wait(due); // a stop or a shutdown cuts the wait short
           continue;
         }
         const index = campaign.next;

@@ -17,7 +17,7 @@ export const calloutRequestSchema = z
     linegroup: z.string().regex(NAME).optional(),
     gateway: z.string().regex(NAME).optional(),
     callerId: z.string().regex(/^\+?[0-9*#]{1,32}$/, 'callerId is digits, * and # (an optional leading +)'),
-    ratePerSec: z.number().positive().max(100),
+    ratePerSec: z.number().min(0.01).max(100),
     maxConcurrent: z.number().int().min(1).max(1000),
     ringSec: z.number().int().min(1).max(300).default(30),
     eventUrl: z.url({ protocol: /^https?$/ }).optional(),

@@ -242,6 +242,25 @@ describe('nwaycallout campaigns', () => {
     assert.equal(await second.sweep(), 0);
   });
 
+  it('an instance that shuts down lets its campaign go at once, even in a long pacing wait; another instance goes on with it', async () => {
+    const keys = new Keys(uniquePrefix('co'));
+    const clock = new VirtualClock();
+    const fake = scriptOriginate(nodes, clock, (p) => p.reply(recorded(p)));
+    // The real clock: the next number is 100 s away when the instance shuts down.
+    const first = new CalloutService({ redis: fixture.redis, keys, pool: nodes.pool, policy: new FsPolicy(), logger: createLogger('silent'), webhooks, socket: SOCKET });
+    const started = await first.start({ numbers: ['31', '32'], group: '120', gateway: 'gw1', callerId: '4000', ratePerSec: 0.01, maxConcurrent: 1 });
+    await waitFor(async () => (await first.get(started.id)).results.length === 1);
+    await first.close();
+    assert.equal(await fixture.redis.get(keys.internal('callout', started.id, 'runner')), null, 'the runner lease is released');
+    const second = service(keys, clock);
+    assert.equal(await second.sweep(), 1);
+    await second.idle();
+    const stored = await second.get(started.id);
+    assert.equal(stored.state, 'done');
+    assert.deepEqual(stored.results.map((r) => [r.number, r.outcome]), [['31', 'busy'], ['32', 'no-answer']]);
+    assert.deepEqual(fake.placed.map((p) => p.number), ['31', '32']);
+  });
+
   it('refuses bad campaigns with a clear error', async () => {
     const callouts = service(new Keys(uniquePrefix('co')), new VirtualClock());
     const base = { numbers: ['1'], group: '120', gateway: 'gw1', callerId: '4000', ratePerSec: 1, maxConcurrent: 1 };
