@@ -10,7 +10,7 @@
  * | `nbridge <dial string>` | `bridge <dial string>`; with `linegroup/` legs `set cti_dial=...` + `socket` |
  * | `nacd <group>` | `set nacd_group=<group>` (no group: `${destination_number}`) + `socket`: freecti runs the HTTP callflow (docs/nacd.md) |
  * | `nin_did`, `nout_did` | `set nacd_did=in` / `set nacd_did=out` + `socket`: freecti's DID tables (docs/nacd.md "DID") |
- * | `nwaycallout` | left as it is, reported: nothing in freecti does its job yet |
+ * | `nwaycallout` | left as it is, reported: freecti runs campaigns over REST (`POST /api/v1/nacd/callouts`), not from the dialplan |
  */
 import { parseDialString } from '../fs-lang/dial-string.js';
 import { FsSyntaxError } from '../fs-lang/scan.js';
@@ -34,9 +34,9 @@ interface Action {
   data: string;
 }
 
-/** Applications of nacd that freecti cannot stand in for (yet), and why. */
+/** Applications of nacd that freecti does not stand in for in the dialplan, and why. */
 const LEFT: Readonly<Record<string, string>> = {
-  nwaycallout: "nacd's nwaycallout has no freecti equivalent yet",
+  nwaycallout: "nacd's nwaycallout is a REST campaign in freecti (POST /api/v1/nacd/callouts, docs/nacd.md \"nwaycallout\"), not a dialplan application",
 };
 
 /**

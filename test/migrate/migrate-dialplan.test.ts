@@ -85,7 +85,7 @@ describe('freecti migrate-dialplan on the seed samples', () => {
       await writeFile(join(one, 'a.xml'), text);
       const { code, out } = await cli(['migrate-dialplan', join(one, 'a.xml'), '--socket', '127.0.0.1:8084']);
       assert.equal(code, 3);
-      assert.match(out, /a\.xml:1: nwaycallout: NOT migrated: nacd's nwaycallout has no freecti equivalent yet/);
+      assert.match(out, /a\.xml:1: nwaycallout: NOT migrated: nacd's nwaycallout is a REST campaign in freecti \(POST \/api\/v1\/nacd\/callouts/);
       assert.equal(
         await readFile(join(one, 'a.xml'), 'utf8'),
         '<action application="nwaycallout" data="list1"/>\n<action application="set" data="nacd_group=${destination_number}"/>\n<action application="socket" data="127.0.0.1:8084 async full"/>\n',
