@@ -101,7 +101,16 @@ export async function startService(config: Config, logger: Logger, options: Serv
   // Background work (config routes seeded into Redis, the line lease reaper) starts once the app is up.
   services.start();
   // FreeSWITCH's `socket` app connects here: cti_bridge / cti_dial calls (docs/bridge.md).
-  outbound = await startOutboundSockets({ config, logger, metrics, policy, webhooks: services.webhooks, resolver: services.linegroups });
+  const didOutCallerId = async (extension: string): Promise<string | null> => (await services.nacd.did.out.find(extension))?.callerId ?? null;
+  outbound = await startOutboundSockets({
+    config,
+    logger,
+    metrics,
+    policy,
+    webhooks: services.webhooks,
+    resolver: services.linegroups,
+    didOutCallerId,
+  });
   // ACD callers (freecti_queue, the `queue` action) on the same socket; agent legs go over the node pool.
   acd.attach(outbound.server);
   // nacd callflow calls (`nacd_group`, `nacd_did`, docs/nacd.md) on the same socket; its `queue` action enters the ACD.
@@ -126,6 +135,7 @@ export async function startService(config: Config, logger: Logger, options: Serv
     policy,
     resolver: services.linegroups,
     registry: metrics.registry,
+    didOutCallerId,
     queue: (session, request) => acd.calls.handleQueueSession(session, request),
     nacd: (session, group) => runNacdOnSession(session, nacdDeps, group),
   });

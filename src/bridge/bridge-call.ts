@@ -24,7 +24,7 @@ import { NO_LINE_CAUSE } from '../linegroups/resolver.js';
 import { AllowedUrls, redactUrl } from './allowed-urls.js';
 import { parseBridgeArgs, type BridgeArgs } from './args.js';
 import { dialPlan, type DialOutcome, type LegResult } from './dial-plan.js';
-import { planDial, type DialOptions, type DialPlan } from './dial-target.js';
+import { planDial, withDidOutCallerId, type DialOptions, type DialPlan } from './dial-target.js';
 import { LegTracker } from './legs.js';
 import { bridgeCounter, type BridgeCallResult } from './metrics.js';
 import { ProgressNotifier, stageOfEvent } from './progress.js';
@@ -143,6 +143,15 @@ export async function runBridge(channel: BridgeChannel, deps: BridgeDeps, reques
         return finish(await failed(error, unreachable ? BRIDGE_CAUSES.requestFailed : BRIDGE_CAUSES.invalid), unreachable ? 'request_failed' : 'bad_reply');
       }
       log.info({ url: args.url }, 'cti_bridge reply accepted');
+    }
+    if (deps.didOutCallerId !== undefined) {
+      // An extension with a DID-out entry shows its DID outside when the reply sets no caller id.
+      const caller = channel.channelData.get('Caller-Caller-ID-Number') ?? '';
+      const callerId = caller === '' ? null : await deps.didOutCallerId(caller).catch((error: unknown) => {
+        log.warn({ err: (error as Error).message }, 'cti_bridge: cannot read the DID-out table; the reply dials as it is');
+        return null;
+      });
+      if (callerId !== null) plan = withDidOutCallerId(plan, callerId);
     }
     let outcome: DialOutcome;
     try {

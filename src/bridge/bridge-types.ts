@@ -27,4 +27,6 @@ export interface BridgeDeps {
   allowedUrls?: AllowedUrls;
   /** What a reply may make FreeSWITCH dial (config `security`); none: the defaults. */
   policy?: FsPolicy;
+  /** The DID-out caller id of a calling extension (the nacd DID-out table), or null; none: not applied. */
+  didOutCallerId?: (extension: string) => Promise<string | null>;
 }

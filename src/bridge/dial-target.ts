@@ -16,6 +16,7 @@ import { formatVarBlock } from '../linegroups/channel-vars.js';
 import { parseLinegroupDialString, type LinegroupTarget } from '../linegroups/dial-string.js';
 import { causeName, isCauseName, sipCodeToCause, type CauseName } from '../linegroups/hangup-causes.js';
 import { FsPolicy, PolicyRefusal, type Scope } from '../fs-lang/policy.js';
+import { parseDialString } from '../fs-lang/dial-string.js';
 import type { BridgeReply } from './reply.js';
 
 export type DialPlan =
@@ -141,4 +142,28 @@ function planDialString(dialString: string, policy: FsPolicy): DialPlan {
   const linegroups = parsed.legs.filter((leg) => leg.endpoint.kind === 'linegroup').length;
   if (parsed.legs.length === 1 && linegroups === 1) return planLinegroup(dialString);
   return { kind: 'dial', dialString, linegroups: linegroups > 0 };
+}
+
+const CALLER_ID = 'origination_caller_id_number';
+
+/**
+ * The DID-out caller id of the calling extension (docs/nacd.md "DID"), put on a plan that
+ * dials out (a gateway, an external sofia address or a line group) without a caller id of
+ * its own; any other plan is returned unchanged. `callerId` is a DID-out entry's plain number.
+ */
+export function withDidOutCallerId(plan: DialPlan, callerId: string): DialPlan {
+  if (plan.kind === 'linegroup') {
+    const { target } = plan;
+    const legVars = target.legVars === '' ? '' : `[${target.legVars}]`;
+    const written = parseDialString(`${target.head}${legVars}linegroup/${target.group}/${target.number}`);
+    if ([...written.vars, ...written.legs.flatMap((leg) => leg.vars)].some((v) => v.name.toLowerCase() === CALLER_ID)) return plan;
+    const ours = formatVarBlock({ [CALLER_ID]: callerId }, '[', 'BRIDGE_BAD_REPLY').slice(1, -1);
+    return { kind: 'linegroup', target: { ...target, legVars: target.legVars === '' ? ours : `${target.legVars},${ours}` } };
+  }
+  if (plan.kind !== 'dial') return plan;
+  const parsed = parseDialString(plan.dialString);
+  const leaves = parsed.legs.some((leg) => leg.endpoint.kind === 'gateway' || leg.endpoint.kind === 'linegroup' || (leg.endpoint.kind === 'sofia' && leg.endpoint.external));
+  const own = [...parsed.vars, ...parsed.legs.flatMap((leg) => leg.vars)].some((v) => v.name.toLowerCase() === CALLER_ID);
+  if (!leaves || own) return plan;
+  return { ...plan, dialString: withVariables(formatVarBlock({ [CALLER_ID]: callerId }, '{', 'BRIDGE_BAD_REPLY'), plan.dialString) };
 }

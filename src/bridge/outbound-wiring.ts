@@ -33,6 +33,8 @@ export interface OutboundSocketDeps {
   /** The service's webhook client and line-group resolver (src/services.ts); closed by their owner. */
   webhooks: WebhookClient;
   resolver: LinegroupResolver;
+  /** The nacd DID-out caller id of a calling extension (cti_bridge / cti_dial dials out with it). */
+  didOutCallerId?: (extension: string) => Promise<string | null>;
 }
 
 export async function startOutboundSockets(deps: OutboundSocketDeps): Promise<OutboundSockets> {
@@ -47,7 +49,15 @@ export async function startOutboundSockets(deps: OutboundSocketDeps): Promise<Ou
     lingerMs: config.eslOutbound.lingerMs,
     logger,
   });
-  const bridgeDeps = { webhooks, logger, resolver, registry: metrics.registry, allowedUrls: new AllowedUrls(config.bridge.allowedUrls), policy };
+  const bridgeDeps = {
+    webhooks,
+    logger,
+    resolver,
+    registry: metrics.registry,
+    allowedUrls: new AllowedUrls(config.bridge.allowedUrls),
+    policy,
+    ...(deps.didOutCallerId === undefined ? {} : { didOutCallerId: deps.didOutCallerId }),
+  };
   // cti_curl first: its session may carry a cti_bridge left on the channel by an earlier bridge (src/cti-curl/attach.ts).
   const detachCurl = attachCurl(server, { ...bridgeDeps, curl: config.ctiCurl });
   const detachBridge = attachBridge(server, bridgeDeps);

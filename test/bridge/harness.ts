@@ -40,7 +40,7 @@ export interface BridgeHarness {
   stop(): Promise<void>;
 }
 
-export async function startHarness(options: { lingerOrder?: LingerOrder; curl?: Partial<CtiCurlConfig>; policy?: FsPolicy } = {}): Promise<BridgeHarness> {
+export async function startHarness(options: { lingerOrder?: LingerOrder; curl?: Partial<CtiCurlConfig>; policy?: FsPolicy; didOutCallerId?: (extension: string) => Promise<string | null> } = {}): Promise<BridgeHarness> {
   const lingerOrder = options.lingerOrder ?? 'events-first';
   const logs: Record<string, unknown>[] = [];
   const sink = new Writable({
@@ -60,7 +60,15 @@ export async function startHarness(options: { lingerOrder?: LingerOrder; curl?: 
   const results = new Map<string, Promise<BridgeResult | CurlResult>>();
   const waiting = new Map<string, (r: Promise<BridgeResult | CurlResult>) => void>();
   const registry = new Registry();
-  const deps = { webhooks, logger, resolver, registry, legHangupWaitMs: 1000, ...(options.policy === undefined ? {} : { policy: options.policy }) };
+  const deps = {
+    webhooks,
+    logger,
+    resolver,
+    registry,
+    legHangupWaitMs: 1000,
+    ...(options.policy === undefined ? {} : { policy: options.policy }),
+    ...(options.didOutCallerId === undefined ? {} : { didOutCallerId: options.didOutCallerId }),
+  };
   server.on('session', (session) => {
     const curl = isCurlSession(session);
     session.claim(curl ? 'cti_curl' : 'bridge');
