@@ -17,6 +17,7 @@
  * validated names and the configured outbound socket; no user text is checked with it.
  */
 import type { FsPolicy, Scope } from '../fs-lang/policy.js';
+import { withLeadingVars } from '../fs-lang/var-block.js';
 import type { CalloutRequest } from './schema.js';
 
 const CALLOUT_SCOPE: Scope = { outbound: true, command: (name) => name === 'originate', exact: (name) => name === 'socket' };
@@ -37,7 +38,6 @@ export function calloutDialString(request: Pick<CalloutRequest, 'linegroup' | 'g
  */
 export function calloutOriginateArgs(policy: FsPolicy, campaignId: string, request: CalloutRequest, uuid: string, dialString: string, socket: string): string {
   if (!SOCKET.test(socket)) throw new Error(`outbound socket '${socket.slice(0, 80)}' is not host:port`);
-  let dial = dialString.trim();
   const vars = [
     `origination_uuid=${uuid}`,
     `origination_caller_id_number=${request.callerId}`,
@@ -46,12 +46,7 @@ export function calloutOriginateArgs(policy: FsPolicy, campaignId: string, reque
     `freecti_callout=${campaignId}`,
     request.group !== undefined ? `nacd_group=${request.group}` : `freecti_queue=${request.queue ?? ''}`,
   ];
-  const own = /^\{([^{}]*)\}/.exec(dial);
-  if (own !== null) {
-    dial = dial.slice(own[0].length);
-    if ((own[1] ?? '').trim() !== '') vars.unshift(own[1] as string);
-  }
-  const args = `{${vars.join(',')}}${dial} 'socket:${socket} async full' inline`;
+  const args = `${withLeadingVars(vars, dialString)} 'socket:${socket} async full' inline`;
   policy.command('originate', args, CALLOUT_SCOPE);
   return args;
 }

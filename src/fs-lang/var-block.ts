@@ -55,3 +55,19 @@ export function parseAssignment(text: string): ChannelVar {
 export function isVariableName(name: string): boolean {
   return NAME.test(name);
 }
+
+/**
+ * `{<vars>}<dial string>` for text freecti builds: a dial string with its own leading
+ * `{...}` block keeps it as the one block FreeSWITCH reads (its variables first, `vars`
+ * after); the result still goes through the policy, whatever the block held.
+ */
+export function withLeadingVars(vars: readonly string[], dialString: string): string {
+  let dial = dialString.trim();
+  const all = [...vars];
+  const own = /^\{([^{}]*)\}/.exec(dial);
+  if (own !== null) {
+    dial = dial.slice(own[0].length);
+    if ((own[1] ?? '').trim() !== '') all.unshift(own[1] as string);
+  }
+  return `{${all.join(',')}}${dial}`;
+}

@@ -8,6 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { FsPolicy, Scope } from '../../fs-lang/policy.js';
+import { withLeadingVars } from '../../fs-lang/var-block.js';
 import type { AgentContact, Offer } from '../types.js';
 
 /** The api commands the ACD sends (nothing else passes its scope). */
@@ -126,19 +127,9 @@ export function errCause(reply: string): string | undefined {
   return match?.[1];
 }
 
-/**
- * `{vars}<dial string> &park()`, policy-checked (throws PolicyRefusal). A dial string with its
- * own leading `{...}` block keeps it as the one block FreeSWITCH reads: its variables first,
- * ours after. The whole result is parsed by the policy, whatever the block held.
- */
+/** `{vars}<dial string> &park()` (withLeadingVars), policy-checked (throws PolicyRefusal). */
 function parkOriginate(policy: FsPolicy, vars: string[], dialString: string): string {
-  let dial = dialString.trim();
-  const own = /^\{([^{}]*)\}/.exec(dial);
-  if (own !== null) {
-    dial = dial.slice(own[0].length);
-    if ((own[1] ?? '').trim() !== '') vars.unshift(own[1] as string);
-  }
-  const args = `{${vars.join(',')}}${dial} &park()`;
+  const args = `${withLeadingVars(vars, dialString)} &park()`;
   policy.command('originate', args, ACD_SCOPE);
   return args;
 }
