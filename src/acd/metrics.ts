@@ -7,31 +7,38 @@ import { Gauge, type Registry } from 'prom-client';
 import { WINDOWS, type AcdStats, type QueueStats } from './stats.js';
 import type { QueueConfig } from './types.js';
 
-export function registerAcdMetrics(registry: Registry, stats: AcdStats, listQueues: () => Promise<QueueConfig[]>, listAgentIds: () => Promise<string[]>): void {
-  let cached: { at: number; data: Promise<QueueStats[]> } | undefined;
-  const snapshot = (): Promise<QueueStats[]> => {
+/** `load()` shared by the gauges of one scrape: called again once its result is older than 1 s. */
+function sharedFor1s<T>(load: () => Promise<T[]>): () => Promise<T[]> {
+  let cached: { at: number; data: Promise<T[]> } | undefined;
+  return () => {
     const now = Date.now();
     if (cached === undefined || now - cached.at > 1_000) {
-      const data = listQueues().then((qs) => Promise.all(qs.map((q) => stats.queue(q.name, q))));
+      const data = load();
       data.catch(() => undefined);
       cached = { at: now, data };
     }
     return cached.data;
   };
-  const gauge = <L extends string>(name: string, help: string, labelNames: L[], fill: (g: Gauge<L>, s: QueueStats) => void): void => {
-    new Gauge<L>({
-      name,
-      help,
-      labelNames,
-      registers: [registry],
-      async collect() {
-        this.reset();
-        // Redis down: the ACD gauges are left out of this scrape (freecti_redis_up says why).
-        const all = await snapshot().catch(() => [] as QueueStats[]);
-        for (const s of all) fill(this, s);
-      },
-    });
-  };
+}
+
+/** A gauge filled at scrape time from `rows()`; Redis down: left out of this scrape (freecti_redis_up says why). */
+function scrapeGauge<T, L extends string>(registry: Registry, rows: () => Promise<T[]>, name: string, help: string, labelNames: L[], fill: (g: Gauge<L>, row: T) => void): void {
+  new Gauge<L>({
+    name,
+    help,
+    labelNames,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const row of await rows().catch(() => [] as T[])) fill(this, row);
+    },
+  });
+}
+
+export function registerAcdMetrics(registry: Registry, stats: AcdStats, listQueues: () => Promise<QueueConfig[]>, listAgentIds: () => Promise<string[]>): void {
+  const snapshot = sharedFor1s(() => listQueues().then((qs) => Promise.all(qs.map((q) => stats.queue(q.name, q)))));
+  const gauge = <L extends string>(name: string, help: string, labelNames: L[], fill: (g: Gauge<L>, s: QueueStats) => void): void =>
+    scrapeGauge(registry, snapshot, name, help, labelNames, fill);
   gauge('freecti_acd_waiting_callers', 'Callers waiting in the queue now', ['queue'], (g, s) => g.set({ queue: s.queue }, s.waiting));
   gauge('freecti_acd_longest_wait_seconds', 'Wait of the caller waiting longest now', ['queue'], (g, s) => g.set({ queue: s.queue }, s.longestWaitSec));
   gauge('freecti_acd_agents', 'Agents of the queue by state', ['queue', 'state'], (g, s) => {
@@ -60,28 +67,9 @@ export function registerAcdMetrics(registry: Registry, stats: AcdStats, listQueu
 
   // Per agent: one series per agent (its current state is a label), today's counters.
   type AgentRow = Awaited<ReturnType<AcdStats['agentsToday']>>[number];
-  let agentsCached: { at: number; data: Promise<AgentRow[]> } | undefined;
-  const agents = (): Promise<AgentRow[]> => {
-    const now = Date.now();
-    if (agentsCached === undefined || now - agentsCached.at > 1_000) {
-      const data = listAgentIds().then((ids) => stats.agentsToday(ids));
-      data.catch(() => undefined);
-      agentsCached = { at: now, data };
-    }
-    return agentsCached.data;
-  };
-  const agentGauge = <L extends string>(name: string, help: string, labelNames: L[], fill: (g: Gauge<L>, a: AgentRow) => void): void => {
-    new Gauge<L>({
-      name,
-      help,
-      labelNames,
-      registers: [registry],
-      async collect() {
-        this.reset();
-        for (const a of await agents().catch(() => [] as AgentRow[])) fill(this, a);
-      },
-    });
-  };
+  const agents = sharedFor1s(() => listAgentIds().then((ids) => stats.agentsToday(ids)));
+  const agentGauge = <L extends string>(name: string, help: string, labelNames: L[], fill: (g: Gauge<L>, a: AgentRow) => void): void =>
+    scrapeGauge(registry, agents, name, help, labelNames, fill);
   agentGauge('freecti_acd_agent_state_seconds', 'Seconds the agent is in its current state (the state is a label)', ['agent', 'state'], (g, a) => g.set({ agent: a.agent, state: a.state }, a.inStateSec));
   agentGauge('freecti_acd_agent_answered_today', 'Calls the agent answered today (UTC)', ['agent'], (g, a) => g.set({ agent: a.agent }, a.answered));
   agentGauge('freecti_acd_agent_talk_seconds_today', 'Talk time of the agent today (UTC)', ['agent'], (g, a) => g.set({ agent: a.agent }, a.talkSec));
