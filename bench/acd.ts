@@ -27,6 +27,7 @@ import { Keys } from '../src/keys.js';
 import { runScript } from '../src/lua-scripts.js';
 import { startRedis } from '../test/helpers/redis.js';
 import { printResult, progress, round } from './lib/output.js';
+import { percentile } from './lib/procs.js';
 
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 5);
 const logger = pino({ level: 'silent' });
@@ -110,10 +111,6 @@ async function dispatchCase(trigger: 'agent-frees' | 'caller-arrives', concurren
   });
   await engine.close();
   await redis.eval("for _, k in ipairs(redis.call('KEYS', ARGV[1])) do redis.call('DEL', k) end", 0, `${prefix}*`);
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
 /**
