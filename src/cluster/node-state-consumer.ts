@@ -87,6 +87,8 @@ export class NodeStateConsumer {
   private queue: Promise<void> = Promise.resolve();
   /** The reconcile that follows one that skipped recently removed rows. */
   private settle: NodeJS.Timeout | undefined;
+  /** Aborted by stop(): a reconcile waiting for a node that never connected ends at once. */
+  private readonly stopping = new AbortController();
   private readonly log: Logger;
   private readonly onEvent = (event: EslEvent): void => {
     const state = this.lease.state;
@@ -228,6 +230,7 @@ export class NodeStateConsumer {
     this.options.node.off('event', this.onEvent);
     this.options.node.off('ready', this.onReady);
     this.options.redis.off('ready', this.onRedisReady);
+    this.stopping.abort();
     this.pending = [];
     clearTimeout(this.settle);
     clearTimeout(this.redisRetry);
@@ -253,6 +256,7 @@ export class NodeStateConsumer {
       .catch((error: unknown) => {
         const message = (error as Error).message;
         if (message.includes('FREECTI_NOT_LEASE_HOLDER')) this.log.warn('write refused: another instance holds the node lease');
+        else if (this.stopping.signal.aborted) this.log.debug({ err: message }, 'node state task ended by shutdown');
         else if (isFreectiError(error) && error.key.startsWith('ESL_')) this.log.warn({ err: message }, 'reconcile deferred until the node is connected');
         else if (isRedisUnavailable(error)) this.redisFailed(message);
         else this.log.error({ err: message }, 'node state write failed');
@@ -282,12 +286,13 @@ export class NodeStateConsumer {
 
   /** Replaces this node's state with what FreeSWITCH reports. */
   async reconcile(): Promise<void> {
-    if (!this.lease.isHolder) return;
+    if (!this.lease.isHolder || this.stopping.signal.aborted) return;
     const { node } = this.options;
     const fence = { token: this.lease.token };
-    const registrations = await node.api('show', 'registrations as json');
+    const signal = this.stopping.signal;
+    const registrations = await node.api('show', 'registrations as json', { signal });
     const regs = await this.registrations.reconcile(node.name, registrations, fence);
-    const channels = await node.api('show', 'channels as json');
+    const channels = await node.api('show', 'channels as json', { signal });
     const calls = await this.calls.reconcile(node.name, channels, fence);
     this.log.info({ registrations: regs, calls }, 'node state reconciled with FreeSWITCH');
     if (regs.skipped > 0 && this.settle === undefined) {
