@@ -65,7 +65,7 @@ export const APPLICATIONS: ReadonlyMap<string, Check> = new Map<string, Check>([
   ['sched_transfer', (policy, data, scope, where) => {
     const [time = '', ...rest] = words(policy, data, where);
     if (!/^\+?\d{1,9}$/.test(time)) throw new PolicyRefusal(`${where}: '${time.slice(0, 20)}' is not a time`);
-    policy.transfer(rest.join(' '), scope, where);
+    policy.transferWords(rest, scope, where); // argv as FreeSWITCH split it: a quoted inline list stays one word
   }],
   ['park', text], ['valet_park', text], ['callcenter', text], ['fifo', text], ['voicemail', text],
   ['conference', (policy, data, scope, where) => {

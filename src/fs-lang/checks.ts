@@ -17,6 +17,7 @@ export interface PolicyChecks {
   variablesOf(vars: readonly ChannelVar[], scope: Scope, where: string): void;
   dialString(text: string, scope: Scope, where: string): unknown;
   transfer(text: string, scope: Scope, where: string): void;
+  transferWords(words: readonly string[], scope: Scope, where: string): void;
   media(text: string, where: string): void;
   recordPath(text: string, where: string): void;
   application(name: string, data: string, scope: Scope, where: string): void;

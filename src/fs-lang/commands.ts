@@ -86,7 +86,7 @@ export const COMMANDS: ReadonlyMap<string, Check> = new Map<string, Check>([
   ['uuid_transfer', (policy, w, _args, scope, where) => {
     uuidAt(w, 0, where);
     const rest = /^-(?:bleg|both)$/.test(w[1] ?? '') ? w.slice(2) : w.slice(1);
-    policy.transfer(rest.join(' '), scope, where);
+    policy.transferWords(rest, scope, where);
   }],
   ['uuid_broadcast', (policy, w, _args, scope, where) => broadcast(policy, w, scope, where)],
   ['sched_broadcast', (policy, w, _args, scope, where) => {

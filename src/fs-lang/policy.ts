@@ -134,7 +134,15 @@ export class FsPolicy implements PolicyChecks {
   /** `<extension> [<dialplan> [<context>]]`; an `inline` dialplan runs its applications. */
   transfer(text: string, scope: Scope, where: string): void {
     // transfer splits its data like every api (switch_separate_string): each word cleaned.
-    const words = this.parse(where, () => splitWords(text)).map((w) => cleanWord(w.text));
+    this.transferWords(this.parse(where, () => splitWords(text)).map((w) => cleanWord(w.text)), scope, where);
+  }
+
+  /**
+   * A transfer's words as FreeSWITCH split and cleaned them (uuid_transfer's argv after
+   * the uuid): a quoted inline list is one word, spaces included, so the words must not
+   * be joined and split again.
+   */
+  transferWords(words: readonly string[], scope: Scope, where: string): void {
     const [extension = '', dialplan, context, ...extra] = words;
     if (extension === '' || extra.length > 0) throw new PolicyRefusal(`${where}: expected <extension> [<dialplan> [<context>]]`);
     if (dialplan === 'inline') {
@@ -192,6 +200,21 @@ export class FsPolicy implements PolicyChecks {
   socketTransfer(uuid: string, handoff: SocketHandoff, where = 'nacd_transfer'): string {
     if (!UUID.test(uuid)) throw new PolicyRefusal(`${where}: expected a channel uuid, got '${uuid.slice(0, 40)}'`);
     return `${uuid} ${this.parse(where, () => handoffDestination(handoff))}`;
+  }
+
+  /**
+   * `originate` arguments that dial `callUrl` and hand the answered call over as
+   * `handoff` says (nwaycallout): the call URL is checked against `scope` like any
+   * originate's (as written and as FreeSWITCH reads it), and the target is the hand-off's
+   * inline list, accepted only from an object `socketHandoff`/`queueHandoff` issued.
+   */
+  socketOriginate(callUrl: string, handoff: SocketHandoff, scope: Scope, where = 'callout originate'): string {
+    const text = `${callUrl} ${this.parse(where, () => handoffDestination(handoff))}`;
+    const parsed = this.parse(where, () => parseOriginate(text));
+    if (parsed.url !== callUrl || parsed.extra.length !== 1) throw new PolicyRefusal(`${where}: the call URL must be one word (spaces only inside single quotes)`);
+    this.dialString(cleanWord(parsed.url), scope, `${where} call URL`);
+    this.dialString(parsed.url, scope, `${where} call URL`);
+    return text;
   }
 
   /** An api command line, wrappers unwrapped; throws unless the scope may run it. */

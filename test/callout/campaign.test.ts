@@ -51,7 +51,7 @@ function scriptOriginate(nodes: FakeNodes, clock: VirtualClock, onPlaced: (place
   const pending: Placed[] = [];
   let max = 0;
   nodes.fakes[0]!.onApi('originate', (args) => new Promise<string>((resolve) => {
-    const number = /\/(\+?[0-9*#]+) 'socket:/.exec(args)?.[1] ?? '?';
+    const number = /\/(\+?[0-9*#]+) 'set:/.exec(args)?.[1] ?? '?';
     const uuid = /origination_uuid=([0-9a-f-]+)/.exec(args)?.[1] ?? '?';
     const p: Placed = {
       args,
@@ -151,7 +151,7 @@ describe('nwaycallout campaigns', () => {
     const first = fake.placed[0]!;
     assert.equal(
       first.args,
-      `{origination_uuid=${first.uuid},origination_caller_id_number=4000,originate_timeout=25,ignore_early_media=true,freecti_callout=${started.id},nacd_group=120}sofia/gateway/gw1/5550 'socket:${SOCKET} async full' inline`,
+      `{origination_uuid=${first.uuid},origination_caller_id_number=4000,originate_timeout=25,ignore_early_media=true,freecti_callout=${started.id}}sofia/gateway/gw1/5550 'set:nacd_group=120,socket:${SOCKET} async full' inline`,
     );
 
     const stored = await callouts.get(started.id);
@@ -197,7 +197,7 @@ describe('nwaycallout campaigns', () => {
 
     assert.deepEqual(fake.placed.map((p) => p.number), numbers, 'every number dialled once, in order, though the line refused while busy');
     assert.equal(fake.maxPending(), 1, 'the line (maxConcurrent 1) bounds the campaign (maxConcurrent 3)');
-    assert.match(fake.placed[0]!.args, /freecti_queue=support\}?\[?.*sofia\/gateway\/carrier1\/7771 'socket:127\.0\.0\.1:8040 async full' inline$/);
+    assert.match(fake.placed[0]!.args, /sofia\/gateway\/carrier1\/7771 'set:freecti_queue=support,socket:127\.0\.0\.1:8040 async full' inline$/);
     assert.match(fake.placed[0]!.args, /freecti_linegroup=out,freecti_line=l1,freecti_lease=/);
     assert.deepEqual((await callouts.get(started.id)).results.map((r) => r.outcome), ['busy', 'no-answer', 'failed', 'busy']);
     assert.equal(resolver.heldCount, 0);
@@ -279,7 +279,7 @@ describe('nwaycallout campaigns', () => {
     await assert.rejects(callouts.get('nope'), /no callout campaign/);
   });
 
-  it('the socket hand-off passes the policy only in the form this module builds', () => {
+  it('the socket hand-off (fs-lang/handoff.ts) passes the policy only in the form this module builds', () => {
     const policy = new FsPolicy();
     const request = { numbers: ['1'], group: '120', gateway: 'gw1', callerId: '4000', ratePerSec: 1, maxConcurrent: 1, ringSec: 30 };
     const args = calloutOriginateArgs(policy, 'c1', request, '1b4e28ba-2fa1-11d2-883f-0016d3cca427', 'sofia/gateway/gw1/1', SOCKET);

@@ -68,7 +68,7 @@ describe('REST /api/v1/nacd/callouts', () => {
     assert.equal(res.statusCode, 201);
     const id = res.json().id as string;
     await waitFor(() => held.length === 1);
-    assert.match(originates[1]!, /freecti_queue=support\}sofia\/gateway\/gw1\/9002 'socket:127\.0\.0\.1:8084 async full' inline$/);
+    assert.match(originates[1]!, /\}sofia\/gateway\/gw1\/9002 'set:freecti_queue=support,socket:127\.0\.0\.1:8084 async full' inline$/);
     const running = (await app.inject({ method: 'GET', url: `/api/v1/nacd/callouts/${id}`, headers: auth })).json();
     assert.equal(running.state, 'running');
     assert.deepEqual(running.results.map((r: { number: string; outcome: string }) => [r.number, r.outcome]), [['9001', 'busy']]);

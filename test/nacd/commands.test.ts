@@ -270,7 +270,7 @@ test('nacd_transfer: the live call goes to the group on freecti\'s outbound sock
   const real = socketHandoff('120', '127.0.0.1:8084');
   assert.equal(policy.socketTransfer(uuid, real), `${uuid} 'set:nacd_group=120,socket:127.0.0.1:8084 async full' inline`);
   assert.throws(() => policy.socketTransfer(uuid, { ...real }), /not a hand-off freecti made/);
-  assert.throws(() => policy.socketTransfer(uuid, { group: '120', socket: '10.0.0.1:9' } as SocketHandoff), /not a hand-off freecti made/);
+  assert.throws(() => policy.socketTransfer(uuid, { variable: 'nacd_group', value: '120', socket: '10.0.0.1:9' } as SocketHandoff), /not a hand-off freecti made/);
   assert.throws(() => policy.socketTransfer('x;y', real), /channel uuid/);
   assert.throws(() => socketHandoff('1,socket:x', '127.0.0.1:8084'), /not a group number/);
   assert.throws(() => socketHandoff('120', '127.0.0.1:8084 async full,park'), /not host:port/);
