@@ -4,8 +4,12 @@
  * file is rewritten in place after its original is copied to `<file>.mod_cti.bak` (a file
  * whose backup already exists is not touched: the migration ran before). Files are read
  * as UTF-8 when they are valid UTF-8, else byte for byte (latin1), and written back the same way.
+ * The new text goes to `<file>.freecti-tmp` first and is renamed over the file, so a failed
+ * write leaves the original whole (and its backup is removed, so the migration can run
+ * again; the file keeps its permission bits). A file that cannot be read, backed up or written is reported with the reason;
+ * the other files are still migrated.
  */
-import { copyFile, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { migrateDialplan, type DialplanNote } from './dialplan.js';
 import { XmlScanError } from './xml-tags.js';
@@ -33,7 +37,12 @@ export async function dialplanFiles(path: string): Promise<string[]> {
 }
 
 export async function migrateDialplanFile(path: string, options: { socket: string; dryRun: boolean }): Promise<FileReport> {
-  const bytes = await readFile(path);
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (error) {
+    return { path, notes: [], written: false, error: `cannot read: ${reason(error)}` };
+  }
   const encoding = isUtf8(bytes) ? 'utf8' : 'latin1';
   let result;
   try {
@@ -49,10 +58,25 @@ export async function migrateDialplanFile(path: string, options: { socket: strin
     await copyFile(path, backup, 1 /* COPYFILE_EXCL */);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return { path, notes: result.notes, written: false, error: `${backup} exists (migrated before?); file left as it is` };
-    throw error;
+    return { path, notes: result.notes, written: false, error: `cannot write the backup ${backup}: ${reason(error)}; file left as it is` };
   }
-  await writeFile(path, Buffer.from(result.text, encoding));
+  const temp = `${path}.freecti-tmp`;
+  try {
+    await writeFile(temp, Buffer.from(result.text, encoding), { flag: 'wx' });
+    await chmod(temp, (await stat(path)).mode & 0o7777);
+    await rename(temp, path);
+  } catch (error) {
+    const cause = reason(error);
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') await rm(temp, { force: true }).catch(() => undefined);
+    await rm(backup, { force: true }).catch(() => undefined);
+    return { path, notes: result.notes, written: false, error: `cannot write: ${cause}; file left as it is` };
+  }
   return { path, notes: result.notes, written: true };
+}
+
+function reason(error: unknown): string {
+  const e = error as NodeJS.ErrnoException;
+  return e.code ?? e.message;
 }
 
 function isUtf8(bytes: Buffer): boolean {
