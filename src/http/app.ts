@@ -24,12 +24,13 @@ import { eventStreamRoutes } from '../event-stream/routes.js';
 import { linegroupRoutes } from '../linegroups/routes.js';
 import { acdRoutes } from '../acd/routes.js';
 import { nacdRoutes } from '../nacd/routes.js';
+import { nacdCommandRoutes } from '../nacd/command-routes.js';
 import { calloutRoutes } from '../callout/routes.js';
 
 export type { AppDeps, AppPlugin, RouteDeps } from './route-deps.js';
 
 /** Every route plugin, in registration order. Features append theirs. */
-const routes: readonly AppPlugin[] = [healthRoutes, openapiRoutes, xmlCurlRoutes, routingRoutes, cliRoutes, callControlRoutes, eventStreamRoutes, adminExtensionRoutes, linegroupRoutes, acdRoutes, nacdRoutes, calloutRoutes];
+const routes: readonly AppPlugin[] = [healthRoutes, openapiRoutes, xmlCurlRoutes, routingRoutes, cliRoutes, callControlRoutes, eventStreamRoutes, adminExtensionRoutes, linegroupRoutes, acdRoutes, nacdRoutes, nacdCommandRoutes, calloutRoutes];
 
 export function buildApp(deps: AppDeps, extraRoutes: readonly AppPlugin[] = []): FastifyInstance {
   const app = Fastify({
