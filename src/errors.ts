@@ -54,6 +54,7 @@ export const errorRegistry = {
   ACD_IN_USE: { status: 409, message: 'in use: log the agent out / empty the queue first' },
   // nacd HTTP callflow (docs/nacd.md)
   NACD_GROUP_NOT_FOUND: { status: 404, message: 'no nacd group with that number' },
+  CALLOUT_NOT_RUNNING: { status: 409, message: 'the callout campaign has ended or is being stopped' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorKey = keyof typeof errorRegistry;

@@ -49,6 +49,14 @@ export class Keys {
     return `${this.prefix}{freecti}:${parts.join(':')}`;
   }
 
+  /**
+   * One nwaycallout campaign's keys, in the campaign's own slot (its scripts touch only
+   * these): `<prefix>{freecti:callout:<id>}` (the record) and `...:<part>`.
+   */
+  callout(id: string, part?: string): string {
+    return `${this.prefix}{freecti:callout:${id}}${part === undefined ? '' : `:${part}`}`;
+  }
+
   // --- Extensions, registrations, calls, leases (docs/redis-keys.md, "Directory and state") ---
 
   /** Seed key: hash of the extensions of one domain (field = extension, value = JSON). */

@@ -3,19 +3,25 @@
  * at `ratePerSec`, at most `maxConcurrent` at once, each through a line of a line group
  * (the resolver's CPS and concurrency limits; a refused slot waits and retries, it is not
  * a failure) or a gateway; an answered call is handed to a nacd group or an ACD queue
- * (commands.ts); each number's outcome (answered, busy, no-answer, failed with its cause,
- * cancelled) is kept in the campaign and pushed to `eventUrl` as a signed webhook.
+ * (commands.ts, through fs-lang/handoff.ts); each number's outcome (answered, busy,
+ * no-answer, failed with its cause, cancelled) is kept and pushed as an event: to
+ * `eventUrl` as a signed webhook and to the WebSocket event stream.
  *
- * State lives in Redis (any instance reads it, GET/DELETE work anywhere):
- *   callout:<id>         campaign JSON (CalloutCampaign), written only by its runner
- *                        (lua/callout-save-2.lua checks the runner lease)
- *   callout:<id>:runner  the runner lease: SET NX PX, renewed every leaseMs / 3
- *   callout:<id>:stop    set by DELETE; the runner stops at its next step
- *   callouts             the ids of running campaigns
- * A runner that crashed stops renewing; `sweep` (every leaseMs on each instance) takes
- * the lease of a running campaign nobody holds and goes on from `next`; the numbers the
- * dead runner was dialling end `failed` with cause RUNNER_LOST (their calls may have
- * been answered: their outcome is unknown, they are not dialled twice).
+ * State lives in Redis, all of a campaign in its own slot (Keys.callout), so any instance
+ * reads it and a campaign holds up to MAX_NUMBERS_PER_CAMPAIGN numbers:
+ *   {freecti:callout:<id>}          hash: campaign (JSON settings), state, next, counts
+ *   {freecti:callout:<id>}:numbers  list: the numbers, in dialling order (appends at the end)
+ *   {freecti:callout:<id>}:dialing  hash: number index -> JSON {uuid, number, dialledAt}
+ *   {freecti:callout:<id>}:results  list: outcome JSONs, in the order they were known
+ *   {freecti:callout:<id>}:runner   the runner lease: SET NX PX, renewed every leaseMs / 3
+ *   {freecti:callout:<id>}:stop     set by DELETE; the runner stops at its next step
+ *   {freecti}:callouts              the ids of running campaigns
+ * Every change is one script (lua/callout-*.lua); those the runner makes check its lease,
+ * so a runner that lost it writes nothing. A runner that crashed stops renewing; `sweep`
+ * (every leaseMs on each instance) takes the lease of a running campaign nobody holds
+ * and goes on from `next`; the numbers the dead runner was dialling end `failed` with
+ * cause RUNNER_LOST (their calls may have been answered: their outcome is unknown, they
+ * are not dialled twice: a number is marked dialling before its originate is sent).
  */
 import { randomUUID } from 'node:crypto';
 import { FreectiError } from '../errors.js';
@@ -28,7 +34,18 @@ import type { LineLease, LinegroupResolver } from '../linegroups/resolver.js';
 import { failureCause, isFsError, releaseWhenGone } from '../originate/line-hold.js';
 import type { WebhookClient } from '../webhook/types.js';
 import { calloutDialString, calloutOriginateArgs } from './commands.js';
-import { calloutRequestSchema, type CalloutCampaign, type CalloutOutcome, type CalloutRequest, type CalloutResult } from './schema.js';
+import {
+  calloutAppendSchema,
+  calloutRequestSchema,
+  MAX_NUMBERS_PER_CAMPAIGN,
+  type CalloutCampaign,
+  type CalloutCounts,
+  type CalloutOutcome,
+  type CalloutRequest,
+  type CalloutResult,
+  type CalloutSettings,
+  type CalloutState,
+} from './schema.js';
 
 /** Time for the runner: `sleep` is a real timer in production, a virtual one in tests. */
 export interface CalloutClock {
@@ -41,6 +58,11 @@ export const realClock: CalloutClock = {
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms).unref()),
 };
 
+/** Where campaign events go besides the webhook: the WebSocket event stream (EventHub.publishCallout). */
+export interface CalloutEventSink {
+  publishCallout(event: { campaign_id: string; event: string } & Record<string, unknown>): void;
+}
+
 export interface CalloutDeps {
   redis: RedisClient;
   keys: Keys;
@@ -52,6 +74,8 @@ export interface CalloutDeps {
   socket: string;
   /** For `linegroup` campaigns; absent: such a campaign is refused. */
   resolver?: LinegroupResolver;
+  /** The WebSocket event stream of this instance. */
+  stream?: CalloutEventSink;
   clock?: CalloutClock;
   /** Runner lease time to live (default 15 s); renewed every third of it, swept every leaseMs. */
   leaseMs?: number;
@@ -62,6 +86,13 @@ export interface CalloutDeps {
 const BUSY = new Set(['USER_BUSY']);
 const NO_ANSWER = new Set(['NO_ANSWER', 'NO_USER_RESPONSE', 'ALLOTTED_TIMEOUT', 'PROGRESS_TIMEOUT', 'RECOVERY_ON_TIMER_EXPIRE']);
 const CANCELLED = new Set(['ORIGINATOR_CANCEL', 'MANAGER_REQUEST']);
+const OUTCOMES: readonly CalloutOutcome[] = ['answered', 'busy', 'no-answer', 'failed', 'cancelled'];
+const ID = /^[0-9a-f-]{36}$/;
+/** Numbers read from Redis at a time by a runner. */
+const CHUNK = 1000;
+/** Outcomes per GET page: default and most. */
+const PAGE = 100;
+const MAX_PAGE = 1000;
 
 /** The outcome of an originate that failed with `cause`. */
 export function outcomeOf(cause: string): CalloutOutcome {
@@ -74,7 +105,12 @@ export function outcomeOf(cause: string): CalloutOutcome {
 interface Running {
   id: string;
   token: string;
-  campaign: CalloutCampaign;
+  settings: CalloutSettings;
+  /** Index of the next number to dial, and how many the campaign holds (as last read). */
+  next: number;
+  total: number;
+  /** Numbers read ahead: `numbers[i]` is number `from + i`. */
+  buffer: { from: number; numbers: string[] };
   inFlight: Map<string, { uuid: string; node: FsNode }>;
   /** Calls this runner hung up on a stop: whatever FreeSWITCH answers, they end `cancelled`. */
   killed: Set<string>;
@@ -82,6 +118,12 @@ interface Running {
   stopRequested: boolean;
   wake: () => void;
   done: Promise<void>;
+}
+
+interface Stored {
+  id: string;
+  request: CalloutSettings;
+  createdAt: number;
 }
 
 export class CalloutService {
@@ -100,8 +142,8 @@ export class CalloutService {
     this.pollMs = deps.pollMs ?? 1000;
   }
 
-  private key(id: string, part?: string): string {
-    return part === undefined ? this.deps.keys.internal('callout', id) : this.deps.keys.internal('callout', id, part);
+  private key(id: string, part?: 'numbers' | 'dialing' | 'results' | 'runner' | 'stop'): string {
+    return this.deps.keys.callout(id, part);
   }
 
   private get index(): string {
@@ -111,28 +153,88 @@ export class CalloutService {
   /** Validates, stores and starts a campaign on this instance. */
   async start(body: unknown): Promise<CalloutCampaign> {
     const parsed = calloutRequestSchema.safeParse(body);
-    if (!parsed.success) throw new FreectiError('BAD_REQUEST', parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
-    const request: CalloutRequest = parsed.data;
-    if (request.linegroup !== undefined) {
+    if (!parsed.success) throw badRequest(parsed.error.issues);
+    const { numbers, ...settings }: CalloutRequest = parsed.data;
+    if (settings.linegroup !== undefined) {
       if (this.deps.resolver === undefined) throw new FreectiError('BAD_REQUEST', 'line groups are not available on this instance');
-      await this.deps.resolver.store.get(request.linegroup); // LINEGROUP_NOT_FOUND now rather than at the first number
+      await this.deps.resolver.store.get(settings.linegroup); // LINEGROUP_NOT_FOUND now rather than at the first number
     }
-    const campaign: CalloutCampaign = { id: randomUUID(), request, state: 'running', createdAt: this.clock.now(), next: 0, dialing: {}, results: [] };
+    const id = randomUUID();
     const token = randomUUID();
-    await this.deps.redis.set(this.key(campaign.id, 'runner'), token, 'PX', this.leaseMs);
-    await this.deps.redis.set(this.key(campaign.id), JSON.stringify(campaign));
-    await this.deps.redis.sadd(this.index, campaign.id);
-    this.log.info({ campaign: campaign.id, numbers: request.numbers.length, group: request.group, queue: request.queue }, 'callout campaign started');
-    this.launch(campaign, token, false);
-    return campaign;
+    const stored: Stored = { id, request: settings, createdAt: this.clock.now() };
+    await runScript(this.deps.redis, 'callout-create', [this.key(id), this.key(id, 'numbers'), this.key(id, 'runner')], [token, this.leaseMs, JSON.stringify(stored), ...numbers]);
+    await this.deps.redis.sadd(this.index, id);
+    this.log.info({ campaign: id, numbers: numbers.length, group: settings.group, queue: settings.queue }, 'callout campaign started');
+    const run = this.launch(id, token, settings, 0, numbers.length, false, { from: 0, numbers: numbers.slice(0, CHUNK) });
+    this.push(run, { event: 'callout_started', total: numbers.length }, `${id}:started`);
+    return this.get(id);
   }
 
-  async get(id: string): Promise<CalloutCampaign> {
+  /**
+   * The campaign (from any instance): its state, counts, the numbers ringing now and one
+   * page of the outcome list from `cursor` (the index of the first outcome; default 0).
+   */
+  async get(id: string, page: { cursor?: string | undefined; limit?: string | number | undefined } = {}): Promise<CalloutCampaign> {
+    const cursor = page.cursor === undefined || page.cursor === '' ? 0 : /^\d{1,9}$/.test(page.cursor) ? Number(page.cursor) : NaN;
+    const limit = page.limit === undefined || page.limit === '' ? PAGE : Number(page.limit);
+    if (!Number.isInteger(cursor)) throw new FreectiError('BAD_REQUEST', 'cursor: expected the nextCursor of a previous page (digits)');
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) throw new FreectiError('BAD_REQUEST', `limit: expected 1-${MAX_PAGE}`);
+    if (!ID.test(id)) throw notFound(id);
+    const replies = await this.deps.redis
+      .multi()
+      .hgetall(this.key(id))
+      .llen(this.key(id, 'numbers'))
+      .hgetall(this.key(id, 'dialing'))
+      .llen(this.key(id, 'results'))
+      .lrange(this.key(id, 'results'), cursor, cursor + limit - 1)
+      .exec();
+    if (replies === null) throw new FreectiError('REDIS_UNAVAILABLE', 'the campaign read was aborted');
+    for (const [error] of replies) if (error !== null) throw error;
+    const [meta, total, dialing, resultCount, page_] = replies.map(([, value]) => value) as [Record<string, string>, number, Record<string, string>, number, string[]];
+    if (meta.campaign === undefined) throw notFound(id);
+    const stored = JSON.parse(meta.campaign) as Stored;
+    const state = (meta.state ?? 'running') as CalloutState;
+    const results = page_.map((text) => JSON.parse(text) as CalloutResult);
+    const end = cursor + results.length;
+    return {
+      id: stored.id,
+      request: stored.request,
+      state,
+      createdAt: stored.createdAt,
+      total,
+      next: Number(meta.next ?? 0),
+      dialing: Object.fromEntries(Object.entries(dialing).map(([index, text]) => [index, (JSON.parse(text) as { uuid: string }).uuid])),
+      counts: Object.fromEntries(OUTCOMES.map((o) => [o, Number(meta[o] ?? 0)])) as CalloutCounts,
+      resultCount,
+      results,
+      nextCursor: state !== 'running' && end >= resultCount ? null : String(Math.min(end, Math.max(cursor, resultCount))),
+    };
+  }
+
+  /** Appends numbers to a running campaign (any instance); its runner dials them after the others. */
+  async append(id: string, body: unknown): Promise<{ total: number; appended: number }> {
+    const parsed = calloutAppendSchema.safeParse(body);
+    if (!parsed.success) throw badRequest(parsed.error.issues);
+    if (!ID.test(id)) throw notFound(id);
+    const numbers = parsed.data.numbers;
+    let reply: unknown;
+    try {
+      reply = await runScript(this.deps.redis, 'callout-append', [this.key(id), this.key(id, 'numbers'), this.key(id, 'stop')], [MAX_NUMBERS_PER_CAMPAIGN, ...numbers]);
+    } catch (error) {
+      const message = (error as Error).message;
+      if (message.includes('NOT_RUNNING')) {
+        if ((await this.deps.redis.exists(this.key(id))) === 0) throw notFound(id);
+        throw new FreectiError('CALLOUT_NOT_RUNNING', `campaign '${id}' has ended or is being stopped; no number appended`);
+      }
+      const held = /TOO_MANY (\d+)/.exec(message);
+      if (held !== null) throw new FreectiError('BAD_REQUEST', `numbers: a campaign holds at most ${MAX_NUMBERS_PER_CAMPAIGN} numbers (it holds ${held[1]}, ${numbers.length} more asked)`);
+      throw error;
+    }
+    const [total] = reply as [number, number];
     const local = this.running.get(id);
-    if (local !== undefined) return local.campaign;
-    const text = /^[0-9a-f-]{36}$/.test(id) ? await this.deps.redis.get(this.key(id)) : null;
-    if (text === null) throw new FreectiError('NOT_FOUND', `no callout campaign '${id.slice(0, 64)}'`);
-    return JSON.parse(text) as CalloutCampaign;
+    if (local !== undefined) local.wake();
+    this.log.info({ campaign: id, appended: numbers.length, total }, 'callout numbers appended');
+    return { total: Number(total), appended: numbers.length };
   }
 
   /** Asks the campaign's runner (on any instance) to stop: numbers not dialled end `cancelled`, calls ringing are hung up. */
@@ -157,15 +259,16 @@ export class CalloutService {
       if (this.running.has(id)) continue;
       const token = randomUUID();
       if ((await this.deps.redis.set(this.key(id, 'runner'), token, 'PX', this.leaseMs, 'NX')) !== 'OK') continue;
-      const text = await this.deps.redis.get(this.key(id));
-      const campaign = text === null ? null : (JSON.parse(text) as CalloutCampaign);
-      if (campaign === null || campaign.state !== 'running') {
+      const [text, state, next] = await this.deps.redis.hmget(this.key(id), 'campaign', 'state', 'next');
+      if (text === null || text === undefined || state !== 'running') {
         await this.deps.redis.srem(this.index, id);
         await runScript(this.deps.redis, 'lease-release', [this.key(id, 'runner')], [token]);
         continue;
       }
-      this.log.warn({ campaign: id, next: campaign.next, dialing: Object.keys(campaign.dialing).length }, 'callout campaign without a runner taken over');
-      this.launch(campaign, token, true);
+      const total = await this.deps.redis.llen(this.key(id, 'numbers'));
+      const dialing = await this.deps.redis.hlen(this.key(id, 'dialing'));
+      this.log.warn({ campaign: id, next: Number(next), total, dialing }, 'callout campaign without a runner taken over');
+      this.launch(id, token, (JSON.parse(text) as Stored).request, Number(next ?? 0), total, true, { from: 0, numbers: [] });
       taken += 1;
     }
     return taken;
@@ -203,114 +306,140 @@ export class CalloutService {
     await this.idle();
   }
 
-  private launch(campaign: CalloutCampaign, token: string, takeover: boolean): void {
+  private launch(id: string, token: string, settings: CalloutSettings, next: number, total: number, takeover: boolean, buffer: Running['buffer']): Running {
     let wake: () => void = () => undefined;
-    const run: Running = { id: campaign.id, token, campaign, inFlight: new Map(), killed: new Set(), lost: false, stopRequested: false, wake: () => wake(), done: Promise.resolve() };
+    const run: Running = { id, token, settings, next, total, buffer, inFlight: new Map(), killed: new Set(), lost: false, stopRequested: false, wake: () => wake(), done: Promise.resolve() };
     const signal = { set: (fn: () => void) => (wake = fn) };
-    this.running.set(campaign.id, run);
+    this.running.set(id, run);
     run.done = this.runCampaign(run, takeover, signal)
-      .catch((error: unknown) => this.log.error({ campaign: campaign.id, err: error }, 'callout runner failed; another instance takes the campaign over after its lease'))
-      .finally(() => this.running.delete(campaign.id));
+      .catch((error: unknown) => this.log.error({ campaign: id, err: error }, 'callout runner failed; another instance takes the campaign over after its lease'))
+      .finally(() => this.running.delete(id));
+    return run;
+  }
+
+  /** Number `index` of the campaign (read from Redis CHUNK at a time). */
+  private async numberAt(run: Running, index: number): Promise<string> {
+    const { buffer } = run;
+    if (index < buffer.from || index >= buffer.from + buffer.numbers.length) {
+      run.buffer = { from: index, numbers: await this.deps.redis.lrange(this.key(run.id, 'numbers'), index, index + CHUNK - 1) };
+    }
+    return run.buffer.numbers[index - run.buffer.from] ?? '';
   }
 
   private async runCampaign(run: Running, takeover: boolean, signal: { set(fn: () => void): void }): Promise<void> {
-    const { campaign } = run;
-    const request = campaign.request;
-    const interval = 1000 / request.ratePerSec;
+    const settings = run.settings;
+    const interval = 1000 / settings.ratePerSec;
     const renew = setInterval(() => {
       void runScript(this.deps.redis, 'lease-renew', [this.key(run.id, 'runner')], [run.token, this.leaseMs])
         .then((held) => {
-          if (Number(held) !== 1) {
-            run.lost = true;
-            run.wake();
-          }
+          if (Number(held) !== 1) this.lose(run);
         })
         .catch((error: unknown) => this.log.warn({ campaign: run.id, err: (error as Error).message }, 'cannot renew the callout runner lease'));
     }, Math.max(50, Math.floor(this.leaseMs / 3)));
     renew.unref();
-    // Wakes the loop when a call ends or a stop arrives; a wait also ends after pollMs (a stop set on another instance).
+    // Wakes the loop when a call ends, numbers are appended or a stop arrives; a wait also ends after pollMs (a stop set on another instance).
     const wait = async (ms: number): Promise<void> => {
       await Promise.race([new Promise<void>((resolve) => signal.set(resolve)), this.clock.sleep(ms)]);
     };
     try {
       if (takeover) {
-        for (const [index, uuid] of Object.entries(campaign.dialing)) {
-          this.record(run, { number: request.numbers[Number(index)] ?? '', outcome: 'failed', cause: 'RUNNER_LOST', uuid, at: this.clock.now() });
+        const written = (await runScript(this.deps.redis, 'callout-takeover', [this.key(run.id, 'runner'), this.key(run.id), this.key(run.id, 'dialing'), this.key(run.id, 'results')], [run.token, this.clock.now()])) as string[];
+        for (const text of written) {
+          const result = JSON.parse(text) as CalloutResult;
+          this.pushResult(run, result, `${run.id}:${result.uuid}:RUNNER_LOST`);
         }
-        campaign.dialing = {};
-        await this.save(run);
       }
       let lastStart = -Infinity;
       for (;;) {
-        if (run.lost) return;
-        if (run.stopRequested || (await this.deps.redis.exists(this.key(run.id, 'stop'))) === 1) {
-          run.stopRequested = true;
-          break;
-        }
-        if (campaign.next >= request.numbers.length) {
-          if (run.inFlight.size === 0) break;
-          await wait(this.pollMs);
-          continue;
-        }
-        if (run.inFlight.size >= request.maxConcurrent) {
-          await wait(this.pollMs);
-          continue;
-        }
-        const due = lastStart + interval - this.clock.now();
-        if (due > 0) {
-          await wait(due); // a stop or a shutdown cuts the wait short
-          continue;
-        }
-        const index = campaign.next;
-        const number = request.numbers[index] ?? '';
-        const uuid = randomUUID();
-        let dialString = calloutDialString(request, number);
-        let lease: LineLease | undefined;
-        if (request.linegroup !== undefined) {
-          try {
-            const resolved = await this.resolver().resolveLinegroupDialString(dialString, { callUuid: uuid });
-            dialString = resolved.dialString;
-            lease = resolved.lease;
-          } catch (error) {
-            if (error instanceof FreectiError && error.key === 'LINEGROUP_NO_LINE') {
-              // No line can take a call now (CPS or concurrency): wait and try this number again.
-              await wait(Math.max(interval, 50));
-              continue;
-            }
-            this.record(run, { number, outcome: 'failed', cause: (error as Error).message.slice(0, 200), uuid, at: this.clock.now() });
-            campaign.next += 1;
-            await this.save(run);
+        // Dial until the list is done (or a stop), then end the campaign unless numbers were appended meanwhile.
+        for (;;) {
+          if (run.lost) return;
+          if (run.stopRequested || (await this.deps.redis.exists(this.key(run.id, 'stop'))) === 1) {
+            run.stopRequested = true;
+            break;
+          }
+          if (run.next >= run.total) run.total = await this.deps.redis.llen(this.key(run.id, 'numbers'));
+          if (run.next >= run.total) {
+            if (run.inFlight.size === 0) break;
+            await wait(this.pollMs);
             continue;
           }
+          if (run.inFlight.size >= settings.maxConcurrent) {
+            await wait(this.pollMs);
+            continue;
+          }
+          const due = lastStart + interval - this.clock.now();
+          if (due > 0) {
+            await wait(due); // a stop or a shutdown cuts the wait short
+            continue;
+          }
+          const index = run.next;
+          const number = await this.numberAt(run, index);
+          const uuid = randomUUID();
+          let dialString = calloutDialString(settings, number);
+          let lease: LineLease | undefined;
+          if (settings.linegroup !== undefined) {
+            try {
+              const resolved = await this.resolver().resolveLinegroupDialString(dialString, { callUuid: uuid });
+              dialString = resolved.dialString;
+              lease = resolved.lease;
+            } catch (error) {
+              if (error instanceof FreectiError && error.key === 'LINEGROUP_NO_LINE') {
+                // No line can take a call now (CPS or concurrency): wait and try this number again.
+                await wait(Math.max(interval, 50));
+                continue;
+              }
+              await this.record(run, index, { number, outcome: 'failed', cause: (error as Error).message.slice(0, 200), uuid, at: this.clock.now() }, true);
+              run.next = index + 1;
+              continue;
+            }
+          }
+          lastStart = this.clock.now();
+          const marked = await runScript(this.deps.redis, 'callout-dial', [this.key(run.id, 'runner'), this.key(run.id), this.key(run.id, 'dialing')], [run.token, index, JSON.stringify({ uuid, number, dialledAt: lastStart })]);
+          if (Number(marked) !== 1) {
+            if (lease !== undefined) await this.resolver().release(lease, { cause: 'ORIGINATOR_CANCEL' }, { callUuid: uuid }).catch(() => undefined);
+            this.lose(run);
+            return;
+          }
+          run.next = index + 1;
+          this.place(run, index, number, uuid, dialString, lease, lastStart);
         }
-        campaign.next += 1;
-        campaign.dialing[String(index)] = uuid;
-        lastStart = this.clock.now();
-        await this.save(run);
-        this.place(run, index, number, uuid, dialString, lease, lastStart);
-      }
-      if (run.stopRequested) {
-        for (const { uuid, node } of run.inFlight.values()) {
-          run.killed.add(uuid);
-          await node.api('uuid_kill', `${uuid} ORIGINATOR_CANCEL`).catch(() => undefined);
+        if (run.stopRequested) {
+          for (const { uuid, node } of run.inFlight.values()) {
+            run.killed.add(uuid);
+            await node.api('uuid_kill', `${uuid} ORIGINATOR_CANCEL`).catch(() => undefined);
+          }
+          // Numbers never dialled end `cancelled`: in the outcome list and the counts, not one event each (callout_done carries the counts).
+          for (;;) {
+            const left = Number(await runScript(this.deps.redis, 'callout-cancel', [this.key(run.id, 'runner'), this.key(run.id), this.key(run.id, 'numbers'), this.key(run.id, 'results')], [run.token, 5000, this.clock.now()]));
+            if (left < 0) return this.lose(run);
+            if (left === 0) break;
+          }
+          run.total = await this.deps.redis.llen(this.key(run.id, 'numbers'));
+          run.next = run.total;
+          while (run.inFlight.size > 0) await wait(this.pollMs);
         }
-        for (let i = campaign.next; i < request.numbers.length; i += 1) {
-          this.record(run, { number: request.numbers[i] ?? '', outcome: 'cancelled', uuid: '', at: this.clock.now() });
-        }
-        campaign.next = request.numbers.length;
-        while (run.inFlight.size > 0) await wait(this.pollMs);
-      }
-      campaign.state = run.stopRequested ? 'stopped' : 'done';
-      if (await this.save(run)) {
+        const state: CalloutState = run.stopRequested ? 'stopped' : 'done';
+        const ended = Number(await runScript(this.deps.redis, 'callout-finish', [this.key(run.id, 'runner'), this.key(run.id), this.key(run.id, 'numbers')], [run.token, state]));
+        if (ended === 2) continue; // numbers appended since the last read
+        if (ended !== 1) return this.lose(run);
         await this.deps.redis.srem(this.index, run.id);
         await this.deps.redis.del(this.key(run.id, 'stop'));
-        this.push(run, { event: 'callout_done', state: campaign.state, results: campaign.results.length }, `${run.id}:done`);
-        this.log.info({ campaign: run.id, state: campaign.state, results: campaign.results.length }, 'callout campaign finished');
+        const view = await this.get(run.id, { limit: 1 });
+        this.push(run, { event: 'callout_done', state, results: view.resultCount, counts: view.counts }, `${run.id}:done`);
+        this.log.info({ campaign: run.id, state, results: view.resultCount, counts: view.counts }, 'callout campaign finished');
+        return;
       }
     } finally {
       clearInterval(renew);
       await runScript(this.deps.redis, 'lease-release', [this.key(run.id, 'runner')], [run.token]).catch(() => undefined);
     }
+  }
+
+  private lose(run: Running): void {
+    if (!run.lost) this.log.warn({ campaign: run.id }, 'callout runner lease lost; this instance stops running the campaign');
+    run.lost = true;
+    run.wake();
   }
 
   private resolver(): LinegroupResolver {
@@ -329,22 +458,22 @@ export class CalloutService {
       try {
         node = this.deps.pool.get();
         run.inFlight.set(String(index), { uuid, node });
-        const args = calloutOriginateArgs(this.deps.policy, run.id, run.campaign.request, uuid, dialString, this.deps.socket);
+        const args = calloutOriginateArgs(this.deps.policy, run.id, run.settings, uuid, dialString, this.deps.socket);
         const job = await node.bgapi('originate', args);
-        text = await job.wait({ timeoutMs: (run.campaign.request.ringSec + 30) * 1000 });
+        text = await job.wait({ timeoutMs: (run.settings.ringSec + 30) * 1000 });
       } catch (error) {
         await release('ORIGINATOR_CANCEL').catch(() => undefined);
         this.log.warn({ campaign: run.id, number, uuid, err: (error as Error).message }, 'callout originate got no result');
-        return this.finish(run, index, { number, outcome: 'failed', cause: error instanceof FreectiError ? error.key : 'ORIGINATE_ERROR', uuid, dialledAt, at: this.clock.now() });
+        return this.record(run, index, { number, outcome: 'failed', cause: error instanceof FreectiError ? error.key : 'ORIGINATE_ERROR', uuid, dialledAt, at: this.clock.now() }, false);
       }
       if (isFsError(text)) {
         const cause = failureCause(text);
         await release(cause).catch(() => undefined);
-        return this.finish(run, index, { number, outcome: run.killed.has(uuid) ? 'cancelled' : outcomeOf(cause), cause, uuid, dialledAt, at: this.clock.now() });
+        return this.record(run, index, { number, outcome: run.killed.has(uuid) ? 'cancelled' : outcomeOf(cause), cause, uuid, dialledAt, at: this.clock.now() }, false);
       }
       // Answered: the line stays held while the call lives (released once uuid_exists says it is gone).
       if (lease !== undefined) releaseWhenGone(node, uuid, release);
-      return this.finish(run, index, { number, outcome: 'answered', uuid, dialledAt, at: this.clock.now() });
+      return this.record(run, index, { number, outcome: 'answered', uuid, dialledAt, at: this.clock.now() }, false);
     };
     void work()
       .catch((error: unknown) => this.log.error({ campaign: run.id, number, err: error }, 'callout: unexpected failure of one number'))
@@ -354,34 +483,42 @@ export class CalloutService {
       });
   }
 
-  private async finish(run: Running, index: number, result: CalloutResult): Promise<void> {
-    delete run.campaign.dialing[String(index)];
-    this.record(run, result);
-    await this.save(run);
-  }
-
-  private record(run: Running, result: CalloutResult): void {
-    run.campaign.results.push(result);
-    const { at, dialledAt: _dialled, ...rest } = result;
-    this.push(run, { event: 'callout_result', ...rest, timestamp: String(Math.floor(at / 1000)) }, `${run.id}:${run.campaign.results.length}:${result.outcome}`);
-  }
-
-  private push(run: Running, payload: Record<string, unknown>, requestId: string): void {
-    const { eventUrl, eventSecret } = run.campaign.request;
-    if (eventUrl === undefined) return;
-    this.deps.webhooks.notify(
-      { url: eventUrl, method: 'POST', json: { campaign_id: run.id, ...payload }, requestId, ...(eventSecret === undefined ? {} : { secret: eventSecret }) },
-      { attempts: 3 },
+  /**
+   * Records number `index`'s outcome (`undialled`: it never rang, `next` moves past it) and
+   * pushes its event; a runner that lost its lease writes and pushes nothing.
+   */
+  private async record(run: Running, index: number, result: CalloutResult, undialled: boolean): Promise<void> {
+    if (run.lost) return;
+    const position = Number(
+      await runScript(
+        this.deps.redis,
+        'callout-result',
+        [this.key(run.id, 'runner'), this.key(run.id), this.key(run.id, 'dialing'), this.key(run.id, 'results')],
+        [run.token, index, result.outcome, JSON.stringify(result), undialled ? '1' : '0'],
+      ),
     );
+    if (position === 0) return this.lose(run);
+    this.pushResult(run, result, `${run.id}:${position}:${result.outcome}`);
   }
 
-  /** Writes the campaign when this runner still holds its lease; a runner that lost it stops. */
-  private async save(run: Running): Promise<boolean> {
-    const written = Number(await runScript(this.deps.redis, 'callout-save', [this.key(run.id, 'runner'), this.key(run.id)], [run.token, JSON.stringify(run.campaign)]));
-    if (written !== 1 && !run.lost) {
-      run.lost = true;
-      this.log.warn({ campaign: run.id }, 'callout runner lease lost; this instance stops running the campaign');
-    }
-    return written === 1;
+  private pushResult(run: Running, result: CalloutResult, requestId: string): void {
+    const { at, dialledAt: _dialled, ...rest } = result;
+    this.push(run, { event: 'callout_result', ...rest, timestamp: String(Math.floor(at / 1000)) }, requestId);
   }
+
+  private push(run: Running, payload: { event: string } & Record<string, unknown>, requestId: string): void {
+    const event = { campaign_id: run.id, ...payload };
+    this.deps.stream?.publishCallout(event);
+    const { eventUrl, eventSecret } = run.settings;
+    if (eventUrl === undefined) return;
+    this.deps.webhooks.notify({ url: eventUrl, method: 'POST', json: event, requestId, ...(eventSecret === undefined ? {} : { secret: eventSecret }) }, { attempts: 3 });
+  }
+}
+
+function badRequest(issues: readonly { path: readonly PropertyKey[]; message: string }[]): FreectiError {
+  return new FreectiError('BAD_REQUEST', issues.slice(0, 5).map((i) => `${i.path.map(String).join('.') || 'body'}: ${i.message}`).join('; '));
+}
+
+function notFound(id: string): FreectiError {
+  return new FreectiError('NOT_FOUND', `no callout campaign '${id.slice(0, 64)}'`);
 }

@@ -16,7 +16,7 @@
 import type { FsPolicy } from '../fs-lang/policy.js';
 import { queueHandoff, socketHandoff } from '../fs-lang/handoff.js';
 import { withLeadingVars } from '../fs-lang/var-block.js';
-import type { CalloutRequest } from './schema.js';
+import type { CalloutRequest, CalloutSettings } from './schema.js';
 
 /** The dial string of one number: `linegroup/<g>/<n>` (resolved to a line later) or `sofia/gateway/<gw>/<n>`. */
 export function calloutDialString(request: Pick<CalloutRequest, 'linegroup' | 'gateway'>, number: string): string {
@@ -31,7 +31,7 @@ export function calloutDialString(request: Pick<CalloutRequest, 'linegroup' | 'g
  * for a bad socket). A dial string with its own leading `{...}` block (a line's variables)
  * keeps it as the one block.
  */
-export function calloutOriginateArgs(policy: FsPolicy, campaignId: string, request: CalloutRequest, uuid: string, dialString: string, socket: string): string {
+export function calloutOriginateArgs(policy: FsPolicy, campaignId: string, request: CalloutSettings, uuid: string, dialString: string, socket: string): string {
   const handoff = request.group !== undefined ? socketHandoff(request.group, socket) : queueHandoff(request.queue ?? '', socket);
   const vars = [
     `origination_uuid=${uuid}`,

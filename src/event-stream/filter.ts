@@ -40,7 +40,13 @@ export const ACD_EVENTS = [
   'EXITEMPTY', 'EXITWITHKEY', 'EXITTRANSFER', 'EXITCALLBACK', 'FULL', 'JOINEMPTY', 'AGENTSTATE', 'QUEUESTATS',
 ] as const;
 
-const STREAMABLE = new Set<string>([...CHANNEL_EVENTS, ...JOB_EVENTS, ...REGISTRATION_SUBCLASSES, ...ACD_EVENTS]);
+/**
+ * nwaycallout campaign events (docs/nacd.md "nwaycallout"): `CALLOUT` selects them all, or
+ * name them. Published by the instance that runs the campaign (publishCallout).
+ */
+export const CALLOUT_EVENTS = ['CALLOUT', 'callout_started', 'callout_result', 'callout_done'] as const;
+
+const STREAMABLE = new Set<string>([...CHANNEL_EVENTS, ...JOB_EVENTS, ...REGISTRATION_SUBCLASSES, ...ACD_EVENTS, ...CALLOUT_EVENTS]);
 
 const UUID_HEADERS = ['Unique-ID', 'Other-Leg-Unique-ID', 'Channel-Call-UUID', 'Job-UUID', 'Bridge-A-Unique-ID', 'Bridge-B-Unique-ID'];
 const EXTENSION_HEADERS = [
@@ -93,6 +99,17 @@ export function matchesAcd(filter: StreamFilter, name: string, uuid: string, age
   if (filter.events !== undefined && !filter.events.has(name) && !filter.events.has('ACD')) return false;
   if (filter.uuid !== undefined && filter.uuid !== uuid) return false;
   if (filter.extension !== undefined && filter.extension !== agent) return false;
+  return true;
+}
+
+/**
+ * Does a campaign event pass the filter? `uuid=` matches the call's uuid or the campaign
+ * id, `extension=` the number dialled.
+ */
+export function matchesCallout(filter: StreamFilter, name: string, campaign: string, uuid: string, number: string): boolean {
+  if (filter.events !== undefined && !filter.events.has(name) && !filter.events.has('CALLOUT')) return false;
+  if (filter.uuid !== undefined && filter.uuid !== uuid && filter.uuid !== campaign) return false;
+  if (filter.extension !== undefined && filter.extension !== number) return false;
   return true;
 }
 

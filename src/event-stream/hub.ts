@@ -14,7 +14,7 @@
 import type { EslEvent } from '../esl/event.js';
 import type { FsNode, FsPool } from '../esl/types.js';
 import type { Logger } from '../logger.js';
-import { isStreamable, matches, matchesAcd, streamName, SUBSCRIPTION, type StreamFilter } from './filter.js';
+import { isStreamable, matches, matchesAcd, matchesCallout, streamName, SUBSCRIPTION, type StreamFilter } from './filter.js';
 
 export const SLOW_CONSUMER = { code: 4008, reason: 'slow consumer' } as const;
 export const GOING_AWAY = { code: 1001, reason: 'server shutting down' } as const;
@@ -116,11 +116,25 @@ export class EventHub {
     this.sendAcd('QUEUESTATS', '', '', () => JSON.stringify({ source: 'acd', event: 'QUEUESTATS', queue, time, stats }));
   }
 
+  /**
+   * An nwaycallout campaign event (src/callout/campaign.ts), the webhook's JSON with
+   * `"source":"callout"` first: `{"source":"callout","campaign_id":"...","event":"callout_result",...}`.
+   */
+  publishCallout(event: { campaign_id: string; event: string } & Record<string, unknown>): void {
+    const text = (key: string): string => (typeof event[key] === 'string' ? (event[key] as string) : '');
+    this.send((filter) => matchesCallout(filter, event.event, event.campaign_id, text('uuid'), text('number')), () => JSON.stringify({ source: 'callout', ...event }));
+  }
+
   private sendAcd(name: string, uuid: string, agent: string, build: () => string): void {
+    this.send((filter) => matchesAcd(filter, name, uuid, agent), build);
+  }
+
+  /** Sends one message, built once, to every open client whose filter takes it. */
+  private send(take: (filter: StreamFilter) => boolean, build: () => string): void {
     if (this.clients.size === 0) return;
     let message: string | undefined;
     for (const client of this.clients) {
-      if (client.dropped || client.socket.readyState !== OPEN || !matchesAcd(client.filter, name, uuid, agent)) continue;
+      if (client.dropped || client.socket.readyState !== OPEN || !take(client.filter)) continue;
       message ??= build();
       if (client.socket.bufferedAmount + message.length > this.maxBufferedBytes) {
         this.drop(client);
