@@ -91,7 +91,7 @@ export function createServices(deps: ServiceDeps): Services {
   });
   const cli = createCliContext({ config, logger, redis, pool, metrics, policy, keys, linegroups, nacd: nacdCommands });
 
-  const callouts = new CalloutService({ redis, keys, pool, policy, logger, webhooks, resolver: linegroups, socket: controlSocketAddress(config.eslOutbound.host, config.eslOutbound.port) });
+  const callouts = new CalloutService({ redis, keys, pool, policy, logger, webhooks, resolver: linegroups, stream: events, socket: controlSocketAddress(config.eslOutbound.host, config.eslOutbound.port) });
 
   const xmlCurl = deps.xmlCurl ?? new XmlCurlSections();
   let directoryRedis: RedisClient | undefined;
