@@ -221,6 +221,9 @@ test('hold / unhold / toggle: the same uuid_hold as nway_uuid_hold; mode off nee
   assert.deepEqual(sentSince(from), viaCli);
   assert.deepEqual(viaCli, [`api uuid_hold ${uuid}`, `api uuid_hold off ${uuid}`, `api uuid_hold toggle ${uuid}`]);
   assert.deepEqual(answers.map((a) => [a.status, a.json.reply, a.json.mode]), [[200, '+OK Success', 'on'], [200, '+OK Success', 'off'], [200, '+OK Success', 'toggle']]);
+  // uuid_hold answers +OK for a call FreeSWITCH does not know (observation 21): both forms pass it on.
+  assert.equal((await cli('nway_uuid_hold', UNKNOWN_CALL)).body, '+OK Success\n');
+  assert.deepEqual((await rest('POST', `/api/v1/nacd/calls/${UNKNOWN_CALL}/hold`, { mode: 'on' })).json, { uuid: UNKNOWN_CALL, mode: 'on', reply: '+OK Success' });
   // No body is mode on.
   from = sentCount();
   assert.equal((await rest('POST', `/api/v1/nacd/calls/${uuid}/hold`)).status, 200);
