@@ -101,7 +101,8 @@ export async function startService(config: Config, logger: Logger, options: Serv
   // Background work (config routes seeded into Redis, the line lease reaper) starts once the app is up.
   services.start();
   // FreeSWITCH's `socket` app connects here: cti_bridge / cti_dial calls (docs/bridge.md).
-  const didOutCallerId = async (extension: string): Promise<string | null> => (await services.nacd.did.out.find(extension))?.callerId ?? null;
+  // The nacd DID-out table, read by every dial path that leaves (src/nacd/did-out.ts).
+  const didOut = (extension: string): ReturnType<typeof services.nacd.did.out.find> => services.nacd.did.out.find(extension);
   outbound = await startOutboundSockets({
     config,
     logger,
@@ -109,7 +110,7 @@ export async function startService(config: Config, logger: Logger, options: Serv
     policy,
     webhooks: services.webhooks,
     resolver: services.linegroups,
-    didOutCallerId,
+    didOut,
   });
   // ACD callers (freecti_queue, the `queue` action) on the same socket; agent legs go over the node pool.
   acd.attach(outbound.server);
@@ -135,7 +136,7 @@ export async function startService(config: Config, logger: Logger, options: Serv
     policy,
     resolver: services.linegroups,
     registry: metrics.registry,
-    didOutCallerId,
+    didOut,
     queue: (session, request) => acd.calls.handleQueueSession(session, request),
     nacd: (session, group) => runNacdOnSession(session, nacdDeps, group),
   });

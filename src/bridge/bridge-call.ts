@@ -24,7 +24,8 @@ import { NO_LINE_CAUSE } from '../linegroups/resolver.js';
 import { AllowedUrls, redactUrl } from './allowed-urls.js';
 import { parseBridgeArgs, type BridgeArgs } from './args.js';
 import { dialPlan, type DialOutcome, type LegResult } from './dial-plan.js';
-import { planDial, withDidOutCallerId, type DialOptions, type DialPlan } from './dial-target.js';
+import { planDial, type DialOptions, type DialPlan } from './dial-target.js';
+import { planWithDidOut } from './did-out-plan.js';
 import { LegTracker } from './legs.js';
 import { bridgeCounter, type BridgeCallResult } from './metrics.js';
 import { ProgressNotifier, stageOfEvent } from './progress.js';
@@ -36,8 +37,9 @@ export type { BridgeChannel, BridgeDeps } from './bridge-types.js';
 
 const LOOPBACK_ONLY = new AllowedUrls();
 
-function dialOptions(deps: BridgeDeps): DialOptions {
-  return { ...(deps.defaultProfile === undefined ? {} : { defaultProfile: deps.defaultProfile }), ...(deps.policy === undefined ? {} : { policy: deps.policy }) };
+/** `caller`: the calling extension (a gateway-less reply dials out through its DID-out route, dial-target.ts). */
+function dialOptions(deps: BridgeDeps, caller?: string): DialOptions {
+  return { ...(deps.defaultProfile === undefined ? {} : { defaultProfile: deps.defaultProfile }), ...(deps.policy === undefined ? {} : { policy: deps.policy }), ...(caller === undefined ? {} : { caller }) };
 }
 
 /** Causes freecti ends a call with when cti_bridge itself fails (docs/bridge.md). */
@@ -144,14 +146,12 @@ export async function runBridge(channel: BridgeChannel, deps: BridgeDeps, reques
       }
       log.info({ url: args.url }, 'cti_bridge reply accepted');
     }
-    if (deps.didOutCallerId !== undefined) {
-      // An extension with a DID-out entry shows its DID outside when the reply sets no caller id.
-      const caller = channel.channelData.get('Caller-Caller-ID-Number') ?? '';
-      const callerId = caller === '' ? null : await deps.didOutCallerId(caller).catch((error: unknown) => {
-        log.warn({ err: (error as Error).message }, 'cti_bridge: cannot read the DID-out table; the reply dials as it is');
-        return null;
-      });
-      if (callerId !== null) plan = withDidOutCallerId(plan, callerId);
+    try {
+      // DID-out (did-out-plan.ts): nout/ legs' routes, the calling extension's caller id.
+      plan = await planWithDidOut(plan, channel.channelData.get('Caller-Caller-ID-Number') ?? '', deps, log);
+    } catch (error) {
+      if (!isFreectiError(error, 'BRIDGE_BAD_REPLY')) log.warn({ err: (error as Error).message }, 'cti_bridge: DID-out failed');
+      return finish(await failed(error, isFreectiError(error, 'BRIDGE_BAD_REPLY') ? BRIDGE_CAUSES.invalid : BRIDGE_CAUSES.requestFailed), 'bad_reply');
     }
     let outcome: DialOutcome;
     try {
@@ -209,7 +209,7 @@ async function requestPlan(channel: BridgeChannel, deps: BridgeDeps, args: Bridg
     requestId: call.uuid,
     signal,
   });
-  return planDial(parseBridgeReply(data), dialOptions(deps));
+  return planDial(parseBridgeReply(data), dialOptions(deps, channel.channelData.get('Caller-Caller-ID-Number') ?? ''));
 }
 
 /** Ends the call for a cti_bridge failure: `cti_bridge_error=<code>`, hangup (unless `hangup` is false), one log line. */

@@ -6,6 +6,7 @@ import type { Registry } from 'prom-client';
 import type { OutboundSession } from '../esl/outbound-session.js';
 import type { FsPolicy } from '../fs-lang/policy.js';
 import type { LinegroupResolver } from '../linegroups/resolver.js';
+import type { DidOutLookup } from '../nacd/did-out.js';
 import type { Logger } from '../logger.js';
 import type { WebhookClient } from '../webhook/index.js';
 import type { AllowedUrls } from './allowed-urls.js';
@@ -27,6 +28,9 @@ export interface BridgeDeps {
   allowedUrls?: AllowedUrls;
   /** What a reply may make FreeSWITCH dial (config `security`); none: the defaults. */
   policy?: FsPolicy;
-  /** The DID-out caller id of a calling extension (the nacd DID-out table), or null; none: not applied. */
-  didOutCallerId?: (extension: string) => Promise<string | null>;
+  /**
+   * The nacd DID-out table (src/nacd/did-out.ts): the calling extension's caller id on legs
+   * that leave without one, and the route of `nout/` legs and gateway-less dials; none: not applied.
+   */
+  didOut?: DidOutLookup;
 }

@@ -16,7 +16,8 @@ import { formatVarBlock } from '../linegroups/channel-vars.js';
 import { parseLinegroupDialString, type LinegroupTarget } from '../linegroups/dial-string.js';
 import { causeName, isCauseName, sipCodeToCause, type CauseName } from '../linegroups/hangup-causes.js';
 import { FsPolicy, PolicyRefusal, type Scope } from '../fs-lang/policy.js';
-import { parseDialString } from '../fs-lang/dial-string.js';
+import { NUMBER, parseDialString } from '../fs-lang/dial-string.js';
+import { mayTakeDidOut, noutExtensions, withDidOutCallerId, withNoutRoutes, type DidOutRoute } from '../nacd/did-out.js';
 import type { BridgeReply } from './reply.js';
 
 export type DialPlan =
@@ -38,11 +39,20 @@ export interface DialOptions {
   defaultProfile?: string;
   /** The allow-list policy (default: config defaults). */
   policy?: FsPolicy;
+  /**
+   * The calling extension (the A leg's caller id number, as nout_did reads it): a `gateway`
+   * dial without a gateway leaves through its DID-out route (`nout/<caller>/<number>`).
+   */
+  caller?: string;
 }
 
 const DEFAULT_POLICY = new FsPolicy();
-/** cti_bridge exists to dial out: its replies may reach gateways and line groups. */
-const BRIDGE_SCOPE: Scope = { outbound: true };
+/**
+ * cti_bridge exists to dial out: its replies may reach gateways and line groups, and
+ * `nout/<extension>/<number>` legs (the extension's DID-out route, resolved by runBridge
+ * before anything is dialled: withNoutRoutesPlan).
+ */
+const BRIDGE_SCOPE: Scope = { outbound: true, nout: true };
 
 /** Runs a policy check; a refusal becomes BRIDGE_BAD_REPLY naming `field`. */
 function checked<T>(field: string, run: () => T): T {
@@ -87,8 +97,15 @@ export function planDial(reply: BridgeReply, options: DialOptions = {}): DialPla
   }
   const vars = formatVarBlock(reply.variables ?? {}, '{', 'BRIDGE_BAD_REPLY');
   switch (dial.type) {
-    case 'gateway':
+    case 'gateway': {
+      if (dial.gateway === undefined || dial.gateway === '') {
+        // No gateway named: the calling extension's DID-out route, as nout_did dials (src/nacd/did-out.ts).
+        const caller = options.caller ?? '';
+        if (!NUMBER.test(caller)) bad(`dial.gateway: missing, and the calling number '${caller.slice(0, 40)}' cannot name a DID-out entry`, 'dial.gateway');
+        return planDialString(withVariables(vars, `nout/${caller}/${number(dial.number, 'dial.number')}`), policy);
+      }
       return { kind: 'dial', dialString: withVariables(vars, `sofia/gateway/${name(dial.gateway, 'dial.gateway')}/${number(dial.number, 'dial.number')}`), linegroups: false };
+    }
     case 'user': {
       const user = dial.user ?? dial.number;
       if (user === undefined) bad('dial.user: missing (the registered extension to call)', 'dial.user');
@@ -144,26 +161,45 @@ function planDialString(dialString: string, policy: FsPolicy): DialPlan {
   return { kind: 'dial', dialString, linegroups: linegroups > 0 };
 }
 
-const CALLER_ID = 'origination_caller_id_number';
+/** The extensions whose DID-out entries the `nout/` legs of a plan need (none for other plans). */
+export function noutExtensionsOf(plan: DialPlan): string[] {
+  return plan.kind === 'dial' ? noutExtensions(parseDialString(plan.dialString)) : [];
+}
 
 /**
- * The DID-out caller id of the calling extension (docs/nacd.md "DID"), put on a plan that
- * dials out (a gateway, an external sofia address or a line group) without a caller id of
- * its own; any other plan is returned unchanged. `callerId` is a DID-out entry's plain number.
+ * A plan with its `nout/` legs replaced by their entries' routes (src/nacd/did-out.ts:
+ * line group or gateway, with the entry's caller id), planned again: the result passes
+ * the policy, and one line-group leg is dialled line after line with failover.
  */
-export function withDidOutCallerId(plan: DialPlan, callerId: string): DialPlan {
+export function withNoutRoutesPlan(plan: DialPlan, entries: ReadonlyMap<string, DidOutRoute>, options: DialOptions = {}): DialPlan {
+  if (plan.kind !== 'dial') return plan;
+  return planDialString(withNoutRoutes(plan.dialString, entries), options.policy ?? DEFAULT_POLICY);
+}
+
+/** The dial string a line-group plan stands for. */
+function linegroupText(target: LinegroupTarget): string {
+  return `${target.head}${target.legVars === '' ? '' : `[${target.legVars}]`}linegroup/${target.group}/${target.number}`;
+}
+
+/** True when a plan has a leg that would show the DID-out caller id (withDidOutPlan would change it). */
+export function takesDidOut(plan: DialPlan): boolean {
+  if (plan.kind === 'linegroup') return mayTakeDidOut(linegroupText(plan.target));
+  return plan.kind === 'dial' && mayTakeDidOut(plan.dialString);
+}
+
+/**
+ * The DID-out caller id of the calling extension (docs/nacd.md "DID") on the legs of a
+ * plan that leave (a gateway, an external sofia address, a line group) without a caller id
+ * of their own (src/nacd/did-out.ts withDidOutCallerId), planned again so the policy checks
+ * the result; other plans are returned unchanged. `callerId` is a DID-out entry's plain number.
+ */
+export function withDidOutPlan(plan: DialPlan, callerId: string, options: DialOptions = {}): DialPlan {
   if (plan.kind === 'linegroup') {
-    const { target } = plan;
-    const legVars = target.legVars === '' ? '' : `[${target.legVars}]`;
-    const written = parseDialString(`${target.head}${legVars}linegroup/${target.group}/${target.number}`);
-    if ([...written.vars, ...written.legs.flatMap((leg) => leg.vars)].some((v) => v.name.toLowerCase() === CALLER_ID)) return plan;
-    const ours = formatVarBlock({ [CALLER_ID]: callerId }, '[', 'BRIDGE_BAD_REPLY').slice(1, -1);
-    return { kind: 'linegroup', target: { ...target, legVars: target.legVars === '' ? ours : `${target.legVars},${ours}` } };
+    const text = linegroupText(plan.target);
+    const added = withDidOutCallerId(text, callerId);
+    return added === text ? plan : planLinegroup(added);
   }
   if (plan.kind !== 'dial') return plan;
-  const parsed = parseDialString(plan.dialString);
-  const leaves = parsed.legs.some((leg) => leg.endpoint.kind === 'gateway' || leg.endpoint.kind === 'linegroup' || (leg.endpoint.kind === 'sofia' && leg.endpoint.external));
-  const own = [...parsed.vars, ...parsed.legs.flatMap((leg) => leg.vars)].some((v) => v.name.toLowerCase() === CALLER_ID);
-  if (!leaves || own) return plan;
-  return { ...plan, dialString: withVariables(formatVarBlock({ [CALLER_ID]: callerId }, '{', 'BRIDGE_BAD_REPLY'), plan.dialString) };
+  const added = withDidOutCallerId(plan.dialString, callerId);
+  return added === plan.dialString ? plan : planDialString(added, options.policy ?? DEFAULT_POLICY);
 }

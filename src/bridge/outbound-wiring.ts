@@ -17,6 +17,7 @@ import { AllowedUrls } from './allowed-urls.js';
 import { attachBridge } from './attach.js';
 import { attachCurl } from '../cti-curl/attach.js';
 import type { FsPolicy } from '../fs-lang/policy.js';
+import type { DidOutLookup } from '../nacd/did-out.js';
 
 export interface OutboundSockets {
   readonly server: OutboundServer;
@@ -33,8 +34,8 @@ export interface OutboundSocketDeps {
   /** The service's webhook client and line-group resolver (src/services.ts); closed by their owner. */
   webhooks: WebhookClient;
   resolver: LinegroupResolver;
-  /** The nacd DID-out caller id of a calling extension (cti_bridge / cti_dial dials out with it). */
-  didOutCallerId?: (extension: string) => Promise<string | null>;
+  /** The nacd DID-out table (cti_bridge / cti_dial dial out with the calling extension's entry, src/bridge/did-out-plan.ts). */
+  didOut?: DidOutLookup;
 }
 
 export async function startOutboundSockets(deps: OutboundSocketDeps): Promise<OutboundSockets> {
@@ -56,7 +57,7 @@ export async function startOutboundSockets(deps: OutboundSocketDeps): Promise<Ou
     registry: metrics.registry,
     allowedUrls: new AllowedUrls(config.bridge.allowedUrls),
     policy,
-    ...(deps.didOutCallerId === undefined ? {} : { didOutCallerId: deps.didOutCallerId }),
+    ...(deps.didOut === undefined ? {} : { didOut: deps.didOut }),
   };
   // cti_curl first: its session may carry a cti_bridge left on the channel by an earlier bridge (src/cti-curl/attach.ts).
   const detachCurl = attachCurl(server, { ...bridgeDeps, curl: config.ctiCurl });

@@ -18,7 +18,8 @@ const sipCode = z.union([z.number(), z.string().regex(/^\s*\d{3}\s*$/, 'must be 
 const scalar = z.union([z.string(), z.number().finite(), z.boolean()]).transform(String);
 
 const dialSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('gateway'), gateway: text, number: text }),
+  // No gateway (or ''): the calling extension's DID-out route (docs/bridge.md, dial-target.ts).
+  z.object({ type: z.literal('gateway'), gateway: text.optional(), number: text }),
   z.object({ type: z.literal('user'), user: text.optional(), number: text.optional(), domain: text.optional() }),
   z.object({ type: z.literal('ip'), number: text, ip: text, sofia: text.optional(), port: text.optional() }),
   z.object({ type: z.literal('dialstring'), dialstring: z.string().min(1).max(4096) }),

@@ -19,7 +19,7 @@
 import { isPlainNumber } from '../dial-string/index.js';
 import { FreectiError, isFreectiError } from '../errors.js';
 import { runBridge, subscribe } from '../bridge/bridge-call.js';
-import { formatVarBlock } from '../linegroups/channel-vars.js';
+import { didOutTarget, withDidOutCallerId } from './did-out.js';
 import { runNacd, type NacdChannel, type NacdDeps, type NacdResult } from './callflow.js';
 
 export const DID_VARIABLE = 'nacd_did';
@@ -75,10 +75,10 @@ export async function runDid(channel: NacdChannel, deps: NacdDeps): Promise<Nacd
       await channel.execute('set', 'nacd_did_error=not_found').catch(() => undefined);
       return { outcome: 'handed-back', requests: 0 };
     }
-    const vars = formatVarBlock({ origination_caller_id_number: entry.callerId }, '{', 'BAD_REQUEST');
-    const target = entry.linegroup === undefined ? `sofia/gateway/${entry.gateway ?? ''}/${dialed}` : `linegroup/${entry.linegroup}/${dialed}`;
+    // The same rules as every other dial path (did-out.ts): the entry's route, its caller id.
+    const target = didOutTarget(entry, dialed);
     log.info({ caller, callerId: entry.callerId, target }, 'nout_did');
-    const result = await runBridge(channel, deps, { dial: `${vars}${target}`, subscribed: true });
+    const result = await runBridge(channel, deps, { dial: withDidOutCallerId(target, entry.callerId), subscribed: true });
     return { outcome: result.continued === true ? 'handed-back' : 'hungup', requests: 0 };
   }
   return failed(new FreectiError('BAD_REQUEST', `nacd_did '${direction.slice(0, 20)}' is not in or out`));

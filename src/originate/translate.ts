@@ -8,6 +8,8 @@
  * deployment without line groups gets BAD_REQUEST naming the dial string.
  */
 import { FreectiError } from '../errors.js';
+import type { LinegroupResolver } from '../linegroups/resolver.js';
+import { didOutLeg, type DidOutLookup } from '../nacd/did-out.js';
 import { parseDialString, type DialLeg } from '../fs-lang/dial-string.js';
 import { formatTarget, parseOriginate, parseTarget, type InlineApp, type Originate, type OriginateTarget } from '../fs-lang/originate.js';
 import { splitWords } from '../fs-lang/scan.js';
@@ -26,11 +28,19 @@ export const noLinegroups: LinegroupDialer = async (dialString) => {
   throw new FreectiError('BAD_REQUEST', `'${dialString.slice(0, 120)}': line groups are not configured on this instance`);
 };
 
+/** The service's dialer: a line of the group picked and held by the resolver (src/linegroups/resolver.ts). */
+export function resolverDialer(resolver: Pick<LinegroupResolver, 'resolveLinegroupDialString' | 'release'>): LinegroupDialer {
+  return async (dialString) => {
+    const { dialString: resolved, lease } = await resolver.resolveLinegroupDialString(dialString);
+    return { dialString: resolved, release: async (cause) => void (await resolver.release(lease, { cause })) };
+  };
+}
+
 /**
  * noriginate's `nout/<extension>/<number>` leg: the extension's DID-out entry (null: none),
  * the caller id shown outside and the line group or gateway the call leaves through.
  */
-export type NoutLookup = (extension: string) => Promise<{ callerId: string; linegroup?: string | undefined; gateway?: string | undefined } | null>;
+export type NoutLookup = DidOutLookup;
 
 export interface TranslatedOriginate {
   parsed: Originate;
@@ -41,20 +51,16 @@ export interface TranslatedOriginate {
 }
 
 /**
- * A `nout/<extension>/<number>` leg as the leg it stands for: the DID-out caller id as the
- * leg's `origination_caller_id_number` (unless the leg sets its own), through the entry's
- * line group (`linegroup/<group>/<number>`, then resolved) or gateway.
+ * A `nout/<extension>/<number>` leg as the leg it stands for (src/nacd/did-out.ts
+ * didOutLeg: the entry's route, its caller id unless the leg sets its own).
  */
 async function noutLeg(leg: DialLeg, nout: NoutLookup | undefined): Promise<{ text: string; linegroup: boolean }> {
   if (leg.endpoint.kind !== 'nout') return { text: leg.text, linegroup: true };
-  const { extension, number } = leg.endpoint;
+  const { extension } = leg.endpoint;
   if (nout === undefined) throw new FreectiError('BAD_REQUEST', `'${leg.body.slice(0, 80)}': nout/ legs are for noriginate`);
   const entry = await nout(extension);
   if (entry === null) throw new FreectiError('BAD_REQUEST', `'${leg.body.slice(0, 80)}': extension '${extension}' has no DID-out entry (/api/v1/nacd/did/out)`);
-  const own = leg.vars.some((v) => v.name.toLowerCase() === 'origination_caller_id_number');
-  const blocks = own ? leg.legBlocks : [...leg.legBlocks, `origination_caller_id_number=${entry.callerId}`];
-  const body = entry.linegroup !== undefined ? `linegroup/${entry.linegroup}/${number}` : `sofia/gateway/${entry.gateway ?? ''}/${number}`;
-  return { text: `[${blocks.join(',')}]${body}`, linegroup: entry.linegroup !== undefined };
+  return { text: didOutLeg(leg, entry), linegroup: entry.linegroup !== undefined };
 }
 
 /** Replaces each linegroup (and, for noriginate, nout) leg of a dial string (legs resolved in order, text kept around them). */

@@ -54,15 +54,15 @@ export function attachControlMode(server: Pick<OutboundServer, 'on' | 'off'>, de
  */
 export function attachRoutingControl(
   server: Pick<OutboundServer, 'on' | 'off'>,
-  deps: { config: Config; logger: Logger; store: RouteStore; webhooks: WebhookClient; policy: FsPolicy; resolver: LinegroupResolver; registry?: Registry; queue?: ControlDeps['queue']; nacd?: ControlDeps['nacd']; didOutCallerId?: ControlDeps['didOutCallerId'] },
+  deps: { config: Config; logger: Logger; store: RouteStore; webhooks: WebhookClient; policy: FsPolicy; resolver: LinegroupResolver; registry?: Registry; queue?: ControlDeps['queue']; nacd?: ControlDeps['nacd']; didOut?: ControlDeps['didOut'] },
 ): () => void {
-  const { config, logger, store, webhooks, policy, resolver, registry, queue, nacd, didOutCallerId } = deps;
+  const { config, logger, store, webhooks, policy, resolver, registry, queue, nacd, didOut } = deps;
   // cti_bridge and linegroup/ bridges of a reply run on the session (runBridge): the service's line groups and allowed URLs.
   const bridge = {
     resolver,
     allowedUrls: new AllowedUrls(config.bridge.allowedUrls),
     ...(registry === undefined ? {} : { registry }),
-    ...(didOutCallerId === undefined ? {} : { didOutCallerId }),
+    ...(didOut === undefined ? {} : { didOut }),
   };
   return attachControlMode(server, { store, webhooks, logger, publicContext: config.fsConfig.publicContext, policy, ...bridge, ...(queue === undefined ? {} : { queue }), ...(nacd === undefined ? {} : { nacd }) });
 }

@@ -45,7 +45,7 @@ export type ControlChannel = BridgeChannel & Pick<OutboundSession, 'myevents' | 
 
 const FINAL = new Set(['hangup', 'bridge', 'transfer']);
 
-export interface ControlDeps extends Pick<BridgeDeps, 'resolver' | 'allowedUrls' | 'registry' | 'legHangupWaitMs' | 'didOutCallerId'> {
+export interface ControlDeps extends Pick<BridgeDeps, 'resolver' | 'allowedUrls' | 'registry' | 'legHangupWaitMs' | 'didOut'> {
   webhooks: WebhookClient;
   logger: Logger;
   publicContext?: string;

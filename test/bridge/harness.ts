@@ -22,12 +22,16 @@ import { startRedis, uniquePrefix, type TestRedis } from '../helpers/redis.js';
 import type { LingerOrder } from '../fake-freeswitch/linger.js';
 import { FakeFreeSwitch } from '../fake-freeswitch/index.js';
 import { dialBridgeCall, type BridgeCall, type BridgeCallOptions } from './dial-call.js';
+import type { DidOutLookup } from '../../src/nacd/did-out.js';
 
 export interface BridgeHarness {
   logs: Record<string, unknown>[];
   /** The features' metrics (freecti_bridge_calls_total, freecti_cti_curl_calls_total). */
   registry: Registry;
   resolver: LinegroupResolver;
+  /** The harness's Redis and key names (line-group state, the DID tables). */
+  redis: Redis;
+  keys: Keys;
   webhooks: WebhookClient;
   /** The fake's order of the channel's last events and the disconnect-notice. */
   lingerOrder: LingerOrder;
@@ -40,7 +44,7 @@ export interface BridgeHarness {
   stop(): Promise<void>;
 }
 
-export async function startHarness(options: { lingerOrder?: LingerOrder; curl?: Partial<CtiCurlConfig>; policy?: FsPolicy; didOutCallerId?: (extension: string) => Promise<string | null> } = {}): Promise<BridgeHarness> {
+export async function startHarness(options: { lingerOrder?: LingerOrder; curl?: Partial<CtiCurlConfig>; policy?: FsPolicy; didOut?: DidOutLookup } = {}): Promise<BridgeHarness> {
   const lingerOrder = options.lingerOrder ?? 'events-first';
   const logs: Record<string, unknown>[] = [];
   const sink = new Writable({
@@ -52,7 +56,8 @@ export async function startHarness(options: { lingerOrder?: LingerOrder; curl?: 
   const logger = createLogger('debug', sink);
   const redisServer: TestRedis = await startRedis();
   const redis = new Redis(redisServer.url, { maxRetriesPerRequest: 1 });
-  const resolver = new LinegroupResolver({ redis, keys: new Keys(uniquePrefix()), logger });
+  const keys = new Keys(uniquePrefix());
+  const resolver = new LinegroupResolver({ redis, keys, logger });
   const webhooks = createWebhookClient({});
   const fake = await FakeFreeSwitch.start();
   const server = new OutboundServer({ host: '127.0.0.1', port: 0, commandTimeoutMs: 3000, connectTimeoutMs: 2000, lingerMs: 1500, logger });
@@ -67,7 +72,7 @@ export async function startHarness(options: { lingerOrder?: LingerOrder; curl?: 
     registry,
     legHangupWaitMs: 1000,
     ...(options.policy === undefined ? {} : { policy: options.policy }),
-    ...(options.didOutCallerId === undefined ? {} : { didOutCallerId: options.didOutCallerId }),
+    ...(options.didOut === undefined ? {} : { didOut: options.didOut }),
   };
   server.on('session', (session) => {
     const curl = isCurlSession(session);
@@ -84,6 +89,8 @@ export async function startHarness(options: { lingerOrder?: LingerOrder; curl?: 
     logs,
     registry,
     resolver,
+    redis,
+    keys,
     webhooks,
     lingerOrder,
     lingerTimeouts: () => logs.filter((l) => String(l['msg']).startsWith('outbound session: linger time over')).length,

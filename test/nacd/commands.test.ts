@@ -215,12 +215,12 @@ test('noriginate: nout/<extension>/<number> legs dial out with the extension\'s 
   let res = await cli('noriginate', '{origination_caller_id_number=1001}user/1001 &bridge(nout/1001/13800001111)');
   assert.equal(res.status, 200, res.body);
   let sent = await fake.waitForCommand((c) => c.line.startsWith('bgapi originate {origination_caller_id_number=1001}user/1001 &bridge('));
-  assert.match(sent.line, /&bridge\(\[origination_caller_id_number=4008001234,freecti_linegroup=carriers,freecti_line=c1,freecti_lease=[^\]]+\]sofia\/gateway\/gwc1\/13800001111\)$/);
+  assert.match(sent.line, /&bridge\(\[origination_caller_id_number=4008001234,origination_caller_id_name=4008001234,freecti_linegroup=carriers,freecti_line=c1,freecti_lease=[^\]]+\]sofia\/gateway\/gwc1\/13800001111\)$/);
 
   res = await cli('noriginate', "[leg_timeout=20]nout/1002/13900002222 'park' inline");
   assert.equal(res.status, 200, res.body);
-  sent = await fake.waitForCommand((c) => c.line.startsWith('bgapi originate [leg_timeout=20,origination_caller_id_number=4008005678]'));
-  assert.equal(sent.line, "bgapi originate [leg_timeout=20,origination_caller_id_number=4008005678]sofia/gateway/gw9/13900002222 'park' inline");
+  sent = await fake.waitForCommand((c) => c.line.startsWith('bgapi originate [leg_timeout=20,origination_caller_id_number=4008005678,origination_caller_id_name=4008005678]'));
+  assert.equal(sent.line, "bgapi originate [leg_timeout=20,origination_caller_id_number=4008005678,origination_caller_id_name=4008005678]sofia/gateway/gw9/13900002222 'park' inline");
 
   // A leg that sets its own caller id keeps it.
   assert.equal((await cli('noriginate', '[origination_caller_id_number=777]nout/1002/13900003333 &park()')).status, 200);

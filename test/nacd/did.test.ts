@@ -70,7 +70,7 @@ describe('nacd DID in and out', () => {
   it('out: a gateway entry', async () => {
     await h.did.out.put('1000', { callerId: '4008001234', gateway: 'carrier' });
     const { fs } = await h.call('', { variables: { nacd_did: 'out' }, bridges: ['answered'] });
-    assert.deepEqual(fs.bridged, ['{origination_caller_id_number=4008001234}sofia/gateway/carrier/7000']);
+    assert.deepEqual(fs.bridged, ['{origination_caller_id_number=4008001234,origination_caller_id_name=4008001234}sofia/gateway/carrier/7000']);
   });
 
   it('out: a caller without an entry: nacd_did_error=not_found, the dialplan goes on (no hangup)', async () => {
