@@ -7,9 +7,9 @@ import type { OutboundServer } from '../esl/outbound-server.js';
 import type { OutboundSession } from '../esl/outbound-session.js';
 import { runBridge, type BridgeDeps, type BridgeResult } from './bridge-call.js';
 
-/** True when the session's channel asks for a cti_bridge (or a fixed `cti_dial`). */
+/** True when the session's channel asks for a cti_bridge (or a fixed `cti_dial`, or nacd's `cti_nbridge`). */
 export function isBridgeSession(session: Pick<OutboundSession, 'channelData'>): boolean {
-  return session.channelData.variable('cti_bridge') !== undefined || session.channelData.variable('cti_dial') !== undefined;
+  return ['cti_bridge', 'cti_dial', 'cti_nbridge'].some((name) => session.channelData.variable(name) !== undefined);
 }
 
 /** Runs the bridge, then makes sure the socket is closed (FreeSWITCH then goes on with its dialplan). */
@@ -18,7 +18,7 @@ export async function handleBridgeSession(session: OutboundSession, deps: Bridge
   if (result.continued === true && session.endedBy === undefined) {
     // continue_on_fail: closing the socket makes FreeSWITCH's `socket` return; the dialplan goes on.
     // The variables stay on the channel otherwise, and a later `socket` of the call would run this bridge again.
-    for (const name of ['cti_bridge', 'cti_dial']) await session.execute('unset', name).catch(() => undefined);
+    for (const name of ['cti_bridge', 'cti_dial', 'cti_nbridge']) await session.execute('unset', name).catch(() => undefined);
     await session.close();
     return result;
   }

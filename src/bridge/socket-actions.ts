@@ -1,12 +1,16 @@
 /**
  * Reply actions that FreeSWITCH cannot run itself and freecti runs on its outbound socket
  * (docs/bridge.md, docs/routing.md): `cti_bridge <args>` (FreeSWITCH has no such
- * application) and `bridge` with `linegroup/...` legs (FreeSWITCH has no such endpoint).
- * A routing reply, a control-mode reply and a cti_curl reply may return both.
+ * application), `bridge` with `linegroup/...` legs (FreeSWITCH has no such endpoint) and
+ * nacd's `nbridge <dial string>` (bridge with the DID-out, docs/nacd.md "nbridge").
+ * A routing reply, a control-mode reply and a cti_curl reply may return them.
  */
 import { parseDialString } from '../fs-lang/dial-string.js';
 import { FsSyntaxError } from '../fs-lang/scan.js';
 import type { BridgeRequest } from './bridge-call.js';
+
+/** nacd's bridge with the DID-out (docs/nacd.md "nbridge"); FreeSWITCH has no such application. */
+export const NBRIDGE_APPLICATION = 'nbridge';
 
 export interface SocketAction {
   application: string;
@@ -16,6 +20,7 @@ export interface SocketAction {
 /** What runBridge must do for this action, or undefined when FreeSWITCH runs it itself. */
 export function socketBridgeRequest(action: SocketAction): BridgeRequest | undefined {
   if (action.application === 'cti_bridge') return { bridge: action.data };
+  if (action.application === NBRIDGE_APPLICATION) return { nbridge: action.data };
   if (action.application === 'bridge' && hasLinegroupLeg(action.data)) return { dial: action.data };
   return undefined;
 }
@@ -31,7 +36,8 @@ function hasLinegroupLeg(dialString: string): boolean {
 
 /**
  * The dialplan actions that hand such an action to freecti's outbound socket `socket`
- * (`host:port`): `set cti_bridge=<args>` or `set cti_dial=<dial string>`, then
+ * (`host:port`): `set cti_bridge=<args>`, `set cti_nbridge=<dial string>` or
+ * `set cti_dial=<dial string>`, then
  * `socket <socket> async full`. When the socket session ends without hanging up
  * (continue_on_fail), FreeSWITCH goes on with the next action. Others: unchanged.
  */
@@ -39,9 +45,10 @@ export function viaSocket(action: SocketAction, socket: string): SocketAction[] 
   const request = socketBridgeRequest(action);
   if (request === undefined) return [action];
   // The text passed the policy (allowed expansions only); FreeSWITCH expands those at `set`, runBridge checks it again.
-  const value = request.bridge ?? request.dial ?? '';
+  const value = request.bridge ?? request.nbridge ?? request.dial ?? '';
+  const variable = request.bridge !== undefined ? 'cti_bridge' : request.nbridge !== undefined ? 'cti_nbridge' : 'cti_dial';
   return [
-    { application: 'set', data: `${request.bridge === undefined ? 'cti_dial' : 'cti_bridge'}=${value}` },
+    { application: 'set', data: `${variable}=${value}` },
     { application: 'socket', data: `${socket} async full` },
   ];
 }

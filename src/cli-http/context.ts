@@ -12,7 +12,7 @@ import type { Keys } from '../keys.js';
 import type { LinegroupResolver } from '../linegroups/resolver.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import type { LinegroupDialer } from '../originate/translate.js';
+import { resolverDialer, type LinegroupDialer } from '../originate/translate.js';
 import type { NacdCommands } from '../nacd/commands.js';
 import { AccessGate, type Caller } from '../auth/access.js';
 import { AuditLog, type AuditRecord } from './audit.js';
@@ -61,10 +61,7 @@ export function createCliContext(deps: CliContextDeps): CliContext {
     labelNames: ['via', 'result'],
     registers: [deps.metrics.registry],
   });
-  const dialLinegroup: LinegroupDialer = async (dialString) => {
-    const { dialString: resolved, lease } = await resolver.resolveLinegroupDialString(dialString);
-    return { dialString: resolved, release: async (cause) => void (await resolver.release(lease, { cause })) };
-  };
+  const dialLinegroup: LinegroupDialer = resolverDialer(resolver);
   const context: CliContext = {
     keyring,
     gate: new AccessGate(keyring, limiter),

@@ -160,11 +160,14 @@ export const COMMANDS: ReadonlyMap<string, Check> = new Map<string, Check>([
   }],
   // nacd commands freecti runs itself (nacd-commands.ts, src/nacd/commands.ts): parsed by
   // their one parser; those that reach a call are checked as the command they become.
-  // nacd_transfer's uuid_transfer to freecti's outbound socket is checked by policy.socketTransfer.
-  ...['nacd_version', 'nacd_max', 'nacd', 'nway_uuid_hold', 'nway_uuid_unhold', 'nway_uuid_transfer', 'nacd_transfer'].map((name): [string, Check] => [
+  // nacd_transfer's uuid_transfer to freecti's outbound socket is checked by policy.socketTransfer;
+  // nway_threeway's target as a dial string here (nout/ legs included: freecti replaces them),
+  // and the originate freecti builds of it by policy.threeWayOriginate.
+  ...['nacd_version', 'nacd_max', 'nacd', 'nway_uuid_hold', 'nway_uuid_unhold', 'nway_uuid_transfer', 'nacd_transfer', 'nway_threeway'].map((name): [string, Check] => [
     name,
     (policy, _w, args, scope, where) => {
       const parsed = policy.parse(where, () => parseNacdCommand(name, args));
+      if (parsed.name === 'nway_threeway') policy.dialString(parsed.target, { ...scope, nout: true }, `${where} dial string`);
       if (parsed.name === 'nway_uuid_hold' || parsed.name === 'nway_uuid_transfer') {
         const fs = nacdFsCommand(parsed);
         const check = COMMANDS.get(fs.command) as Check;

@@ -15,6 +15,7 @@
  * nway_uuid_unhold <uuid>
  * nway_uuid_transfer <uuid> [-bleg|-both] <destination> [<dialplan> [<context>]]
  * nacd_transfer <uuid> <group>
+ * nway_threeway <uuid> <dial string>         freecti's syntax (the seed gives none)
  * ```
  */
 import { LINEGROUP_NAME } from './dial-string.js';
@@ -38,10 +39,12 @@ export type NacdCommand =
   | { name: 'nacd'; what: 'queue-status'; id: string }
   | { name: 'nway_uuid_hold'; uuid: string; mode: 'on' | 'off' | 'toggle' }
   | { name: 'nway_uuid_transfer'; uuid: string; leg: '' | '-bleg' | '-both'; destination: string }
-  | { name: 'nacd_transfer'; uuid: string; group: string };
+  | { name: 'nacd_transfer'; uuid: string; group: string }
+  /** A third party `target` (one dial string, cleaned) joins the live call `uuid` (three_way). */
+  | { name: 'nway_threeway'; uuid: string; target: string };
 
 /** The command names this parser reads (nway_uuid_unhold parses as nway_uuid_hold off). */
-export const NACD_COMMAND_NAMES: readonly string[] = ['nacd_version', 'nacd_max', 'nacd', 'nway_uuid_hold', 'nway_uuid_unhold', 'nway_uuid_transfer', 'nacd_transfer'];
+export const NACD_COMMAND_NAMES: readonly string[] = ['nacd_version', 'nacd_max', 'nacd', 'nway_uuid_hold', 'nway_uuid_unhold', 'nway_uuid_transfer', 'nacd_transfer', 'nway_threeway'];
 
 function fail(command: string, message: string): never {
   throw new FsSyntaxError(`${command}: ${message}`);
@@ -139,6 +142,15 @@ export function parseNacdCommand(command: string, args: string): NacdCommand {
       if (group === undefined || !HANDOFF_GROUP.test(group)) fail(command, `expected <uuid> <group> (a group number: letters, digits, _ . + -), got '${(group ?? '').slice(0, 40)}'`);
       noMore(command, w, 2);
       return { name: 'nacd_transfer', uuid: id, group };
+    }
+    case 'nway_threeway': {
+      const id = uuid(command, w[0]);
+      // One dial string: originate reads its call URL as one word (a variable's value may be quoted).
+      const target = w[1];
+      if (target === undefined || target === '') fail(command, 'expected <uuid> <dial string>');
+      if (/\s/.test(target)) fail(command, 'the dial string is one word (no spaces)');
+      noMore(command, w, 2);
+      return { name: 'nway_threeway', uuid: id, target };
     }
     default:
       return fail(command, 'not an nacd command');

@@ -115,7 +115,7 @@ export class FsPolicy implements PolicyChecks {
     for (const leg of dial.legs) {
       this.variablesOf(leg.vars, scope, where);
       if (leg.endpoint.kind === 'nout' && scope.nout === true && scope.outbound) continue;
-      if (leg.endpoint.kind === 'nout') throw new PolicyRefusal(`${where}: '${leg.body.slice(0, 60)}': nout/ legs are for noriginate (an outbound key)`);
+      if (leg.endpoint.kind === 'nout') throw new PolicyRefusal(`${where}: '${leg.body.slice(0, 60)}': nout/ legs are for noriginate, nbridge and nway_threeway (an outbound key or route)`);
       if (leg.endpoint.kind === 'other') throw new PolicyRefusal(`${where}: endpoint '${leg.endpoint.type.slice(0, 40)}' is not allowed (user, sofia, linegroup, group, error, verto.rtc, loopback, freetdm)`);
       const kind = leg.endpoint.kind;
       const internalSofia = leg.endpoint.kind === 'sofia' && !leg.endpoint.external;
@@ -215,6 +215,19 @@ export class FsPolicy implements PolicyChecks {
     this.dialString(cleanWord(parsed.url), scope, `${where} call URL`);
     this.dialString(parsed.url, scope, `${where} call URL`);
     return text;
+  }
+
+  /**
+   * nway_threeway's originate (docs/nacd.md "nway_threeway"): `<dial string> &three_way(<uuid>)`,
+   * the third party joining call `uuid` when it answers. `three_way` is in no table of the
+   * applications (it reaches other calls): it passes only in this form, which freecti builds
+   * from the parsed uuid and the dial string its DID-out produced (checked here, outbound).
+   */
+  threeWayOriginate(uuid: string, dialString: string, where = 'nway_threeway'): string {
+    if (!UUID.test(uuid)) throw new PolicyRefusal(`${where}: expected a channel uuid, got '${uuid.slice(0, 40)}'`);
+    if (/\s/.test(dialString)) throw new PolicyRefusal(`${where}: the dial string is one word (no spaces)`);
+    this.dialString(dialString, { outbound: true }, `${where} dial string`);
+    return `${dialString} &three_way(${uuid})`;
   }
 
   /** An api command line, wrappers unwrapped; throws unless the scope may run it. */

@@ -7,13 +7,11 @@
  * |---|---|
  * | `<action application="cti_curl" data="URL"/>`, `<X-PRE-PROCESS cmd="cti_curl" data="URL"/>` | `set cti_curl=URL` (with `\\\${` so FreeSWITCH's two expansions of `set` leave the template to freecti) + `socket <addr> async full` |
  * | `cti_bridge <args>` | `set cti_bridge=<args>` + `socket` |
- * | `nbridge <dial string>` | `bridge <dial string>`; with `linegroup/` legs `set cti_dial=...` + `socket` |
+ * | `nbridge <dial string>` | `set cti_nbridge=<dial string>` + `socket`: freecti bridges with the caller's DID-out (docs/nacd.md "nbridge") |
  * | `nacd <group>` | `set nacd_group=<group>` (no group: `${destination_number}`) + `socket`: freecti runs the HTTP callflow (docs/nacd.md) |
  * | `nin_did`, `nout_did` | `set nacd_did=in` / `set nacd_did=out` + `socket`: freecti's DID tables (docs/nacd.md "DID") |
  * | `nwaycallout` | left as it is, reported: freecti runs campaigns over REST (`POST /api/v1/nacd/callouts`), not from the dialplan |
  */
-import { parseDialString } from '../fs-lang/dial-string.js';
-import { FsSyntaxError } from '../fs-lang/scan.js';
 import { encodeXmlAttribute, scanTags, type XmlTag } from './xml-tags.js';
 
 export interface DialplanNote {
@@ -90,8 +88,8 @@ export function migrateDialplan(text: string, options: { socket: string }): Dial
         break;
       }
       case 'nbridge':
-        if (hasLinegroup(data)) done([{ application: 'set', data: `cti_dial=${data.trim()}` }, socket], 'nbridge with linegroup/ legs -> set cti_dial + socket: freecti picks the lines (docs/linegroups.md)');
-        else done([{ application: 'bridge', data }], "nbridge -> bridge: nacd's line routing and CPS limits are not applied; dial linegroup/<group>/<number> for freecti's line selection and limits (docs/linegroups.md)");
+        if (data.trim() === '') left('nbridge without a dial string');
+        else done([{ application: 'set', data: `cti_nbridge=${data.trim()}` }, socket], "set cti_nbridge=<dial string> + socket: freecti bridges with the caller's DID-out caller id and line group (docs/nacd.md \"nbridge\")");
         break;
       default:
         left(LEFT[application] ?? `${application}: no freecti equivalent`);
@@ -117,15 +115,6 @@ function migratable(tag: XmlTag): { application: string; data: string; element: 
   // Seed 000 writes cti_curl as a pre-processor line inside the condition; it becomes an action there.
   if (tag.name === 'X-PRE-PROCESS' && tag.attributes.get('cmd') === 'cti_curl') return { application: 'cti_curl', data: tag.attributes.get('data') ?? '', element: 'action' };
   return undefined;
-}
-
-function hasLinegroup(dialString: string): boolean {
-  try {
-    return parseDialString(dialString.trim()).legs.some((leg) => leg.endpoint.kind === 'linegroup');
-  } catch (error) {
-    if (error instanceof FsSyntaxError) return /(^|[,|}\]])linegroup\//.test(dialString);
-    throw error;
-  }
 }
 
 /** The whitespace that starts the line of `offset` (for the added second tag). */

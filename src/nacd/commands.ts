@@ -11,7 +11,8 @@
  * - `nway_uuid_hold` / `nway_uuid_unhold` / `nway_uuid_transfer`: `uuid_hold` /
  *   `uuid_transfer` on the node, with the ACD's bookkeeping: a transferred call that
  *   waits in an ACD queue leaves it (reason `transfer`), one an agent talks to ends
- *   for the agent (wrap-up). A held call stays the agent's call: the ACD keeps no hold state.
+ *   for the agent (wrap-up). A held call stays the agent's call: the ACD keeps no hold state;
+ * - `nway_threeway`: a third party joins a live call (`originate ... &three_way(<uuid>)`).
  *
  * Answers are text like FreeSWITCH's: JSON for status and lists, `+OK ...\n` for a
  * change, `-ERR ...\n` for an agent, queue or line that does not exist.
@@ -27,7 +28,9 @@ import type { DidOutStore } from './did-store.js';
 import type { FsPolicy } from '../fs-lang/policy.js';
 import { socketHandoff } from '../fs-lang/handoff.js';
 import { PolicyRefusal } from '../fs-lang/refusal.js';
-import type { NoutLookup } from '../originate/translate.js';
+import { noLinegroups, translateCtiOriginate, type LinegroupDialer, type NoutLookup } from '../originate/translate.js';
+import { settleLines } from '../originate/line-hold.js';
+import { nbridgeDialString } from './nbridge.js';
 
 export { NACD_COMMAND_NAMES } from '../fs-lang/nacd-commands.js';
 
@@ -38,8 +41,10 @@ export interface NacdCommandDeps {
   linegroups: Pick<LinegroupStore, 'get' | 'list' | 'update'>;
   /** The DID-out table (noriginate's `nout/<extension>/<number>` legs). */
   didOut: Pick<DidOutStore, 'find'>;
-  /** Checks nacd_transfer's hand-off (FsPolicy.socketTransfer). */
-  policy: Pick<FsPolicy, 'socketTransfer'>;
+  /** Checks nacd_transfer's hand-off (FsPolicy.socketTransfer) and nway_threeway's originate (threeWayOriginate). */
+  policy: Pick<FsPolicy, 'socketTransfer' | 'threeWayOriginate'>;
+  /** Picks and holds a line of a group (nway_threeway's line-group legs); none: they are refused. */
+  dialLinegroup?: LinegroupDialer;
   /** freecti's outbound socket, `host:port` (nacd_transfer hands calls to it). */
   socket: string;
 }
@@ -70,7 +75,9 @@ export class NacdCommands {
   async execute(parsed: NacdCommand, node: () => FsNode, version: string): Promise<string> {
     switch (parsed.name) {
       case 'nacd_version':
-        return `freecti ${version} (nacd commands: nacd nacd_max nacd_transfer nacd_version noriginate nway_uuid_hold nway_uuid_unhold nway_uuid_transfer)\n`;
+        return `freecti ${version} (nacd commands: nacd nacd_max nacd_transfer nacd_version noriginate nway_threeway nway_uuid_hold nway_uuid_unhold nway_uuid_transfer)\n`;
+      case 'nway_threeway':
+        return this.threeWay(parsed, node());
       case 'nacd_max':
         return this.max(parsed);
       case 'nacd':
@@ -94,6 +101,38 @@ export class NacdCommands {
         if (parsed.name === 'nway_uuid_transfer' && text.startsWith('+OK')) await this.transferred(parsed.uuid);
         return text;
       }
+    }
+  }
+
+  /**
+   * nway_threeway <uuid> <dial string> (docs/nacd.md "nway_threeway"): the call must live on
+   * the node (`uuid_exists`); its `caller_id_number` is the extension whose DID-out the
+   * target's external legs show (nbridge's rules, nbridge.ts); then
+   * `originate <dial string> &three_way(<uuid>)` (policy.threeWayOriginate), line-group legs
+   * resolved and held like cti_originate's. FreeSWITCH's answer is the reply.
+   */
+  private async threeWay(parsed: Extract<NacdCommand, { name: 'nway_threeway' }>, fs: FsNode): Promise<string> {
+    const exists = (await runCommandText(fs, 'uuid_exists', parsed.uuid, { otherWaitMs: 10_000 })).text.trim();
+    if (exists !== 'true') return `-ERR no call '${parsed.uuid}'\n`;
+    const caller = (await runCommandText(fs, 'uuid_getvar', `${parsed.uuid} caller_id_number`, { otherWaitMs: 10_000 })).text.trim();
+    let args: string;
+    try {
+      const dial = await nbridgeDialString(parsed.target, caller === '_undef_' ? '' : caller, this.nout);
+      args = this.deps.policy.threeWayOriginate(parsed.uuid, dial);
+    } catch (error) {
+      if (error instanceof PolicyRefusal || error instanceof FsSyntaxError || (error instanceof FreectiError && error.code === 'FREECTI_ERR_BAD_REQUEST')) {
+        throw new FreectiError('BAD_REQUEST', `nway_threeway: ${error.message}`);
+      }
+      throw error;
+    }
+    const translated = await translateCtiOriginate(args, this.deps.dialLinegroup ?? noLinegroups);
+    try {
+      const { text } = await runCommandText(fs, 'originate', translated.args, { otherWaitMs: 60_000 });
+      await settleLines(fs, text, (cause) => translated.releaseAll(cause)).catch(() => undefined);
+      return text;
+    } catch (error) {
+      await translated.releaseAll('ORIGINATOR_CANCEL').catch(() => undefined);
+      throw error;
     }
   }
 

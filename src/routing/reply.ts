@@ -12,6 +12,7 @@ import { PolicyRefusal, type FsPolicy, type Scope } from '../fs-lang/policy.js';
 import { parseQueueData, QUEUE_APPLICATION } from '../acd/calls/queue-action.js';
 import { NACD_APPLICATION, parseNacdData } from '../nacd/nacd-action.js';
 import { parseBridgeArgs } from '../bridge/args.js';
+import { NBRIDGE_APPLICATION } from '../bridge/socket-actions.js';
 import { isFreectiError } from '../errors.js';
 /** One dialplan action (route-schema.ts's actionSchema validates the same shape; not imported: it imports this file). */
 export interface DialplanAction {
@@ -65,7 +66,8 @@ function parseAction(item: unknown, policy: FsPolicy, scope: Scope): DialplanAct
 }
 
 /**
- * Why the policy refuses one action in this scope, or undefined. `cti_bridge` (mod_cti's
+ * Why the policy refuses one action in this scope, or undefined. `nbridge` is checked as
+ * bridge's dial string (a `nout/` leg only in a scope allowed to go outbound). `cti_bridge` (mod_cti's
  * application, run by freecti's outbound socket: docs/bridge.md) dials out, so only a
  * scope allowed to go outbound may return it; its arguments must parse and hold no
  * expansion the policy refuses (its URL is checked against `bridge.allowedUrls` when it runs).
@@ -73,7 +75,9 @@ function parseAction(item: unknown, policy: FsPolicy, scope: Scope): DialplanAct
 export function actionRefusal(policy: FsPolicy, scope: Scope, application: string, data: string): string | undefined {
   if (application === 'cti_bridge') return ctiBridgeRefusal(policy, scope, data);
   try {
-    policy.application(application, data, scope, `'${application.slice(0, 64)}'`);
+    // nacd's nbridge (docs/nacd.md "nbridge"): bridge's dial string, `nout/` legs included (freecti replaces them).
+    if (application === NBRIDGE_APPLICATION) policy.dialString(data, { ...scope, nout: true }, `'${NBRIDGE_APPLICATION}'`);
+    else policy.application(application, data, scope, `'${application.slice(0, 64)}'`);
     return undefined;
   } catch (error) {
     if (error instanceof PolicyRefusal) return error.message;

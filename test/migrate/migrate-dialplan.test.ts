@@ -49,7 +49,8 @@ describe('freecti migrate-dialplan on the seed samples', () => {
     assert.match(out, /default\.xml:19: nin_did: changed: set nacd_did=in \+ socket: freecti looks the dialed number up in its DID-in table/);
     assert.match(out, /default\.xml:24: nout_did: changed: set nacd_did=out \+ socket: freecti looks the caller's number up in its DID-out table/);
     assert.match(out, /default\.xml:29: nacd: changed: set nacd_group=<group> \+ socket: freecti runs the HTTP callflow/);
-    assert.match(out, /default\.xml:37: nbridge: changed: nbridge -> bridge: nacd's line routing and CPS limits are not applied/);
+    assert.match(out, /default\.xml:34: nbridge: changed: set cti_nbridge=<dial string> \+ socket: freecti bridges with the caller's DID-out caller id and line group/);
+    assert.match(out, /default\.xml:37: nbridge: changed: set cti_nbridge=<dial string> \+ socket/);
     assert.match(out, /2 file\(s\) read; 0 line\(s\) not migrated/);
   });
 

@@ -22,7 +22,7 @@ function handOvers(file: string): { variable: string; value: string; socket: str
   const out: { variable: string; value: string; socket: string }[] = [];
   tags.forEach((tag, i) => {
     const data = tag.attributes.get('data') ?? '';
-    const match = /^(cti_curl|cti_bridge|cti_dial)=(.*)$/s.exec(data);
+    const match = /^(cti_curl|cti_bridge|cti_dial|cti_nbridge)=(.*)$/s.exec(data);
     if (tag.attributes.get('application') !== 'set' || match === null) return;
     const next = tags[i + 1];
     assert.equal(next?.attributes.get('application'), 'socket', `line ${tag.line}: set is followed by socket`);
@@ -111,9 +111,9 @@ describe('migrated seed dialplans run on the fake FreeSWITCH', () => {
     }
   });
 
-  it('default.xml nbridge with a linegroup leg: cti_dial, a line of the group is bridged', async () => {
-    const dial = handOvers('default.xml').find((x) => x.variable === 'cti_dial');
-    const { fs, result } = await h.call({ variables: { cti_dial: afterSet(dial?.value ?? '', ['5551234']) }, bridges: ['answered'] });
+  it('default.xml nbridge with a linegroup leg: cti_nbridge, a line of the group is bridged', async () => {
+    const dial = handOvers('default.xml').find((x) => x.variable === 'cti_nbridge');
+    const { fs, result } = await h.call({ variables: { cti_nbridge: afterSet(dial?.value ?? '', ['5551234']) }, bridges: ['answered'] });
     assert.match(fs.bridged[0] ?? '', /^\{ignore_early_media=true\}\[freecti_linegroup=default,freecti_line=a,.*\]sofia\/gateway\/gw-a\/5551234$/);
     assert.equal(result.answered, true);
   });
