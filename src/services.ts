@@ -13,6 +13,7 @@ import { duplicateRedis, type RedisClient } from './redis.js';
 import { AcdService } from './acd/service.js';
 import { NacdService } from './nacd/service.js';
 import { NacdCommands } from './nacd/commands.js';
+import { resolverDialer } from './originate/translate.js';
 import type { Config } from './config/schema.js';
 import { createDirectoryHandler } from './directory/handler.js';
 import type { FsPool } from './esl/types.js';
@@ -88,6 +89,7 @@ export function createServices(deps: ServiceDeps): Services {
     didOut: nacd.did.out,
     policy,
     socket: controlSocketAddress(config.eslOutbound.host, config.eslOutbound.port),
+    dialLinegroup: resolverDialer(linegroups),
   });
   const cli = createCliContext({ config, logger, redis, pool, metrics, policy, keys, linegroups, nacd: nacdCommands });
 
