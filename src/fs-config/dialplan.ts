@@ -26,7 +26,7 @@ export function publicContextXml(config: Config): string {
     `    <X-PRE-PROCESS cmd="include" data="${name}/*.xml"/>`,
     '    <extension name="freecti_unavailable">',
     '      <condition field="destination_number" expression="^.*$">',
-    '        <action application="log" data="WARNING freecti gave no route for ${destination_number} from ${network_addr}"/>',
+    '        <action application="log" data="WARNING freecti gave no route for call ${uuid} from ${network_addr}"/>',
     '        <action application="hangup" data="NORMAL_TEMPORARY_FAILURE"/>',
     '      </condition>',
     '    </extension>',

@@ -6,10 +6,18 @@ import { z } from 'zod';
 
 export const securityConfigSchema = z
   .strictObject({
-    /** `${name}` channel variables a command, reply or variable value may expand. */
+    /**
+     * `${name}` channel variables a command, reply or variable value may expand. FreeSWITCH
+     * expands a substituted value again and runs api functions in it, so the default holds
+     * no variable whose value a remote party can set without FreeSWITCH cleaning it:
+     * `caller_id_name`, `caller_id_number` (rewritten from P-Asserted-Identity,
+     * Remote-Party-ID or X-FS-Display-* after the call starts) and `destination_number`
+     * (a REFER's Refer-To user) are left out (UNSAFE_CALLER_VARIABLES,
+     * test/fixtures/freeswitch/expansion/caller-fields-probe.txt).
+     */
     variables: z
       .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]{0,127}$/))
-      .default(['uuid', 'caller_id_number', 'caller_id_name', 'destination_number', 'ani', 'context', 'domain_name', 'record_filename', 'dialed_extension']),
+      .default(['uuid', 'ani', 'context', 'domain_name', 'record_filename', 'dialed_extension']),
     /** `$${name}` global variables they may expand. */
     globals: z
       .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]{0,127}$/))
@@ -33,5 +41,19 @@ export const securityConfigSchema = z
   .prefault({});
 
 export type SecurityConfig = z.infer<typeof securityConfigSchema>;
+
+/**
+ * Variables a remote party can fill with `${...}` that FreeSWITCH 1.11.3 does not clean
+ * (recorded in test/fixtures/freeswitch/expansion/caller-fields-probe.txt): a reference to
+ * one runs what the caller or callee wrote. Not in the default `security.variables`; an
+ * operator who lists one takes that on (docs/security.md).
+ */
+export const UNSAFE_CALLER_VARIABLES: readonly string[] = ['caller_id_name', 'caller_id_number', 'callee_id_name', 'callee_id_number', 'destination_number'];
+
+/** The UNSAFE_CALLER_VARIABLES an operator listed in `security.variables` (warned about at start). */
+export function unsafeVariablesIn(options: SecurityConfig): string[] {
+  const listed = new Set(options.variables.map((v) => v.toLowerCase()));
+  return UNSAFE_CALLER_VARIABLES.filter((v) => listed.has(v));
+}
 
 export const DEFAULT_SECURITY: SecurityConfig = securityConfigSchema.parse(undefined);

@@ -162,10 +162,12 @@ function publicEndpointProblem(dial: string): string {
 
 const num = fc.stringMatching(/^[1-9][0-9]{2,10}$/);
 const word = fc.stringMatching(/^[A-Za-z0-9_.]{1,8}$/);
-const allowedExpansion = fc.constantFrom('${uuid}', '${caller_id_number}', '${destination_number}', '$${recordings_dir}', '$${sounds_dir}', '$${cn-ring}', '${strftime(%Y-%m-%d)}', '${strftime(%H%M%S)}', '${record_filename}', '${UUID}');
+const allowedExpansion = fc.constantFrom('${uuid}', '${ani}', '${domain_name}', '$${recordings_dir}', '$${sounds_dir}', '$${cn-ring}', '${strftime(%Y-%m-%d)}', '${strftime(%H%M%S)}', '${record_filename}', '${UUID}');
 const refusedExpansion = fc.constantFrom(
   '${system(ls)}', '${x:0:3}', '${uuid:0:3}', '${${x}}', '${nope}', '$${nope}', '${user_data(a@b param password)}', '${expand system}', '${url_decode(%24)}', '${uuid}{',
   '$\\{system(ls)}', "$'{'system(ls)}", '\\${nope}', '${uuid}${uuid}', '${strftime(${x})}', '$${uuid}',
+  // Not in the default security.variables: a remote party can fill them with ${...} (caller-fields-probe.txt).
+  '${caller_id_number}', '${caller_id_name}', '${destination_number}',
 );
 const expansion = fc.oneof(allowedExpansion, refusedExpansion);
 const valueText = fc.array(fc.oneof(word, allowedExpansion, allowedExpansion, refusedExpansion, fc.constantFrom('/', '-', '_', '.wav', ':', '@')), { minLength: 1, maxLength: 4 }).map((a) => a.join(''));

@@ -7,13 +7,18 @@
  *   `${destination_number}`: a SIP user part may hold `/`, a display name anything), a
  *   strftime format whose literal text makes a `..` segment, glued expansions;
  * - `security.recordPathVariables` lets an operator vouch for more variables.
+ * The caller id and destination variables are not in the default `security.variables` at all
+ * (caller-fields-probe.txt); the path rule is checked with an operator who listed them.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FsPolicy, PolicyRefusal } from '../../src/fs-lang/policy.js';
+import { UNSAFE_CALLER_VARIABLES } from '../../src/fs-lang/policy-options.js';
 import { keyScope, SEED_SECURITY, UUID } from './corpus.js';
 
 const policy = new FsPolicy(SEED_SECURITY);
+/** An operator who opted in to the caller id and destination variables (docs/security.md). */
+const optedIn = new FsPolicy({ ...SEED_SECURITY, variables: [...SEED_SECURITY.variables, ...UNSAFE_CALLER_VARIABLES] });
 const scope = keyScope();
 
 function refused(run: () => unknown, reason: RegExp): void {
@@ -41,13 +46,18 @@ test('a caller-settable variable spliced into a path to write is refused, wherev
   for (const variable of ['caller_id_number', 'caller_id_name', 'destination_number', 'ani', 'dialed_extension']) {
     const path = `$\${recordings_dir}/\${${variable}}.wav`;
     const reason = /may not be part of a path to write: a caller can set it/;
-    refused(() => policy.command('uuid_record', `${UUID} start ${path}`, scope), reason);
-    refused(() => policy.command('originate', `user/1000 &record_session(${path})`, scope), reason);
-    refused(() => policy.command('originate', `user/1000 'record_session:${path}' inline`, scope), reason);
-    refused(() => policy.command('originate', `{execute_on_answer='record_session ${path}'}user/1000 &park`, scope), reason);
-    refused(() => policy.command('originate', `{record_filename=${path}}user/1000 &park`, scope), reason);
-    // The same variable elsewhere (a file name to read is not a write) stays allowed.
-    policy.command('originate', `{origination_caller_id_number=\${${variable}}}user/1000 &park`, scope);
+    refused(() => optedIn.command('uuid_record', `${UUID} start ${path}`, scope), reason);
+    refused(() => optedIn.command('originate', `user/1000 &record_session(${path})`, scope), reason);
+    refused(() => optedIn.command('originate', `user/1000 'record_session:${path}' inline`, scope), reason);
+    refused(() => optedIn.command('originate', `{execute_on_answer='record_session ${path}'}user/1000 &park`, scope), reason);
+    refused(() => optedIn.command('originate', `{record_filename=${path}}user/1000 &park`, scope), reason);
+    // The same variable elsewhere (a file name to read is not a write) stays allowed where security.variables lists it.
+    optedIn.command('originate', `{origination_caller_id_number=\${${variable}}}user/1000 &park`, scope);
+    if (UNSAFE_CALLER_VARIABLES.includes(variable)) {
+      refused(() => policy.command('originate', `{origination_caller_id_number=\${${variable}}}user/1000 &park`, scope), /is not an allowed channel variable/);
+    } else {
+      policy.command('originate', `{origination_caller_id_number=\${${variable}}}user/1000 &park`, scope);
+    }
   }
 });
 
@@ -60,7 +70,7 @@ test('a strftime format whose literal text makes a .. segment is refused; glued 
 });
 
 test('security.recordPathVariables lets an operator vouch for a variable', () => {
-  const vouched = new FsPolicy({ ...SEED_SECURITY, recordPathVariables: ['uuid', 'dialed_extension'] });
+  const vouched = new FsPolicy({ ...SEED_SECURITY, variables: optedIn.options.variables, recordPathVariables: ['uuid', 'dialed_extension'] });
   vouched.command('uuid_record', `${UUID} start $\${recordings_dir}/\${dialed_extension}/\${uuid}.wav`, scope);
   refused(() => vouched.command('uuid_record', `${UUID} start $\${recordings_dir}/\${caller_id_number}.wav`, scope), /a caller can set it/);
 });

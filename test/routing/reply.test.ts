@@ -49,9 +49,13 @@ test('data that runs commands later is refused; ordinary variables are fine', ()
     '^^:a=1:exec_after_bridge_app=lua',
     '{bridge_pre_execute_bleg_app=lua,x=1}user/1001',
     '[api_reporting_hook=x]sofia/gateway/gw/1',
+    // Values a remote party can fill with ${...} (P-Asserted-Identity, REFER): FreeSWITCH would run them (caller-fields-probe.txt).
+    'effective_caller_id_number=${caller_id_number}',
+    'effective_caller_id_name=${caller_id_name}',
+    'x=${destination_number}',
   ];
   for (const data of refused) assert.ok(refusal('set', data) !== undefined, data);
-  const fine = ['hangup_after_bridge=true', 'effective_caller_id_number=${caller_id_number}', 'ringback=$${hold_music}', 'continue_on_fail=true'];
+  const fine = ['hangup_after_bridge=true', 'effective_caller_id_number=${ani}', 'ringback=$${hold_music}', 'continue_on_fail=true'];
   for (const data of fine) assert.equal(refusal('set', data), undefined, data);
   assert.equal(refusal('bridge', '{origination_caller_id_number=123}user/1001'), undefined);
   assert.equal(refusal('playback', '$${hold_music}'), undefined);
