@@ -113,6 +113,8 @@ export function createServices(deps: ServiceDeps): Services {
       publicContext: config.fsConfig.publicContext,
       policy,
       controlSocket: controlSocketAddress(config.eslOutbound.host, config.eslOutbound.port),
+      // A reply's bridge that leaves shows the caller's DID-out caller id (src/routing/did-out.ts).
+      didOut: (extension) => nacd.did.out.find(extension),
     });
     xmlCurl.register('dialplan', (req) => router.route(req));
   }

@@ -35,6 +35,7 @@ import { replyScope, webhookRequest } from './router.js';
 import { FsPolicy } from '../fs-lang/policy.js';
 import { classify, resultFromEvent } from '../linegroups/classify.js';
 import { lookupVariable, type Fields } from './variables.js';
+import { CALLER_FIELD, setsCallerIdAction, withDidOutBridges } from './did-out.js';
 import { runBridge, type BridgeChannel, type BridgeDeps } from '../bridge/bridge-call.js';
 import { socketBridgeRequest } from '../bridge/socket-actions.js';
 import { parseQueueData, QUEUE_APPLICATION, type QueueCallerRequest } from '../acd/calls/queue-action.js';
@@ -108,6 +109,9 @@ export async function runControlSession(session: ControlChannel, route: Route, d
   const fields = channelFields(session.channelData);
   const uuid = session.uuid;
   const context = lookupVariable(fields, 'context');
+  const caller = lookupVariable(fields, CALLER_FIELD);
+  // An earlier list set a caller id on the channel: later bridges keep it (did-out.ts).
+  let callerIdSet = false;
   const giveBack = async (reason: string, code: string): Promise<void> => {
     log.warn({ uuid, route: route.id, code, reason }, `call ${uuid}: control route '${route.id}' failed (${reason}); FreeSWITCH runs its fallback actions`);
     await session.close();
@@ -124,10 +128,14 @@ export async function runControlSession(session: ControlChannel, route: Route, d
         const failure = error as FreectiError;
         return await giveBack(String(failure.details?.['reason'] ?? failure.message), failure.code);
       }
-      const parsed = parseActions(data, deps.policy ?? DEFAULT_POLICY, replyScope(route, context ?? deps.publicContext ?? '', deps.publicContext));
+      const scope = replyScope(route, context ?? deps.publicContext ?? '', deps.publicContext);
+      const parsed = parseActions(data, deps.policy ?? DEFAULT_POLICY, scope);
       if (!parsed.ok) return await giveBack(parsed.reason, 'FREECTI_ERR_WEBHOOK_BAD_REPLY');
+      // A plain bridge that leaves shows the caller's DID-out caller id, as inline (did-out.ts).
+      const actions = await withDidOutBridges(parsed.actions, { caller, lookup: deps.didOut, policy: deps.policy ?? DEFAULT_POLICY, scope, log, uuid, callerIdSet });
+      callerIdSet ||= parsed.actions.some(setsCallerIdAction);
       let lastBridge: EslEvent | string | undefined;
-      for (const action of parsed.actions) {
+      for (const action of actions) {
         if (session.hungUp) return;
         if (action.application === QUEUE_APPLICATION) {
           const request = parseQueueData(action.data);

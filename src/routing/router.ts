@@ -20,7 +20,9 @@ import type { Route } from './route-schema.js';
 import { matchRoute, type RouteStore } from './route-store.js';
 import { expandTemplate } from './template.js';
 import { FsPolicy, type Scope } from '../fs-lang/policy.js';
-import { allFields, huntTarget, type Fields } from './variables.js';
+import { allFields, huntTarget, lookupVariable, type Fields } from './variables.js';
+import { CALLER_FIELD, withDidOutBridges } from './did-out.js';
+import type { DidOutLookup } from '../nacd/did-out.js';
 
 export interface RouterDeps {
   store: RouteStore;
@@ -33,6 +35,8 @@ export interface RouterDeps {
   controlSocket?: string;
   /** What a reply may make FreeSWITCH run (config `security`); none: the defaults. */
   policy?: FsPolicy;
+  /** The nacd DID-out table: a reply's `bridge` that leaves shows the caller's DID (did-out.ts); none: not applied. */
+  didOut?: DidOutLookup;
 }
 
 /**
@@ -105,13 +109,16 @@ export function createDialplanRouter(deps: RouterDeps): DialplanRouter {
         const failure = error as FreectiError;
         return fallback(route, context, uuid, String(failure.details?.['reason'] ?? failure.message), failure.code);
       }
-      const parsed = parseActions(data, policy, replyScope(route, context, deps.publicContext));
+      const scope = replyScope(route, context, deps.publicContext);
+      const parsed = parseActions(data, policy, scope);
       if (!parsed.ok) return fallback(route, context, uuid, parsed.reason, 'FREECTI_ERR_WEBHOOK_BAD_REPLY');
       outcomes.inc({ outcome: 'routed' });
       if (deps.controlSocket === undefined && parsed.actions.some(needsSocket)) {
         return fallback(route, context, uuid, 'cti_bridge, linegroup/ bridges and queue need the outbound event socket', 'FREECTI_ERR_ESL_NOT_CONNECTED');
       }
-      const actions = deps.controlSocket === undefined ? parsed.actions : withLinegroupBridges(parsed.actions, deps.controlSocket);
+      // A bridge that leaves shows the caller's DID-out caller id (the table is read only for such a reply).
+      const withDid = await withDidOutBridges(parsed.actions, { caller: lookupVariable(fields, CALLER_FIELD), lookup: deps.didOut, policy, scope, log, uuid });
+      const actions = deps.controlSocket === undefined ? withDid : withLinegroupBridges(withDid, deps.controlSocket);
       return dialplanDocument(context, actions);
     },
   };
