@@ -21,6 +21,8 @@ import { needsSocket, withLinegroupBridges } from '../../src/routing/control-dia
 import { parseActions } from '../../src/routing/reply.js';
 import { routeSchema } from '../../src/routing/route-schema.js';
 import { RouteStore } from '../../src/routing/route-store.js';
+import { createDialplanRouter } from '../../src/routing/router.js';
+import { findAll, parseXml } from '../routing/xml-check.js';
 import { createWebhookClient, type WebhookClient } from '../../src/webhook/index.js';
 import { FakeFreeSwitch } from '../fake-freeswitch/index.js';
 import { uniquePrefix, useRedis } from '../helpers/redis.js';
@@ -95,6 +97,26 @@ describe('nbridge on freecti\'s outbound socket (the inline form: cti_nbridge on
     await h.resolver.store.put('carriers', { lines: [{ id: 'c1', gateway: 'gwc1', cps: 50 }] });
   });
   after(async () => h.stop());
+
+  it('end to end: the router serves a reply\'s nbridge as set cti_nbridge + socket, and that session bridges with the DID-out', async () => {
+    const webapp = await startApp((_req, res) => json(res, [{ application: 'nbridge', data: 'sofia/gateway/gw1/13800001111' }, { application: 'hangup', data: 'NO_ROUTE_DESTINATION' }]));
+    const webhooks = createWebhookClient();
+    try {
+      const logger = createLogger('silent');
+      const store = new RouteStore(db.redis, new Keys(uniquePrefix('nbrouter')), logger, 0);
+      await store.put(routeSchema.parse({ id: 'r1', context: 'default', url: `${webapp.url}/route`, allowOutbound: true }));
+      const router = createDialplanRouter({ store, webhooks, logger, policy, controlSocket: '127.0.0.1:8084', publicContext: 'public' });
+      const xml = await router.route(new Map([['Hunt-Context', 'default'], ['Hunt-Destination-Number', '913800001111'], ['Caller-Caller-ID-Number', '1000'], ['Unique-ID', '0f1e2d3c-0000-4a4a-9b9b-0123456789ab']]));
+      const served = findAll(parseXml(xml), 'action').map((a) => [a.attrs['application'], a.attrs['data']]);
+      assert.deepEqual(served, [['set', 'cti_nbridge=sofia/gateway/gw1/13800001111'], ['socket', '127.0.0.1:8084 async full'], ['hangup', 'NO_ROUTE_DESTINATION']]);
+      const value = (served[0]?.[1] ?? '').replace(/^cti_nbridge=/, '');
+      const { fs } = await h.call({ variables: { cti_nbridge: value }, bridges: ['answered'] });
+      assert.deepEqual(fs.bridged, [`${CALLER_ID}sofia/gateway/gw1/13800001111`]);
+    } finally {
+      await webhooks.close();
+      await webapp.close();
+    }
+  });
 
   it('a gateway leg shows the caller\'s DID-out caller id; its gateway is kept', async () => {
     const { fs, result } = await h.call({ variables: { cti_nbridge: 'sofia/gateway/gw1/13800001111' }, bridges: ['answered'] });
