@@ -34,6 +34,7 @@ import { channelFields } from '../routing/control-session.js';
 import { AllowedUrls, redactUrl } from '../bridge/allowed-urls.js';
 import { runBridge, subscribe, type BridgeChannel, type BridgeDeps } from '../bridge/bridge-call.js';
 import { socketBridgeRequest } from '../bridge/socket-actions.js';
+import { CALLER_FIELD, withDidOutBridges } from '../routing/did-out.js';
 import type { OutboundSession } from '../esl/outbound-session.js';
 import type { CtiCurlConfig } from './config-schema.js';
 
@@ -98,14 +99,17 @@ export async function runCurl(channel: CurlChannel, deps: CurlDeps): Promise<Cur
   }
   const policy = deps.policy ?? DEFAULT_POLICY;
   const context = lookupVariable(fields, 'context');
-  const parsed = parseActions(data, policy, { outbound: deps.curl?.allowOutbound === true, context });
+  const scope = { outbound: deps.curl?.allowOutbound === true, context };
+  const parsed = parseActions(data, policy, scope);
   if (!parsed.ok) return fail(new FreectiError('WEBHOOK_BAD_REPLY', `cti_curl reply refused: ${parsed.reason}`));
   // `queue` is freecti's own action (routing replies, src/acd/calls/queue-action.ts), not an application FreeSWITCH has.
   if (parsed.actions.some((a) => a.application === 'queue')) return fail(new FreectiError('WEBHOOK_BAD_REPLY', "cti_curl reply refused: 'queue' runs only in routing replies"));
   // `nacd` likewise (src/nacd/nacd-action.ts): freecti's own action of routing replies.
   if (parsed.actions.some((a) => a.application === 'nacd')) return fail(new FreectiError('WEBHOOK_BAD_REPLY', "cti_curl reply refused: 'nacd' runs only in routing replies"));
   log.info({ url: redactUrl(url), actions: parsed.actions.length }, 'cti_curl reply accepted');
-  return { outcome: await runActions(channel, deps, parsed.actions, log), actions: parsed.actions };
+  // A plain bridge that leaves shows the caller's DID-out caller id, as in routing replies (src/routing/did-out.ts).
+  const actions = await withDidOutBridges(parsed.actions, { caller: lookupVariable(fields, CALLER_FIELD), lookup: deps.didOut, policy, scope, log, uuid: channel.uuid });
+  return { outcome: await runActions(channel, deps, actions, log), actions };
 }
 
 async function runActions(channel: CurlChannel, deps: CurlDeps, actions: readonly DialplanAction[], log: Logger): Promise<CurlResult['outcome']> {

@@ -1,7 +1,7 @@
 /**
  * DID-out on a routing reply's plain `bridge` (docs/routing.md "DID-out", docs/nacd.md
  * "DID"): FreeSWITCH runs it itself (served as dialplan XML, or executed by a control-mode
- * session), so freecti puts the calling extension's DID-out caller id in its dial string
+ * or cti_curl session), so freecti puts the calling extension's DID-out caller id in its dial string
  * before it leaves: `origination_caller_id_number` and `origination_caller_id_name` on the
  * legs that leave (a gateway, an external sofia address) without a caller id of their own
  * (src/nacd/did-out.ts withDidOutCallerId, through withLeadingVars), then the policy checks
@@ -46,7 +46,8 @@ export function didOutBridgeIndexes(actions: readonly DialplanAction[], callerId
   if (callerIdSet) return found;
   for (const [index, action] of actions.entries()) {
     if (setsCallerIdAction(action)) break;
-    if (action.application === 'bridge' && socketBridgeRequest(action) === undefined && mayTakeDidOut(action.data)) found.push(index);
+    // The text test first: a bridge to user/ legs costs no parse.
+    if (action.application === 'bridge' && mayTakeDidOut(action.data) && socketBridgeRequest(action) === undefined) found.push(index);
   }
   return found;
 }

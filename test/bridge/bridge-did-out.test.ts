@@ -6,12 +6,14 @@
  * - a leg that names only a number (`nout/<extension>/<number>`, a `gateway` reply without a
  *   gateway) leaves through the entry's line group: a line slot taken and released, the
  *   line group's limits (a full CPS window: no line) and failover; or its gateway;
- * - a leg that names its own gateway or line group keeps it; internal dials are unchanged.
+ * - a leg that names its own gateway or line group keeps it; internal dials are unchanged;
+ * - cti_curl replies' plain bridges take it like routing replies' (src/routing/did-out.ts).
  */
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { startAppServer, type AppReply, type AppServer } from './app-server.js';
 import { startHarness, type BridgeHarness } from './harness.js';
+import { json, startApp, type TestApp } from '../webhook/http-app.js';
 import { planDial, withDidOutPlan } from '../../src/bridge/dial-target.js';
 import { didStores, type DidOutStore } from '../../src/nacd/did-store.js';
 import { withDidOutCallerId } from '../../src/nacd/did-out.js';
@@ -24,6 +26,8 @@ describe('cti_bridge with the DID-out table', () => {
   let app: AppServer;
   let didOut: DidOutStore;
   let reply: AppReply = { body: '{}' };
+  let curlApp: TestApp;
+  let curlReply: unknown = [];
   const asked: string[] = [];
   before(async () => {
     h = await startHarness({
@@ -31,9 +35,11 @@ describe('cti_bridge with the DID-out table', () => {
         asked.push(extension);
         return didOut.find(extension);
       },
+      curl: { allowOutbound: true },
     });
     didOut = didStores(h.redis, h.keys).out;
     app = await startAppServer(() => reply);
+    curlApp = await startApp((_req, res) => json(res, curlReply));
     await h.resolver.store.put('carriers', { maxAttempts: 2, lines: [{ id: 'c1', gateway: 'gwc1', priority: 1 }, { id: 'c2', gateway: 'gwc2', priority: 2 }] });
     await h.resolver.store.put('slow', { lines: [{ id: 's1', gateway: 'gws1', cps: 1 }] });
     await h.resolver.store.put('named', { lines: [{ id: 'n1', gateway: 'gwn1' }] });
@@ -44,6 +50,7 @@ describe('cti_bridge with the DID-out table', () => {
   });
   after(async () => {
     await app.close();
+    await curlApp.close();
     await h.stop();
   });
 
@@ -108,6 +115,17 @@ describe('cti_bridge with the DID-out table', () => {
     reply = { body: JSON.stringify({ dial: { type: 'gateway', number: '13800007777' } }) };
     const { fs } = await h.call({ variables: { cti_bridge: `${app.url} 3000 3000 1` } });
     assert.deepEqual([fs.bridged, fs.hangups, fs.executed], [[], ['INVALID_MSG_UNSPECIFIED'], ['set cti_bridge_error=FREECTI_ERR_BRIDGE_BAD_REPLY']]);
+  });
+
+  it('cti_curl: a plain gateway bridge of its reply shows the DID; a user/ bridge does not read the table', async () => {
+    curlReply = [{ application: 'bridge', data: 'sofia/gateway/gw1/13800008888' }];
+    let { fs } = await h.callCurl({ variables: { cti_curl: `${curlApp.url}/app` }, bridges: ['answered'] });
+    assert.deepEqual(fs.bridged, [`{${CID}}sofia/gateway/gw1/13800008888`]);
+    assert.deepEqual(asked, ['1000']);
+    asked.length = 0;
+    curlReply = [{ application: 'bridge', data: 'user/1001' }];
+    ({ fs } = await h.callCurl({ variables: { cti_curl: `${curlApp.url}/app` }, bridges: ['answered'] }));
+    assert.deepEqual([fs.bridged, asked], [['user/1001'], []]);
   });
 
   it('a reply with its own caller id, and an internal dial, are left alone (no table read for user/)', async () => {
