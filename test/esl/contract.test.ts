@@ -93,6 +93,8 @@ const CONTROL_PLAN: Record<string, { bytes: true } | { replies: (fake: FakeFreeS
   'inbound-sendmsg-play-and-get-digits-playback-hangup': { replies: declareChannels('0c4e6a04-cd06-45d2-abab-7830c066f2a5') },
   'park-uuid-bridge-broadcast-hold-transfer-kill': { replies: declareChannels('8e89b498-4fd0-4f4b-8b9f-f7d9dc35c779', '84e7dbd4-e1b3-4bd9-a7a0-fd06892279b7') },
   'eavesdrop-whisper-uuid-audio-uuid-record': { replies: declareChannels('ebf7b3be-4124-4868-967b-12dfcaffa8e6', 'ee4a08e1-a4be-4390-9ea4-9f6c38868787') },
+  // nway_threeway's commands: A = 1000's leg (the fake's default caller 1000), the third party's leg.
+  'nway-threeway-three-way-originate': { replies: declareChannels('bd5af617-180f-43dd-a893-77ec549b1a5e', 'f8963fba-d08b-43be-b6f4-a3a4dbbefe71') },
   'conference-two-members-api-mute-play-kick-hup': { skip: 'mod_conference state (members, floor, kicks) is not modelled; the fake answers as a box with no conference (api-call-control-error-replies)' },
   'callcenter-queue-agent-answers': { skip: 'mod_callcenter state (agents, tiers, members) is not modelled; the fake answers as a box with no agent (api-call-control-error-replies)' },
   'api-registrations-two-users': { skip: 'registrations come from SIP REGISTERs the fake does not receive; tests script `show registrations` with onApi' },

@@ -96,7 +96,9 @@ function uuidGetvar(args: string, ctx: ApiContext): string {
   const [uuid, name] = args.trim().split(/\s+/);
   const channel = uuid === undefined ? undefined : ctx.channels.get(uuid);
   if (channel === undefined) return NO_CHANNEL;
-  return channel.variables.get(name ?? '') ?? '_undef_';
+  // FreeSWITCH falls back to the caller profile's fields (esl-control observation 22).
+  const profile: Record<string, string> = { caller_id_number: channel.callerIdNumber, destination_number: channel.destinationNumber, chan_name: channel.name };
+  return channel.variables.get(name ?? '') ?? profile[name ?? ''] ?? '_undef_';
 }
 
 function uuidSetvar(args: string, ctx: ApiContext): string {

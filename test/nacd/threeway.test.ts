@@ -2,7 +2,9 @@
  * nway_threeway <uuid> <dial string> (issue 11 item 6, docs/nacd.md "nway_threeway"):
  * through /cli of the real app and services on a real Redis, the fake FreeSWITCH over TCP
  * behind the real node pool. The exact originate FreeSWITCH receives, the DID-out of the
- * call's extension, line-group legs resolved and held, and the refusals.
+ * call's extension (its caller-profile `caller_id_number`, which `uuid_getvar` answers:
+ * esl-control/nway-threeway-three-way-originate, replayed in test/esl/contract.test.ts),
+ * line-group legs resolved and held, and the refusals.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -74,7 +76,7 @@ test('the parser: <uuid> <dial string>, one word each, nothing after', () => {
 
 test('an extension joins the live call: originate <dial string> &three_way(<uuid>), FreeSWITCH\'s answer is the reply', async () => {
   const fake = nodes.fakes[0]!;
-  const uuid = fake.addChannel({ variables: { caller_id_number: '1000' } });
+  const uuid = fake.addChannel({ callerIdNumber: '1000' });
   const newLeg = '7a1b2c3d-0000-4a4a-9b9b-0123456789ab';
   // An extension answers; anything else fails as the fake's default originate does.
   fake.onApi('originate', (args) => (args.startsWith('user/') ? `+OK ${newLeg}\n` : '-ERR CHAN_NOT_IMPLEMENTED\n'));
@@ -86,7 +88,7 @@ test('an extension joins the live call: originate <dial string> &three_way(<uuid
 
 test('an external target shows the DID-out caller id of the call\'s extension and takes a line of its group; the line is given back when the originate fails', async () => {
   const fake = nodes.fakes[0]!;
-  const uuid = fake.addChannel({ variables: { caller_id_number: '1000' } });
+  const uuid = fake.addChannel({ callerIdNumber: '1000' });
   // The fake's default originate answers -ERR CHAN_NOT_IMPLEMENTED for a gateway: the line goes back at once.
   for (const round of [1, 2]) {
     const res = await cli('nway_threeway', `${uuid} nout/1000/1380000111${round}`);
@@ -104,7 +106,7 @@ test('an external target shows the DID-out caller id of the call\'s extension an
 
 test('refusals: a bad uuid or a forbidden target never reaches FreeSWITCH; an unknown call is a clear -ERR; no originate is sent for either', async () => {
   const fake = nodes.fakes[0]!;
-  const uuid = fake.addChannel({ variables: { caller_id_number: '1000' } });
+  const uuid = fake.addChannel({ callerIdNumber: '1000' });
   const before = sentCommands(fake).length;
   for (const [arg, key, reason] of [
     ['bad;uuid user/1002', KEY, /expected a channel uuid/],
