@@ -40,6 +40,10 @@ export const transferBody = z.strictObject({
   context: z.string().regex(/^[A-Za-z0-9_.@-]{1,64}$/).optional().describe('The dialplan context (dialplan XML when only the context is given)'),
 });
 
+export const threewayBody = z.strictObject({
+  target: z.string().regex(WORD, 'one dial string: no white space, quotes or braces').describe('The third party: one dial string (user/1003, sofia/gateway/gw/138..., nout/<extension>/<number>, ...)'),
+});
+
 export const groupBody = z.strictObject({ group: z.string().regex(HANDOFF_GROUP, 'a group number: letters, digits, _ . + -').describe('The nacd group number') });
 
 const number = z.string().regex(NUMBER, 'a plain number (letters, digits, _ . + * # -)');
@@ -84,9 +88,9 @@ export function commandLine(parsed: NacdCommand): CommandLine {
       return { command: 'nway_uuid_transfer', args: [parsed.uuid, parsed.leg, parsed.destination].filter((w) => w !== '').join(' ') };
     case 'nacd_transfer':
       return { command: 'nacd_transfer', args: `${parsed.uuid} ${parsed.group}` };
+    case 'nway_threeway':
+      return { command: 'nway_threeway', args: `${parsed.uuid} ${parsed.target}` };
   }
-  // A command the parser reads that has no REST form here (yet): refused, never sent.
-  throw new FreectiError('BAD_REQUEST', `${(parsed as { name: string }).name}: no REST form`);
 }
 
 /**

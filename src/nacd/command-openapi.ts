@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { addKeySchemes, keySecurity } from '../cli-http/cli-openapi.js';
 import { errorResponse, type JsonSchema, type OpenApi, type OpenApiOperation } from '../http/openapi.js';
-import { groupBody, holdBody, limitsBody, originateBody, transferBody } from './command-api.js';
+import { groupBody, threewayBody, holdBody, limitsBody, originateBody, transferBody } from './command-api.js';
 
 function input(schema: z.ZodType): JsonSchema {
   const { $schema: _drop, ...rest } = z.toJSONSchema(schema, { io: 'input' }) as Record<string, unknown>;
@@ -49,7 +49,7 @@ export function documentNacdCommandApi(openapi: OpenApi): void {
     required: ['group', 'line', 'cps', 'concurrency'],
     properties: { group: str, line: str, cps: { type: ['integer', 'null'] }, concurrency: { type: ['integer', 'null'] } },
   });
-  const callReply = openapi.addSchema('NacdCallReply', { type: 'object', required: ['uuid', 'reply'], properties: { uuid: str, mode: str, group: str, reply: { type: 'string', description: "FreeSWITCH's +OK line" } } });
+  const callReply = openapi.addSchema('NacdCallReply', { type: 'object', required: ['uuid', 'reply'], properties: { uuid: str, mode: str, group: str, target: str, reply: { type: 'string', description: "FreeSWITCH's +OK line" } } });
   const body = (schema: z.ZodType, required = true): Record<string, unknown> => ({ required, ...json(input(schema)) });
   const callErrors = { '404': 'No such call (FreeSWITCH: -ERR No such channel!), or no such node', '502': 'FreeSWITCH refused the command (its reply in details)' };
 
@@ -78,6 +78,10 @@ export function documentNacdCommandApi(openapi: OpenApi): void {
     parameters: [uuidParam],
     requestBody: body(groupBody),
   }, { '200': { description: 'Transferred to freecti\'s outbound socket', ...json(callReply) } }, callErrors));
+  openapi.addPath('/api/v1/nacd/calls/{uuid}/threeway', 'post', op('A third party joins the live call (nway_threeway)', 'nacdThreeway', 'nway_threeway <uuid> <dial string>', {
+    parameters: [uuidParam],
+    requestBody: body(threewayBody),
+  }, { '200': { description: "The third party answered and joined (FreeSWITCH's +OK line)", ...json(callReply) } }, callErrors));
   openapi.addPath('/api/v1/nacd/originate', 'post', op("The agent first, then the customer through the extension's DID-out entry (noriginate)", 'nacdOriginate', 'noriginate', {
     requestBody: body(originateBody),
   }, {

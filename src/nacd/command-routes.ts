@@ -18,7 +18,7 @@ import { isFsError } from '../originate/line-hold.js';
 import { FreectiError } from '../errors.js';
 import type { NacdCommand } from '../fs-lang/nacd-commands.js';
 import type { AppPlugin } from '../http/route-deps.js';
-import { checkedLines, groupBody, holdBody, limitsBody, lineParams, noriginateArgs, originateBody, transferBody, transferCommand, uuidParams, type CommandLine } from './command-api.js';
+import { checkedLines, groupBody, threewayBody, holdBody, limitsBody, lineParams, noriginateArgs, originateBody, transferBody, transferCommand, uuidParams, type CommandLine } from './command-api.js';
 import { documentNacdCommandApi } from './command-openapi.js';
 
 const nodeQuery = z.object({ node: z.string().min(1).max(64).optional(), key: z.string().optional() });
@@ -131,6 +131,15 @@ export const nacdCommandRoutes: AppPlugin = async (app, deps) => {
     const { uuid } = uuidParams.parse(request.params);
     const { group } = groupBody.parse(request.body);
     return one(request, 'nacd-group', nacdStep({ name: 'nacd_transfer', uuid, group }, (text) => ({ uuid, group, reply: expectOk(text, 'nacd_transfer', uuid) })));
+  });
+  app.post(`${base}/calls/:uuid/threeway`, async (request) => {
+    const { uuid } = uuidParams.parse(request.params);
+    const { target } = threewayBody.parse(request.body);
+    return one(request, 'nacd-threeway', nacdStep({ name: 'nway_threeway', uuid, target }, (text) => {
+      // The runner's own answer for a call that is not on the node (it asks uuid_exists first).
+      if (text.startsWith('-ERR no call ')) throw new FreectiError('CALL_NOT_FOUND', `nway_threeway: no call ${uuid}`, { details: { reply: replyLine(text) } });
+      return { uuid, target, reply: expectOk(text, 'nway_threeway', uuid) };
+    }));
   });
   app.post(`${base}/originate`, async (request, reply) => {
     const body = originateBody.parse(request.body);

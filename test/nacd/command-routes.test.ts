@@ -17,6 +17,7 @@ import { FsPolicy } from '../../src/fs-lang/policy.js';
 import { parseNacdCommand, type NacdCommand } from '../../src/fs-lang/nacd-commands.js';
 import { checkedLines, commandLine } from '../../src/nacd/command-api.js';
 import { uniquePrefix, useRedis } from '../helpers/redis.js';
+import { defaultApis, type ApiReply } from '../fake-freeswitch/api-defaults.js';
 import { sentCommands, startFakeNodes, type FakeNodes } from '../cli-http/helpers.js';
 
 const KEY = 'nacd-rest-key-0123456789';
@@ -118,6 +119,7 @@ test('every command form reads back through the one parser as itself; a value th
     { name: 'nway_uuid_transfer', uuid, leg: '', destination: '2000' },
     { name: 'nway_uuid_transfer', uuid, leg: '-both', destination: '2000 XML default' },
     { name: 'nacd_transfer', uuid, group: '120' },
+    { name: 'nway_threeway', uuid, target: 'sofia/gateway/gw1/13800001111' },
   ];
   for (const form of forms) {
     const lines = checkedLines(form);
@@ -146,6 +148,7 @@ test('GET /api/v1/nacd/version answers what nacd_version answers; a key granted 
     ['POST', `/api/v1/nacd/calls/${uuid}/hold`, { mode: 'on' }],
     ['POST', `/api/v1/nacd/calls/${uuid}/transfer`, { destination: '2000' }],
     ['POST', `/api/v1/nacd/calls/${uuid}/group`, { group: '120' }],
+    ['POST', `/api/v1/nacd/calls/${uuid}/threeway`, { target: 'user/1003' }],
     ['POST', '/api/v1/nacd/originate', { agent: '1001', customer: '13800001111' }],
   ] as const) {
     const refused = await rest(method, path, body, VERSION_ONLY);
@@ -309,6 +312,53 @@ test('group: the same hand-off to the outbound socket as nacd_transfer; 404 for 
   assert.deepEqual(sentSince(from), []);
 });
 
+test('threeway: the same checks and originate as nway_threeway; 404 for a call not on the node; 400 for a target that is not one dial string, nothing sent', async () => {
+  const fake = nodes.fakes[0]!;
+  const uuid = fake.addChannel();
+  // FreeSWITCH answers a successful originate `+OK <uuid of the new leg>` (the fake's default is USER_NOT_REGISTERED for user/).
+  const original = defaultApis().get('originate') as ApiReply;
+  fake.onApi('originate', (args, ctx) => (args.includes(`&three_way(${uuid})`) ? '+OK 0d5c1f3e-1111-4a4a-9b9b-0123456789ab\n' : typeof original === 'string' ? original : original(args, ctx)));
+  let from = sentCount();
+  const viaCliText = (await cli('nway_threeway', `${uuid} user/1003`)).body;
+  assert.equal(viaCliText, '+OK 0d5c1f3e-1111-4a4a-9b9b-0123456789ab\n');
+  const viaCli = sentSince(from);
+  assert.ok(viaCli.some((c) => c.includes('originate') && c.includes(`three_way(${uuid})`)), viaCli.join('\n'));
+  from = sentCount();
+  const res = await rest('POST', `/api/v1/nacd/calls/${uuid}/threeway`, { target: 'user/1003' });
+  assert.deepEqual(sentSince(from), viaCli);
+  assert.equal(res.status, 200, JSON.stringify(res.json));
+  assert.deepEqual(res.json, { uuid, target: 'user/1003', reply: viaCliText.replace(/\n$/, '') });
+  fake.onApi('originate', original);
+  // The third party does not answer: /cli gives FreeSWITCH's text, REST 502 with it.
+  from = sentCount();
+  assert.equal((await cli('nway_threeway', `${uuid} user/1003`)).body, '-ERR USER_NOT_REGISTERED\n');
+  const cliFailed = sentSince(from);
+  from = sentCount();
+  const failed = await rest('POST', `/api/v1/nacd/calls/${uuid}/threeway`, { target: 'user/1003' });
+  assert.equal(failed.status, 502);
+  assert.equal(failed.json.error.code, 'FREECTI_ERR_CALL_CONTROL_FAILED');
+  assert.equal(failed.json.error.details.reply, '-ERR USER_NOT_REGISTERED');
+  assert.deepEqual(sentSince(from), cliFailed);
+
+  from = sentCount();
+  const cliGone = await cli('nway_threeway', `${UNKNOWN_CALL} user/1003`);
+  assert.match(cliGone.body, /^-ERR no call/);
+  const cliSent = sentSince(from);
+  from = sentCount();
+  const gone = await rest('POST', `/api/v1/nacd/calls/${UNKNOWN_CALL}/threeway`, { target: 'user/1003' });
+  assert.equal(gone.status, 404);
+  assert.equal(gone.json.error.code, 'FREECTI_ERR_CALL_NOT_FOUND');
+  assert.deepEqual(sentSince(from), cliSent);
+
+  from = sentCount();
+  for (const target of ['user/1003 &park()', '{a=b}user/1003', "'user/1003'", '']) {
+    assert.equal((await rest('POST', `/api/v1/nacd/calls/${uuid}/threeway`, { target })).status, 400, target);
+  }
+  assert.equal((await rest('POST', `/api/v1/nacd/calls/${uuid}/threeway`, { target: 'user/1003' }, HOLD_ONLY)).status, 403);
+  assert.equal((await rest('POST', `/api/v1/nacd/calls/${uuid}/threeway`, { target: 'user/1003' }, VERSION_ONLY)).status, 403);
+  assert.deepEqual(sentSince(from), []);
+});
+
 test('originate: the agent first, then the customer through the DID-out entry, as /cli `bgapi noriginate` sends it; 400 without an entry, nothing sent', async () => {
   const did = await request(`${base}/api/v1/nacd/did/out/1002`, { method: 'PUT', headers: { 'x-api-key': ADMIN, 'content-type': 'application/json' }, body: JSON.stringify({ callerId: '4008005678', gateway: 'gw9' }) });
   assert.equal(did.statusCode, 201, await did.body.text());
@@ -398,6 +448,7 @@ test('the OpenAPI document has every nacd command route with its request schema'
     ['/api/v1/nacd/calls/{uuid}/hold', 'post', 'nacdHold'],
     ['/api/v1/nacd/calls/{uuid}/transfer', 'post', 'nacdTransfer'],
     ['/api/v1/nacd/calls/{uuid}/group', 'post', 'nacdTransferToGroup'],
+    ['/api/v1/nacd/calls/{uuid}/threeway', 'post', 'nacdThreeway'],
     ['/api/v1/nacd/originate', 'post', 'nacdOriginate'],
   ];
   for (const [path, method, id] of ops) assert.equal(doc.paths[path]?.[method]?.operationId, id, `${method} ${path}`);
