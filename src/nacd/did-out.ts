@@ -74,11 +74,12 @@ function replaceLegs(text: string, parsed: DialString, map: (leg: DialLeg) => st
 
 /**
  * A `nout/<extension>/<number>` leg as the leg it stands for, `entry` being the
- * extension's: the entry's route, with its caller id unless the leg sets its own.
+ * extension's: the entry's route, with its caller id unless the leg sets its own (or,
+ * `ownCallerId`, the dial string's `{...}` / `<...>` does).
  */
-export function didOutLeg(leg: DialLeg, entry: DidOutRoute): string {
+export function didOutLeg(leg: DialLeg, entry: DidOutRoute, ownCallerId = false): string {
   if (leg.endpoint.kind !== 'nout') return leg.text;
-  const items = setsCallerId(leg.vars) ? [] : didOutCallerIdItems(entry.callerId);
+  const items = ownCallerId || setsCallerId(leg.vars) ? [] : didOutCallerIdItems(entry.callerId);
   const body = didOutTarget(entry, leg.endpoint.number);
   return items.length === 0 && leg.legBlocks.length === 0 ? body : `[${[...leg.legBlocks, ...items].join(',')}]${body}`;
 }
@@ -91,11 +92,12 @@ export function noutExtensions(parsed: DialString): string[] {
 /** Replaces every `nout/` leg of a dial string by its entry's route (`entries`: extension -> entry). */
 export function withNoutRoutes(text: string, entries: ReadonlyMap<string, DidOutRoute>): string {
   const parsed = parseDialString(text);
+  const own = setsCallerId(parsed.vars);
   return replaceLegs(text, parsed, (leg) => {
     if (leg.endpoint.kind !== 'nout') return undefined;
     const entry = entries.get(leg.endpoint.extension);
     if (entry === undefined) throw new TypeError(`no DID-out entry given for nout/${leg.endpoint.extension}`);
-    return didOutLeg(leg, entry);
+    return didOutLeg(leg, entry, own);
   });
 }
 

@@ -9,7 +9,7 @@
  */
 import { FreectiError } from '../errors.js';
 import type { LinegroupResolver } from '../linegroups/resolver.js';
-import { didOutLeg, type DidOutLookup } from '../nacd/did-out.js';
+import { didOutLeg, setsCallerId, type DidOutLookup } from '../nacd/did-out.js';
 import { parseDialString, type DialLeg } from '../fs-lang/dial-string.js';
 import { formatTarget, parseOriginate, parseTarget, type InlineApp, type Originate, type OriginateTarget } from '../fs-lang/originate.js';
 import { splitWords } from '../fs-lang/scan.js';
@@ -54,21 +54,24 @@ export interface TranslatedOriginate {
  * A `nout/<extension>/<number>` leg as the leg it stands for (src/nacd/did-out.ts
  * didOutLeg: the entry's route, its caller id unless the leg sets its own).
  */
-async function noutLeg(leg: DialLeg, nout: NoutLookup | undefined): Promise<{ text: string; linegroup: boolean }> {
+async function noutLeg(leg: DialLeg, nout: NoutLookup | undefined, ownCallerId: boolean): Promise<{ text: string; linegroup: boolean }> {
   if (leg.endpoint.kind !== 'nout') return { text: leg.text, linegroup: true };
   const { extension } = leg.endpoint;
   if (nout === undefined) throw new FreectiError('BAD_REQUEST', `'${leg.body.slice(0, 80)}': nout/ legs are for noriginate`);
   const entry = await nout(extension);
   if (entry === null) throw new FreectiError('BAD_REQUEST', `'${leg.body.slice(0, 80)}': extension '${extension}' has no DID-out entry (/api/v1/nacd/did/out)`);
-  return { text: didOutLeg(leg, entry), linegroup: entry.linegroup !== undefined };
+  return { text: didOutLeg(leg, entry, ownCallerId), linegroup: entry.linegroup !== undefined };
 }
 
 /** Replaces each linegroup (and, for noriginate, nout) leg of a dial string (legs resolved in order, text kept around them). */
 export async function mapLegs(text: string, dial: LinegroupDialer, taken: ResolvedLinegroup[], nout?: NoutLookup): Promise<string> {
-  const legs = parseDialString(text).legs.filter((leg) => leg.endpoint.kind === 'linegroup' || leg.endpoint.kind === 'nout');
+  const parsed = parseDialString(text);
+  // A caller id of the whole dial string ({...}, <...>) is the nout/ legs' own too.
+  const ownCallerId = setsCallerId(parsed.vars);
+  const legs = parsed.legs.filter((leg) => leg.endpoint.kind === 'linegroup' || leg.endpoint.kind === 'nout');
   const resolved: { start: number; end: number; dialString: string }[] = [];
   for (const leg of legs) {
-    const mapped = await noutLeg(leg, nout);
+    const mapped = await noutLeg(leg, nout, ownCallerId);
     if (!mapped.linegroup) {
       resolved.push({ start: leg.start, end: leg.start + leg.text.length, dialString: mapped.text });
       continue;

@@ -16,7 +16,7 @@ import { startHarness, type BridgeHarness } from './harness.js';
 import { json, startApp, type TestApp } from '../webhook/http-app.js';
 import { planDial, withDidOutPlan } from '../../src/bridge/dial-target.js';
 import { didStores, type DidOutStore } from '../../src/nacd/did-store.js';
-import { withDidOutCallerId } from '../../src/nacd/did-out.js';
+import { withDidOutCallerId, withNoutRoutes } from '../../src/nacd/did-out.js';
 
 const CID = 'origination_caller_id_number=4008001234,origination_caller_id_name=4008001234';
 const LEASE = '[0-9a-f-]{36}';
@@ -70,6 +70,12 @@ describe('cti_bridge with the DID-out table', () => {
     assert.match(fs.bridged[0] ?? '', new RegExp(`^\\[${CID},freecti_linegroup=carriers,freecti_line=c1,freecti_lease=${LEASE}\\]sofia/gateway/gwc1/13800003333$`));
     assert.equal(result.answered, true);
     assert.deepEqual(await active('carriers'), [0, 0]);
+  });
+
+  it('a gateway-less reply with its own caller id in variables: the entry\'s route, the reply\'s caller id', async () => {
+    reply = { body: JSON.stringify({ variables: { origination_caller_id_number: '555' }, dial: { type: 'gateway', number: '13800003334' } }) };
+    const { fs } = await h.call({ variables: { cti_bridge: `${app.url} 3000 3000 1` }, bridges: ['answered'] });
+    assert.match(fs.bridged[0] ?? '', new RegExp(`^\\{origination_caller_id_number=555\\}\\[freecti_linegroup=carriers,freecti_line=c1,freecti_lease=${LEASE}\\]sofia/gateway/gwc1/13800003334$`));
   });
 
   it('cti_dial nout/<extension>/<number>: the entry\'s line group with failover (congested line, then the next)', async () => {
@@ -147,6 +153,9 @@ describe('DID-out on dial strings (pure)', () => {
     assert.equal(withDidOutCallerId('{a=1}sofia/gateway/g/1', '400'), `{a=1,${items}}sofia/gateway/g/1`);
     assert.equal(withDidOutCallerId('{a=1}user/1001,[b=2]sofia/gateway/g/1|sofia/gateway/h/2', '400'), `{a=1}user/1001,[b=2,${items}]sofia/gateway/g/1|[${items}]sofia/gateway/h/2`);
     assert.equal(withDidOutCallerId('{^^:a=1:b=2}sofia/gateway/g/1', '400'), `{^^:a=1:b=2}[${items}]sofia/gateway/g/1`);
+    const entries = new Map([['1000', { callerId: '400', linegroup: 'lg' }]]);
+    assert.equal(withNoutRoutes('[x=1]nout/1000/55,user/1001', entries), `[x=1,${items}]linegroup/lg/55,user/1001`);
+    assert.equal(withNoutRoutes('{origination_caller_id_number=9}nout/1000/55', entries), '{origination_caller_id_number=9}linegroup/lg/55');
     for (const own of ['[origination_caller_id_number=9]sofia/gateway/g/1', '{effective_caller_id_number=9}sofia/gateway/g/1', 'user/1001', 'sofia/internal/1001%example.com']) {
       assert.equal(withDidOutCallerId(own, '400'), own);
     }
