@@ -17,18 +17,36 @@
   ARGV[8] list length bound (LTRIM 0 n-1)
   ARGV[9] lease token; '' = no fencing (tests, tools)
   ARGV[10] contact URI (user@host:port, '' = none)
+  ARGV[11] node name
+  ARGV[12] domain of the registration
+  ARGV[13] network address of the registration (ip:port, '' = unknown)
+  Dropped before the contact is stored: contacts that expired before ARGV[5], and contacts
+  this REGISTER supersedes: same node, same domain, same contact URI and same network address
+  (the source the REGISTER came from: two devices behind NAT may send the same private
+  Contact, which FreeSWITCH keeps apart by the fs_nat/fs_path it adds), another Call-ID.
+  FreeSWITCH keeps one row per user and contact: with `multiple-registrations` off (the
+  default) a REGISTER deletes every row of the user, with `contact`/`true` every row of the
+  user with the same contact (sofia_reg.c, sofia_reg_handle_register_token); only
+  `multiple-registrations=call-id` keeps rows of one contact under several Call-IDs, and
+  max-registrations-per-extension counts those as one device anyway (same source address).
+  So a device that re-REGISTERs with a new Call-ID (after a reboot; sipp does it on every
+  call) is one contact here, as in FreeSWITCH, and the hash stays one entry per device.
   Returns: number of live contacts of this field after the change.
 ]]
 if ARGV[9] ~= '' and redis.call('GET', KEYS[5]) ~= ARGV[9] then
   return redis.error_reply('FREECTI_NOT_LEASE_HOLDER')
 end
 local now = tonumber(ARGV[5])
+local uri, node, domain, network = ARGV[10], ARGV[11], ARGV[12], ARGV[13]
 local all = redis.call('HGETALL', KEYS[2])
 for i = 1, #all, 2 do
   if all[i] ~= ARGV[2] then
     local ok, entry = pcall(cjson.decode, all[i + 1])
     if not ok or type(entry) ~= 'table' or tonumber(entry.x or 0) < now then
       redis.call('HDEL', KEYS[2], all[i])
+    elseif uri ~= '' and network ~= '' and entry.u == uri and entry.a == network and entry.n == node and entry.d == domain then
+      redis.call('HDEL', KEYS[2], all[i])
+      redis.call('SREM', KEYS[3], cjson.encode({ ARGV[1], all[i] }))
     end
   end
 end

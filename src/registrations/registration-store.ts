@@ -102,7 +102,7 @@ export class RegistrationStore {
     if (change.kind === 'register') {
       const value: ContactValue = { n: node, d: change.domain, x: change.expiresAt, e: change.json, k: change.contact, u: change.contactUri, a: change.network };
       await runScript(this.redis, 'registration-add', base, [
-        field, change.callId, JSON.stringify(value), change.json, now, publish, list === '' ? '0' : '1', listMax, fence.token, change.contactUri,
+        field, change.callId, JSON.stringify(value), change.json, now, publish, list === '' ? '0' : '1', listMax, fence.token, change.contactUri, node, change.domain, change.network,
       ]);
       return { ...change, removed: 0 };
     }

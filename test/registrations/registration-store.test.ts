@@ -74,6 +74,28 @@ describe('registration state from sofia events', () => {
     assert.equal((await s.liveContacts('1005', '127.0.0.1', RECORDED_NOW)).count, 1);
   });
 
+  test('a re-REGISTER with a new Call-ID from the same contact and address replaces that contact, as FreeSWITCH does', async () => {
+    const { prefix, s } = store();
+    const reg = byKind('sofia::register', '1005');
+    const withHeaders = (headers: Record<string, string>): EslEvent =>
+      Object.assign(Object.create(Object.getPrototypeOf(reg) as object) as EslEvent, reg, { headers: { ...reg.headers, ...headers } });
+    const contacts = `${prefix}{${prefix}registrations}:freecti:reg:contacts:1005`;
+    const nodeSet = `${prefix}{${prefix}registrations}:freecti:reg:node:fs1`;
+    await s.apply('fs1', reg, RECORDED_NOW);
+    // sipp (and a rebooted phone) registers again with a new Call-ID, same Contact, same source.
+    for (let i = 0; i < 5; i++) await s.apply('fs1', withHeaders({ 'call-id': `reboot-${i}` }), RECORDED_NOW);
+    assert.deepEqual(await db.redis.hkeys(contacts), ['reboot-4']);
+    assert.deepEqual(await db.redis.smembers(nodeSet), [JSON.stringify(['1005', 'reboot-4'])]);
+    assert.equal((await s.liveContacts('1005', '127.0.0.1', RECORDED_NOW)).count, 1);
+    assert.equal(JSON.parse((await db.redis.hget(`${prefix}registrations`, '1005')) ?? '{}')['call-id'], 'reboot-4');
+    // The same private Contact from another source address (two phones behind NAT) is another device.
+    await s.apply('fs1', withHeaders({ 'call-id': 'behind-other-nat', 'network-ip': '192.0.2.77' }), RECORDED_NOW);
+    // Another node's contact is that node's business.
+    await s.apply('fs2', withHeaders({ 'call-id': 'on-fs2' }), RECORDED_NOW);
+    assert.deepEqual((await db.redis.hkeys(contacts)).sort(), ['behind-other-nat', 'on-fs2', 'reboot-4']);
+    assert.equal((await s.liveContacts('1005', '127.0.0.1', RECORDED_NOW)).count, 3);
+  });
+
   test('field mode extension@domain keys by <ext>@<domain>', async () => {
     const { prefix, s } = store({ field: 'extension@domain' });
     await s.apply('fs1', byKind('sofia::register', '1004'), RECORDED_NOW);
