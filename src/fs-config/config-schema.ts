@@ -37,5 +37,11 @@ export const fsConfigSchema = z
     nacdDidIn: didPattern.nullable().default(null),
     /** Dialed numbers of the internal context sent out through nacd's DID-out lookup (nout_did); null: no such extension. */
     nacdDidOut: didPattern.nullable().default(null),
+    /**
+     * Emit `api-expansion=false` for switch.conf.xml: FreeSWITCH then runs no api function
+     * inside `${...}` (`${system(..)}` included, but `${strftime(..)}` and the vanilla
+     * `${sofia_contact(..)}` dial-string too). Defence in depth (docs/security.md).
+     */
+    disableApiExpansion: z.boolean().default(false),
   })
   .prefault({});

@@ -5,8 +5,8 @@
  * FreeSWITCH already includes, or a new include file plus the one X-PRE-PROCESS line to
  * add to an existing file (so the operator's other ACL lists and profile settings stay).
  * Refuses (CONFIG_INVALID) to emit anything unsafe: a well-known event-socket password,
- * a non-loopback event socket without an ACL, or a public route whose fallback reaches
- * outbound lines.
+ * a non-loopback event socket without an ACL, a public route whose fallback reaches
+ * outbound lines, or `api-expansion=false` with a directory dial-string that needs an api.
  */
 import type { Config } from '../config/schema.js';
 import { FreectiError } from '../errors.js';
@@ -17,6 +17,7 @@ import { fallbackRefusal } from '../routing/router.js';
 import { FsPolicy } from '../fs-lang/policy.js';
 import { xmlCurlXml } from './xml-curl.js';
 import { ninDidXml, noutDidXml } from './nacd-did.js';
+import { checkApiExpansionOff, SWITCH_INCLUDE, switchSettingsXml } from './switch-settings.js';
 
 /** How a part goes into FreeSWITCH's conf directory. */
 export type Install =
@@ -41,6 +42,7 @@ export function generateFsConfig(config: Config): FsConfigFile[] {
     const why = fallbackRefusal(route, config.fsConfig.publicContext, policy);
     if (why !== undefined) throw new FreectiError('CONFIG_INVALID', `config routing.routes '${route.id}': fallback ${why}`);
   }
+  if (config.fsConfig.disableApiExpansion) checkApiExpansionOff(config);
   const { publicContext, internalContext, inboundProfile } = config.fsConfig;
   const nodes = config.freeswitch.nodes;
   return [
@@ -80,6 +82,17 @@ export function generateFsConfig(config: Config): FsConfigFile[] {
       install: { kind: 'new', loadedBy: `dialplan/${internalContext}.xml (vanilla: <X-PRE-PROCESS cmd="include" data="${internalContext}/*.xml"/>)` },
       content: internalContextNote(config),
     },
+    ...(config.fsConfig.disableApiExpansion
+      ? [
+          {
+            path: `autoload_configs/${SWITCH_INCLUDE}`,
+            description:
+              'fsConfig.disableApiExpansion: FreeSWITCH runs no api function inside ${...} (docs/security.md); switch.conf.xml is read only at start: restart FreeSWITCH, or apply it now with `fsctl api_expansion off`',
+            install: { kind: 'include', into: 'autoload_configs/switch.conf.xml', inside: 'settings', line: `<X-PRE-PROCESS cmd="include" data="${SWITCH_INCLUDE}"/>` } as const,
+            content: switchSettingsXml(),
+          },
+        ]
+      : []),
     ...(config.fsConfig.nacdDidIn === null
       ? []
       : [

@@ -112,3 +112,19 @@ test('`freecti fs-config` prints every file; a refusal is one line on stderr', a
   assert.equal(out, '');
   assert.match(err, /^freecti: config freeswitch\.nodes\[0\]\.password: [^\n]+\n$/);
 });
+
+test('fsConfig.disableApiExpansion: a switch.conf.xml setting, and only with a directory dial-string that needs no api', () => {
+  const SWITCH = 'autoload_configs/freecti/switch-settings.xml';
+  assert.equal(files({}).some((f) => f.path === SWITCH), false, 'off by default');
+  // freecti's default directory dial-string calls ${sofia_contact(..)}: with api-expansion off user/<ext> stops dialing (recorded).
+  assert.throws(
+    () => files({ fsConfig: { disableApiExpansion: true } }),
+    (e: unknown) => isFreectiError(e, 'CONFIG_INVALID') && /directory\.dialString calls \$\{sofia_contact\(/.test(e.message) && /%\$\{dialed_domain\}/.test(e.message),
+  );
+  assert.throws(() => files({ fsConfig: { disableApiExpansion: true }, directory: { dialString: 'sofia/internal/${dialed_user}@${user_data(${dialed_user}@${dialed_domain} attr host)}' } }), /directory\.dialString calls/);
+  const all = files({ fsConfig: { disableApiExpansion: true }, directory: { dialString: '{^^:sip_invite_domain=${dialed_domain}}sofia/internal/${dialed_user}%${dialed_domain}' } });
+  const part = all.find((f) => f.path === SWITCH);
+  assert.ok(part);
+  assert.deepEqual(part.install, { kind: 'include', into: 'autoload_configs/switch.conf.xml', inside: 'settings', line: '<X-PRE-PROCESS cmd="include" data="freecti/switch-settings.xml"/>' });
+  assert.deepEqual(params(file(all, SWITCH)), { 'api-expansion': 'false' });
+});

@@ -105,8 +105,31 @@ test('installed into the stock configuration as the banners say, the operator\'s
     assert.equal(last(esl, 'password'), 'Str0ng-esl-pass');
     assert.equal(last(parseXml(preprocess(join(conf, 'autoload_configs/xml_curl.conf.xml'))), 'timeout'), '8');
 
+    // Off by default: switch.conf.xml is not touched.
+    assert.equal(last(findAll(parseXml(preprocess(join(conf, 'autoload_configs/switch.conf.xml'))), 'settings')[0]!, 'api-expansion'), undefined);
+
     // Installing twice is refused rather than adding the line again.
     assert.throws(() => install(conf, generateFsConfig(config).filter((p) => p.install.kind === 'include')), /already has/);
+  } finally {
+    rmSync(conf, { recursive: true, force: true });
+  }
+});
+
+test('fsConfig.disableApiExpansion goes into the stock switch.conf.xml <settings>, its other settings stay', () => {
+  const conf = mkdtempSync(join(tmpdir(), 'freecti-fsconf-'));
+  try {
+    cpSync(VANILLA, conf, { recursive: true });
+    const config = validateConfig({
+      freeswitch: { nodes: [NODE] },
+      fsConfig: { disableApiExpansion: true },
+      directory: { dialString: '{^^:sip_invite_domain=${dialed_domain}}sofia/internal/${dialed_user}%${dialed_domain}' },
+    });
+    install(conf, generateFsConfig(config));
+    const settings = findAll(parseXml(preprocess(join(conf, 'autoload_configs/switch.conf.xml'))), 'settings')[0];
+    assert.ok(settings);
+    assert.equal(last(settings, 'api-expansion'), 'false');
+    assert.equal(last(settings, 'max-sessions'), '1000', 'the stock settings stay');
+    assert.equal(last(settings, 'loglevel'), 'debug');
   } finally {
     rmSync(conf, { recursive: true, force: true });
   }
