@@ -8,9 +8,7 @@
 import { parseDialString } from '../fs-lang/dial-string.js';
 import { FsSyntaxError } from '../fs-lang/scan.js';
 import type { BridgeRequest } from './bridge-call.js';
-
-/** nacd's bridge with the DID-out (docs/nacd.md "nbridge"); FreeSWITCH has no such application. */
-export const NBRIDGE_APPLICATION = 'nbridge';
+import { NBRIDGE_APPLICATION } from '../nacd/nacd-action.js';
 
 export interface SocketAction {
   application: string;

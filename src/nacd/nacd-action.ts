@@ -7,6 +7,13 @@
  */
 export const NACD_APPLICATION = 'nacd';
 
+/**
+ * nacd's `nbridge <dial string>` (bridge with the calling extension's DID-out, docs/nacd.md
+ * "nbridge"): FreeSWITCH has no such application either; freecti's bridge runs it on the
+ * outbound socket (src/bridge/socket-actions.ts, src/nacd/nbridge.ts).
+ */
+export const NBRIDGE_APPLICATION = 'nbridge';
+
 const GROUP = /^[A-Za-z0-9_.+-]{1,64}$/;
 
 /** The group number of a `nacd` action's data, or why it is refused. */

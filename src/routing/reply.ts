@@ -10,9 +10,8 @@
 import { isXmlSafe } from '../xml-curl/xml.js';
 import { PolicyRefusal, type FsPolicy, type Scope } from '../fs-lang/policy.js';
 import { parseQueueData, QUEUE_APPLICATION } from '../acd/calls/queue-action.js';
-import { NACD_APPLICATION, parseNacdData } from '../nacd/nacd-action.js';
+import { NACD_APPLICATION, NBRIDGE_APPLICATION, parseNacdData } from '../nacd/nacd-action.js';
 import { parseBridgeArgs } from '../bridge/args.js';
-import { NBRIDGE_APPLICATION } from '../bridge/socket-actions.js';
 import { isFreectiError } from '../errors.js';
 /** One dialplan action (route-schema.ts's actionSchema validates the same shape; not imported: it imports this file). */
 export interface DialplanAction {
