@@ -65,7 +65,7 @@ function documentCalloutApi(openapi: OpenApi): void {
     tags: ['nacd'],
     security,
     requestBody: { required: true, content: json(request) },
-    responses: { '201': { description: 'Started', content: json(campaign) }, '400': errorResponse('Invalid campaign'), '404': errorResponse('No such line group'), '413': errorResponse('Body over the limit'), ...common },
+    responses: { '201': { description: 'Started', content: json(campaign) }, '400': errorResponse('Invalid campaign, or a body over the limit (Request body is too large)'), '404': errorResponse('No such line group'), ...common },
   });
   openapi.addPath('/api/v1/nacd/callouts/{id}/numbers', 'post', {
     summary: `Append numbers to a running campaign (up to ${MAX_NUMBERS_PER_REQUEST} per request, ${MAX_NUMBERS_PER_CAMPAIGN} per campaign); they are dialled after the others`,
@@ -76,10 +76,9 @@ function documentCalloutApi(openapi: OpenApi): void {
     requestBody: { required: true, content: json(append) },
     responses: {
       '200': { description: 'Appended', content: json({ type: 'object', properties: { total: { type: 'integer' }, appended: { type: 'integer' } }, required: ['total', 'appended'] }) },
-      '400': errorResponse('Invalid numbers, or the campaign would hold too many'),
+      '400': errorResponse('Invalid numbers, the campaign would hold too many, or a body over the limit'),
       '404': errorResponse('No such campaign'),
       '409': errorResponse('The campaign has ended or is being stopped (FREECTI_ERR_CALLOUT_NOT_RUNNING)'),
-      '413': errorResponse('Body over the limit'),
       ...common,
     },
   });
