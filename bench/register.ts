@@ -20,7 +20,8 @@
  * Two modes, BENCH_ROUNDS (3) rounds each, the order alternating per round:
  * - `serial`: one REGISTER at a time, the next sent when the previous is answered: sofia handles
  *   REGISTERs in one message thread and waits for the lookup (sofia.c sofia_queue_message), so
- *   this is the storm's bound on the directory side;
+ *   this is the storm's bound on the directory side (BENCH_GAP_MS, default 0: a pause after each
+ *   answer, for FreeSWITCH's own work between two lookups);
  * - `paced`: open loop at BENCH_RATE (400) REGISTERs/s, the storm's offered rate.
  * BENCH_MODES (serial,paced) picks them. BENCH_COUNT (3000) REGISTERs per round. Per case: requests/s, p50/p99 of the lookup (connect to
  * the end of the answer, as FreeSWITCH waits), CPU per REGISTER of the server process (freecti:
@@ -50,6 +51,8 @@ const COUNT = Number(process.env['BENCH_COUNT'] ?? 3000);
 const RATE = Number(process.env['BENCH_RATE'] ?? 400);
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
 const WARMUP = Number(process.env['BENCH_WARMUP'] ?? 1000);
+/** serial mode: a pause after each answered lookup, as FreeSWITCH's own work on the REGISTER (0 = none). */
+const GAP_MS = Number(process.env['BENCH_GAP_MS'] ?? 0);
 const DOMAIN = '127.0.0.1';
 const USERS = Array.from({ length: 20 }, (_, i) => String(1000 + i));
 const MAX_REGISTRATIONS = 5;
@@ -148,7 +151,10 @@ async function runStorm(storm: Storm, server: Server, port: number, fake: FakeFr
   };
   const t0 = performance.now();
   if (mode === 'serial') {
-    for (let i = 0; i < count; i++) await one();
+    for (let i = 0; i < count; i++) {
+      await one();
+      if (GAP_MS > 0) await new Promise((r) => setTimeout(r, GAP_MS));
+    }
   } else {
     const pending: Promise<void>[] = [];
     for (let i = 0; i < count; i++) {

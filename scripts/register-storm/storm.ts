@@ -18,6 +18,9 @@
  * static and trivial runs of the same round, sipp's mean time for the authenticated REGISTER
  * (RTD 1: send -> 200 OK), CPU per REGISTER of FreeSWITCH / the responder / Redis, the
  * responder's own lookup latency, and for freecti whether every registration is in Redis.
+ * STORM_REG_THREADS=<n> (default 0 = FreeSWITCH's default): every directory's copy gets
+ * `inbound-reg-in-new-thread` (internal profile) and `max-reg-threads` n (sofia.conf), so sofia
+ * handles up to n REGISTERs at once instead of one after another in its message thread.
  * STORM_RUNS (2) rounds; STORM_DIRS (static,trivial,freecti) picks directories; STORM_PROF=1
  * runs freecti under `node --cpu-prof` (profiles in STORM_PROF_DIR, default /tmp/register-storm-prof).
  */
@@ -40,6 +43,8 @@ const RUNS = Number(process.env['STORM_RUNS'] ?? 2);
 const DIRS = (process.env['STORM_DIRS'] ?? 'static,trivial,freecti').split(',') as Directory[];
 const PROF = process.env['STORM_PROF'] === '1';
 const PROF_DIR = process.env['STORM_PROF_DIR'] ?? '/tmp/register-storm-prof';
+/** > 0: sofia handles each REGISTER in a thread of its own, up to this many at once (see prepareConf). */
+const REG_THREADS = Number(process.env['STORM_REG_THREADS'] ?? 0);
 const RESPONDER_PORT = 18099;
 const FREECTI_PORT = 18088;
 const DOMAIN = '127.0.0.1';
@@ -74,6 +79,15 @@ function prepareConf(base: string, dir: Directory): string {
   for (const sub of ['log', 'db', 'run']) mkdirSync(join(root, sub), { recursive: true });
   const users = join(conf, 'directory', 'default');
   for (const name of readdirSync(users)) if (/^10[01]\d\.xml$/.test(name)) rmSync(join(users, name));
+  if (REG_THREADS > 0) {
+    // sofia.c sofia_queue_message: a REGISTER goes to a thread of its own only with the profile's
+    // inbound-reg-in-new-thread AND sofia.conf's max-reg-threads (default 0: never); otherwise one
+    // message thread handles every REGISTER in turn (a second starts above 1000 queued messages).
+    const profile = join(conf, 'sip_profiles', 'internal.xml');
+    writeFileSync(profile, readFileSync(profile, 'utf8').replace('<settings>', '<settings>\n    <param name="inbound-reg-in-new-thread" value="true"/>'));
+    const sofia = join(conf, 'autoload_configs', 'sofia.conf.xml');
+    writeFileSync(sofia, readFileSync(sofia, 'utf8').replace('<global_settings>', `<global_settings>\n    <param name="max-reg-threads" value="${REG_THREADS}"/>`));
+  }
   if (dir === 'static') {
     cpSync(join(HERE, 'static-users.xml'), join(users, 'storm-users.xml'));
   } else {
@@ -263,7 +277,7 @@ async function runOne(dir: Directory, base: string, redisUrl: string, redis: Red
     const cpu = { fs: cpuMicros(fsPid) - before.fs, helper: cpuMicros(helper?.pid) - before.helper, redis: cpuMicros(redisPid) - before.redis };
     const per = (us: number): number => round(us / Math.max(1, sipp.completed));
     const line: Line = {
-      case: 'register-storm', directory: dir, run: runNo, offered: COUNT, offered_rate: RATE, completed: sipp.completed, failed: sipp.failed,
+      case: 'register-storm', directory: dir, run: runNo, reg_threads: REG_THREADS, offered: COUNT, offered_rate: RATE, completed: sipp.completed, failed: sipp.failed,
       seconds: round(sipp.seconds, 1), rate: round(sipp.completed / sipp.seconds), register_rtd_ms: round(sipp.rtdMs, 2), retransmissions: sipp.retransmissions,
       fs_cpu_us_per_reg: per(cpu.fs), redis_cpu_us_per_reg: per(cpu.redis),
     };
