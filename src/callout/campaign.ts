@@ -458,7 +458,7 @@ export class CalloutService {
       try {
         node = this.deps.pool.get();
         run.inFlight.set(String(index), { uuid, node });
-        const args = calloutOriginateArgs(this.deps.policy, run.id, run.settings, uuid, dialString, this.deps.socket);
+        const args = calloutOriginateArgs(this.deps.policy, run.id, run.settings, uuid, number, dialString, this.deps.socket);
         const job = await node.bgapi('originate', args);
         text = await job.wait({ timeoutMs: (run.settings.ringSec + 30) * 1000 });
       } catch (error) {

@@ -3,13 +3,15 @@
  * allow-list policy (FsPolicy.socketOriginate) before it leaves:
  *
  *   originate {origination_uuid=<uuid>,origination_caller_id_number=<callerId>,
- *             originate_timeout=<ringSec>,ignore_early_media=true,freecti_callout=<campaign>}<dial string>
+ *             originate_timeout=<ringSec>,ignore_early_media=true,freecti_callout=<campaign>,
+ *             freecti_callout_number=<number>}<dial string>
  *             'set:nacd_group=<group>,socket:<host:port> async full' inline
  *             (or set:freecti_queue=<queue>)
  *
  * FreeSWITCH answers the job `+OK <uuid>` once the callee answered, then runs the inline
  * dialplan: the call lands on freecti's outbound socket carrying `nacd_group` or
- * `freecti_queue`. The target is freecti's one hand-off (src/fs-lang/handoff.ts, shared
+ * `freecti_queue` (the nacd request says direction `outbound`, event `answered` and
+ * callee_number `freecti_callout_number`: src/nacd/request.ts). The target is freecti's one hand-off (src/fs-lang/handoff.ts, shared
  * with nacd_transfer): `socket` is in no table of the policy, and only an issued
  * hand-off object reaches it.
  */
@@ -31,7 +33,7 @@ export function calloutDialString(request: Pick<CalloutRequest, 'linegroup' | 'g
  * for a bad socket). A dial string with its own leading `{...}` block (a line's variables)
  * keeps it as the one block.
  */
-export function calloutOriginateArgs(policy: FsPolicy, campaignId: string, request: CalloutSettings, uuid: string, dialString: string, socket: string): string {
+export function calloutOriginateArgs(policy: FsPolicy, campaignId: string, request: CalloutSettings, uuid: string, number: string, dialString: string, socket: string): string {
   const handoff = request.group !== undefined ? socketHandoff(request.group, socket) : queueHandoff(request.queue ?? '', socket);
   const vars = [
     `origination_uuid=${uuid}`,
@@ -39,6 +41,7 @@ export function calloutOriginateArgs(policy: FsPolicy, campaignId: string, reque
     `originate_timeout=${request.ringSec}`,
     'ignore_early_media=true',
     `freecti_callout=${campaignId}`,
+    `freecti_callout_number=${number}`,
   ];
   return policy.socketOriginate(withLeadingVars(vars, dialString), handoff, { outbound: true });
 }

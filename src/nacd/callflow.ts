@@ -32,7 +32,7 @@ import type { NacdFallback, NacdGroup } from './group-schema.js';
 import type { NacdGroupStore } from './group-store.js';
 import type { DidInStore, DidOutStore } from './did-store.js';
 import { agentIdMedia, checkedMedia } from './media.js';
-import { baseRequest, type CallState } from './request.js';
+import { baseRequest, CALLOUT_VARIABLE, type CallState } from './request.js';
 import { actionData, parseNacdReply, type NacdReply, type NacdRequest } from './wire.js';
 
 export const GROUP_VARIABLE = 'nacd_group';
@@ -70,7 +70,7 @@ export interface NacdResult {
 
 /** What the callflow is asked next, after a step that continues the call. */
 interface Ask {
-  event: 'incoming' | 'dtmf' | 'playback' | 'bridge_fail';
+  event: 'incoming' | 'answered' | 'dtmf' | 'playback' | 'bridge_fail';
   dtmf?: string;
   extra?: Record<string, unknown>;
 }
@@ -100,6 +100,8 @@ class NacdCall {
   private callerAnswered: boolean;
   /** The number of the bridge in progress (callee of its answered event). */
   private dialing: string | undefined;
+  /** The call is an answered nwaycallout call (it never rang an agent: its end is `hangup`). */
+  private readonly callout: boolean;
 
   constructor(
     private readonly channel: NacdChannel,
@@ -113,6 +115,7 @@ class NacdCall {
     this.legs = new LegTracker(channel.uuid);
     this.events = new EventPush(deps.webhooks, null, null, 3000);
     this.callerAnswered = channel.answerState === 'answered';
+    this.callout = (channel.channelData.variable(CALLOUT_VARIABLE) ?? '') !== '';
   }
 
   async run(): Promise<NacdResult> {
@@ -148,8 +151,13 @@ class NacdCall {
     const group = this.group;
     if (group === null) return this.fallback(new FreectiError('NACD_GROUP_NOT_FOUND', `no nacd group '${this.call.group.slice(0, 64)}'`));
     this.events = new EventPush(this.deps.webhooks, group.eventUrl, group.secret ?? this.deps.settings.secret, group.connectTimeoutMs);
-    this.push('incoming');
-    let ask: Ask = { event: 'incoming' };
+    // An answered nwaycallout call (freecti_callout, src/callout/): the group hears `callout` and
+    // `answered` (direction outbound, callee_number the number dialled) and is asked with `answered`.
+    let ask: Ask = { event: this.callout ? 'answered' : 'incoming' };
+    if (this.callout) {
+      this.push('callout');
+      this.push('answered');
+    } else this.push('incoming');
     for (;;) {
       if (this.requests >= group.maxRequests) return this.fallback(new FreectiError('WEBHOOK_BAD_REPLY', `${group.maxRequests} callflow requests and the call goes on (group maxRequests)`));
       const reply = await this.ask(group, ask);
@@ -377,7 +385,7 @@ class NacdCall {
   /** The call's last event: `canceled` when the caller hung up before any agent answered, else `hangup`. */
   private pushEnd(): void {
     if (!this.channel.hungUp && !this.weHungUp) return;
-    this.push(this.agentAnswered || this.weHungUp ? 'hangup' : 'canceled');
+    this.push(this.agentAnswered || this.weHungUp || this.callout ? 'hangup' : 'canceled');
   }
 
   private async answer(): Promise<void> {

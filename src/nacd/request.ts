@@ -9,7 +9,9 @@
  *   `bridge_fail` (the bridge did not connect; the cause in additional_data.bridge_fail_cause);
  *   pushed events `incoming`, `callout`, `answered`, `hangup`, `canceled`, `dtmf`;
  * - direction: `inbound` for the caller's leg (a call into the group), `outbound` for the
- *   agent leg freecti dials (`callout`, `answered` of a bridge);
+ *   agent leg freecti dials (`callout`, `answered` of a bridge) and for every request and
+ *   event of an answered nwaycallout call (channel variable `freecti_callout`), whose
+ *   callee_number is the number the campaign dialled (`freecti_callout_number`);
  * - caller_number: the caller's caller id number; callee_number: the number dialed
  *   (Caller-Destination-Number), or the agent number for `callout`/`answered`;
  * - group_number: the channel's `nacd_group`;
@@ -31,16 +33,22 @@ export interface CallState {
   middle?: string;
 }
 
+/** Set on the calls an nwaycallout campaign dialled (src/callout/commands.ts): the campaign id, and the number dialled. */
+export const CALLOUT_VARIABLE = 'freecti_callout';
+export const CALLOUT_NUMBER_VARIABLE = 'freecti_callout_number';
+
 export function baseRequest(channelData: EslEvent, call: CallState, now: number = Date.now()): NacdRequest {
   const variable = (name: string): string => channelData.variable(name) ?? '';
-  const dialed = channelData.get('Caller-Destination-Number') ?? variable('destination_number');
-  const middle = variable('nacd_middle_number') || call.middle || (dialed !== call.group ? dialed : '');
+  const callout = variable(CALLOUT_VARIABLE) !== '';
+  // A callout's destination number is the inline dialplan FreeSWITCH ran after the answer, not a number.
+  const dialed = callout ? variable(CALLOUT_NUMBER_VARIABLE) : (channelData.get('Caller-Destination-Number') ?? variable('destination_number'));
+  const middle = variable('nacd_middle_number') || call.middle || (!callout && dialed !== call.group ? dialed : '');
   return {
     sip_network_ip: variable('sip_network_ip'),
     sip_network_port: variable('sip_network_port'),
     timestamp: String(Math.floor(now / 1000)),
     event: 'incoming',
-    direction: 'inbound',
+    direction: callout ? 'outbound' : 'inbound',
     caller_number: channelData.get('Caller-Caller-ID-Number') ?? variable('caller_id_number'),
     call_uuid: call.uuid,
     callee_number: dialed,

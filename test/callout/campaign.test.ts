@@ -151,7 +151,7 @@ describe('nwaycallout campaigns', () => {
     const first = fake.placed[0]!;
     assert.equal(
       first.args,
-      `{origination_uuid=${first.uuid},origination_caller_id_number=4000,originate_timeout=25,ignore_early_media=true,freecti_callout=${started.id}}sofia/gateway/gw1/5550 'set:nacd_group=120,socket:${SOCKET} async full' inline`,
+      `{origination_uuid=${first.uuid},origination_caller_id_number=4000,originate_timeout=25,ignore_early_media=true,freecti_callout=${started.id},freecti_callout_number=5550}sofia/gateway/gw1/5550 'set:nacd_group=120,socket:${SOCKET} async full' inline`,
     );
 
     const stored = await callouts.get(started.id);
@@ -283,10 +283,10 @@ describe('nwaycallout campaigns', () => {
   it('the socket hand-off (fs-lang/handoff.ts) passes the policy only in the form this module builds', () => {
     const policy = new FsPolicy();
     const request = { numbers: ['1'], group: '120', gateway: 'gw1', callerId: '4000', ratePerSec: 1, maxConcurrent: 1, ringSec: 30 };
-    const args = calloutOriginateArgs(policy, 'c1', request, '1b4e28ba-2fa1-11d2-883f-0016d3cca427', 'sofia/gateway/gw1/1', SOCKET);
+    const args = calloutOriginateArgs(policy, 'c1', request, '1b4e28ba-2fa1-11d2-883f-0016d3cca427', '1', 'sofia/gateway/gw1/1', SOCKET);
     // The same text from a /cli key (outbound, originate allowed) is refused: `socket` is no table application.
     assert.throws(() => policy.command('originate', args, { outbound: true, command: () => true }), (e) => e instanceof PolicyRefusal && /socket/.test(e.message));
-    assert.throws(() => calloutOriginateArgs(policy, 'c1', request, 'u', 'sofia/gateway/gw1/1', '1.2.3.4:80 async'), /not host:port/);
+    assert.throws(() => calloutOriginateArgs(policy, 'c1', request, 'u', '1', 'sofia/gateway/gw1/1', '1.2.3.4:80 async'), /not host:port/);
     assert.equal(outcomeOf('USER_BUSY'), 'busy');
     assert.equal(outcomeOf('NO_USER_RESPONSE'), 'no-answer');
     assert.equal(outcomeOf('CALL_REJECTED'), 'failed');

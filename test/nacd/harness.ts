@@ -25,6 +25,8 @@ import { dialBridgeCall, type BridgeCall, type BridgeCallOptions } from '../brid
 
 export interface NacdHarness {
   fake: FakeFreeSwitch;
+  /** The harness's Redis client (callout tests run a campaign on it). */
+  redis: Redis;
   logs: Record<string, unknown>[];
   registry: Registry;
   groups: NacdGroupStore;
@@ -89,6 +91,7 @@ export async function startNacdHarness(options: { lingerOrder?: LingerOrder; set
   const harness: NacdHarness = {
     queueReturnsWhileTalking: false,
     fake,
+    redis,
     logs,
     registry,
     groups,
