@@ -58,7 +58,7 @@ describe('cti_bridge: what mod_cti applications send', () => {
     assert.deepEqual(fs.bridged, ['sofia/gateway/gw/123456']);
     assert.ok(fs.executed.includes('set continue_on_fail=true'), fs.executed.join(' | '));
     assert.ok(fs.executed.includes('set cti_bridge_cause=USER_BUSY'), fs.executed.join(' | '));
-    assert.deepEqual(fs.executed.slice(-2), ['unset cti_bridge', 'unset cti_dial'], 'a later socket of the call is not this bridge again');
+    assert.deepEqual(fs.executed.slice(-3), ['unset cti_bridge', 'unset cti_dial', 'unset cti_nbridge'], 'a later socket of the call is not this bridge again');
     assert.deepEqual([fs.hangups, fs.aHangupCause()], [[], undefined]);
     assert.deepEqual([result.cause, result.answered, result.continued], ['USER_BUSY', false, true]);
   });
