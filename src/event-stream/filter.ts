@@ -2,7 +2,8 @@
  * What the live event stream carries and how a client narrows it. Pure.
  *
  * Streamed: channel events, registration events (CUSTOM sofia::register /
- * sofia::unregister / sofia::expire) and BACKGROUND_JOB. A client may ask for
+ * sofia::unregister / sofia::expire) and BACKGROUND_JOB; freecti's own ACD and
+ * nwaycallout events are published by the hub itself. A client may ask for
  * `events=` (names or subclasses, comma separated), `uuid=` (the channel, its other
  * leg, or a bgapi Job-UUID) and `extension=` (caller, callee, registering user).
  */

@@ -348,6 +348,10 @@ function buildCorpus(): Attack[] {
     cmd(S, 'uuid_transfer', `${UUID} 'socket:1.2.3.4:8084 async full' inline`),
     cmd(S, 'uuid_transfer', `${UUID} -bleg 'socket:1.2.3.4:8084' inline`),
     cmd(S, 'uuid_transfer', `${UUID} -both socket:1.2.3.4:8084 inline`),
+    // freecti's own hand-off (fs-lang/handoff.ts) written as text: refused; only an issued hand-off object passes.
+    cmd(S, 'uuid_transfer', `${UUID} 'set:nacd_group=120,socket:127.0.0.1:8084 async full' inline`),
+    cmd(S, 'uuid_transfer', `${UUID} 'set:freecti_queue=q a,socket:127.0.0.1:8084 async full' inline`),
+    cmd(S, 'originate', "sofia/gateway/gw1/5550 'set:nacd_group=120,socket:127.0.0.1:8084 async full' inline"),
     cmd(S, 'uuid_broadcast', `${UUID} socket::1.2.3.4:8084 both`),
     cmd(S, 'uuid_broadcast', `${UUID} socket:: aleg`),
     cmd(S, 'sched_broadcast', `+1 ${UUID} socket::1.2.3.4:8084 aleg`),
