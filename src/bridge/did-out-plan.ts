@@ -5,15 +5,17 @@
  *    `nout/<caller>/<number>`) take their extension's route: its line group (line
  *    selection, CPS and concurrency limits, failover) or gateway, with its caller id; an
  *    extension without an entry, or no DID-out table on this instance: BRIDGE_BAD_REPLY;
- * 2. legs that leave without a caller id show the calling extension's `callerId`. Its
- *    entry is read only when a leg would take it; a table that cannot be read for it
- *    leaves the plan as it is (one warn line).
+ * 2. legs that leave without a caller id show the calling extension's `callerId` (a
+ *    `user` + `number` reply, a number dialled at a gateway registered as an extension,
+ *    leaves too: its `{...}` takes it). Its entry is read only when a leg would take it;
+ *    a table that cannot be read for it leaves the plan as it is (one warn line).
  * Every changed plan is planned again (dial-target.ts), so the policy checks the result.
  */
 import { isPlainNumber } from '../dial-string/index.js';
 import { FreectiError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { DidOutRoute } from '../nacd/did-out.js';
+import { didOutCallerIdItems, setsCallerId, type DidOutRoute } from '../nacd/did-out.js';
+import { parseVarBlock, withLeadingVars } from '../fs-lang/var-block.js';
 import type { BridgeDeps } from './bridge-types.js';
 import { noutExtensionsOf, takesDidOut, withDidOutPlan, withNoutRoutesPlan, type DialPlan } from './dial-target.js';
 
@@ -36,7 +38,8 @@ export async function planWithDidOut(plan: DialPlan, caller: string, deps: Pick<
     }
     plan = withNoutRoutesPlan(plan, entries, options);
   }
-  if (lookup === undefined || !isPlainNumber(caller) || !takesDidOut(plan)) return plan;
+  const contactTakes = plan.kind === 'contact' && !setsCallerId(plan.vars === '' ? [] : parseVarBlock(plan.vars.slice(1, -1)));
+  if (lookup === undefined || !isPlainNumber(caller) || !(contactTakes || takesDidOut(plan))) return plan;
   let own = entries.get(caller) ?? null;
   if (!entries.has(caller)) {
     own = await lookup(caller).catch((error: unknown) => {
@@ -44,5 +47,8 @@ export async function planWithDidOut(plan: DialPlan, caller: string, deps: Pick<
       return null;
     });
   }
-  return own === null ? plan : withDidOutPlan(plan, own.callerId, options);
+  if (own === null) return plan;
+  // The contact's dial string is known only at bridge time (contact.ts): the caller id goes in its {...}.
+  if (plan.kind === 'contact') return { ...plan, vars: withLeadingVars(didOutCallerIdItems(own.callerId), plan.vars) };
+  return withDidOutPlan(plan, own.callerId, options);
 }

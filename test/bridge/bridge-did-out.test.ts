@@ -116,6 +116,12 @@ describe('cti_bridge with the DID-out table', () => {
     assert.match(fs.bridged[0] ?? '', new RegExp(`^\\{${CID}\\}\\[freecti_linegroup=named,freecti_line=n1,freecti_lease=${LEASE}\\]sofia/gateway/gwn1/13800002222$`));
   });
 
+  it('a number dialled at a gateway registered as an extension (user + number) leaves: its {...} takes the DID', async () => {
+    reply = { body: JSON.stringify({ variables: { leg_timeout: 20 }, dial: { type: 'user', user: 'gw1', number: '13800009999' } }) };
+    const { fs } = await h.call({ variables: { cti_bridge: `${app.url} 3000 3000 1` }, bridges: ['answered'], sofiaContact: () => 'sofia/internal/sip:gw1@192.0.2.7:5072' });
+    assert.deepEqual(fs.bridged, [`{leg_timeout=20,${CID}}sofia/internal/sip:13800009999@192.0.2.7:5072`]);
+  });
+
   it('no entry for a gateway-less dial: BRIDGE_BAD_REPLY, nothing dialled', async () => {
     await didOut.delete('1000');
     reply = { body: JSON.stringify({ dial: { type: 'gateway', number: '13800007777' } }) };
