@@ -32,8 +32,6 @@ import { ProgressNotifier, stageOfEvent } from './progress.js';
 import { parseBridgeReply } from './reply.js';
 import { callInfoOf, requestFields, type CallInfo } from './request.js';
 import type { BridgeChannel, BridgeDeps } from './bridge-types.js';
-import { nbridgeDialString } from '../nacd/nbridge.js';
-import { FsSyntaxError } from '../fs-lang/scan.js';
 
 export type { BridgeChannel, BridgeDeps } from './bridge-types.js';
 
@@ -75,7 +73,11 @@ export interface BridgeRequest {
   bridge?: string;
   /** A fixed dial string (used only without `bridge`). */
   dial?: string;
-  /** nacd's nbridge: a dial string with the calling extension's DID-out applied leg by leg (used only without `bridge`, before `dial`). */
+  /**
+   * nacd's nbridge (docs/nacd.md "nbridge"): a fixed dial string like `dial` (used only without
+   * `bridge`, before `dial`), whose `nout/` legs a routing reply may name; the DID-out below
+   * routes them and shows the calling extension's caller id, as for every plan.
+   */
   nbridge?: string;
   /** The session already has the bridge's subscription (`subscribe`), e.g. a cti_curl session: not sent again. */
   subscribed?: boolean;
@@ -127,8 +129,7 @@ export async function runBridge(channel: BridgeChannel, deps: BridgeDeps, reques
       // `cti_dial`: a fixed dial string (e.g. a routing reply's `bridge linegroup/...`), no HTTP;
       // `cti_nbridge`: the same with the calling extension's DID-out (docs/nacd.md "nbridge").
       try {
-        const dialstring = nbridge === undefined ? (staticDial ?? '') : await nbridgeDial(nbridge, channel, deps);
-        plan = planDial({ dial: { type: 'dialstring', dialstring } }, dialOptions(deps));
+        plan = planDial({ dial: { type: 'dialstring', dialstring: nbridge ?? staticDial ?? '' } }, dialOptions(deps));
       } catch (error) {
         return finish(await failed(error, BRIDGE_CAUSES.invalid), 'bad_reply');
       }
@@ -190,20 +191,6 @@ export async function runBridge(channel: BridgeChannel, deps: BridgeDeps, reques
   } finally {
     channel.off('event', onEvent);
     channel.off('disconnect-notice', callerGone);
-  }
-}
-
-/**
- * nbridge's dial string (docs/nacd.md "nbridge"): the calling extension's DID-out applied
- * leg by leg (src/nacd/nbridge.ts, the DID-out rules noriginate uses). A malformed dial string, or a
- * `nout/` leg of an extension without an entry, is BRIDGE_BAD_REPLY.
- */
-async function nbridgeDial(text: string, channel: BridgeChannel, deps: BridgeDeps): Promise<string> {
-  try {
-    return await nbridgeDialString(text, channel.channelData.get('Caller-Caller-ID-Number') ?? '', deps.didOut ?? (async () => null));
-  } catch (error) {
-    if (error instanceof FsSyntaxError || isFreectiError(error, 'BAD_REQUEST')) throw new FreectiError('BRIDGE_BAD_REPLY', `nbridge: ${error.message}`);
-    throw error;
   }
 }
 

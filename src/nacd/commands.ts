@@ -30,7 +30,7 @@ import { socketHandoff } from '../fs-lang/handoff.js';
 import { PolicyRefusal } from '../fs-lang/refusal.js';
 import { noLinegroups, translateCtiOriginate, type LinegroupDialer, type NoutLookup } from '../originate/translate.js';
 import { settleLines } from '../originate/line-hold.js';
-import { nbridgeDialString } from './nbridge.js';
+import { didOutDialString } from './did-out-dial.js';
 
 export { NACD_COMMAND_NAMES } from '../fs-lang/nacd-commands.js';
 
@@ -107,7 +107,7 @@ export class NacdCommands {
   /**
    * nway_threeway <uuid> <dial string> (docs/nacd.md "nway_threeway"): the call must live on
    * the node (`uuid_exists`); its `caller_id_number` is the extension whose DID-out the
-   * target's external legs show (nbridge's rules, nbridge.ts); then
+   * target's external legs show (nbridge's rules, did-out-dial.ts); then
    * `originate <dial string> &three_way(<uuid>)` (policy.threeWayOriginate), line-group legs
    * resolved and held like cti_originate's. FreeSWITCH's answer is the reply.
    */
@@ -117,7 +117,7 @@ export class NacdCommands {
     const caller = (await runCommandText(fs, 'uuid_getvar', `${parsed.uuid} caller_id_number`, { otherWaitMs: 10_000 })).text.trim();
     let args: string;
     try {
-      const dial = await nbridgeDialString(parsed.target, caller === '_undef_' ? '' : caller, this.nout);
+      const dial = await didOutDialString(parsed.target, caller === '_undef_' ? '' : caller, this.nout);
       args = this.deps.policy.threeWayOriginate(parsed.uuid, dial);
     } catch (error) {
       if (error instanceof PolicyRefusal || error instanceof FsSyntaxError || (error instanceof FreectiError && error.code === 'FREECTI_ERR_BAD_REQUEST')) {

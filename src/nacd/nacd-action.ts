@@ -10,7 +10,7 @@ export const NACD_APPLICATION = 'nacd';
 /**
  * nacd's `nbridge <dial string>` (bridge with the calling extension's DID-out, docs/nacd.md
  * "nbridge"): FreeSWITCH has no such application either; freecti's bridge runs it on the
- * outbound socket (src/bridge/socket-actions.ts, src/nacd/nbridge.ts).
+ * outbound socket (src/bridge/socket-actions.ts; its DID-out: src/bridge/did-out-plan.ts).
  */
 export const NBRIDGE_APPLICATION = 'nbridge';
 

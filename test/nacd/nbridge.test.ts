@@ -145,7 +145,7 @@ describe('nbridge on freecti\'s outbound socket (the inline form: cti_nbridge on
     const { fs, result } = await h.call({ variables: { cti_nbridge: 'nout/1003/13800001111' } });
     assert.deepEqual(fs.bridged, []);
     assert.equal(result.cause, 'INVALID_MSG_UNSPECIFIED');
-    assert.match(result.error?.message ?? '', /nbridge: 'nout\/1003\/\.\.\.': extension '1003' has no DID-out entry/);
+    assert.match(result.error?.message ?? '', /extension '1003' has no DID-out entry/);
     assert.equal(result.error?.code, 'FREECTI_ERR_BRIDGE_BAD_REPLY');
     assert.deepEqual(fs.hangups, ['INVALID_MSG_UNSPECIFIED']);
   });
