@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { AccessGate, presentedKey, type Caller } from '../auth/access.js';
+import { redactKeysInUrls } from '../auth/redact-url.js';
 import { expectOk, replyLine } from '../call-control/replies.js';
 import { runCliCall } from '../cli-http/run-call.js';
 import { isFsError } from '../originate/line-hold.js';
@@ -40,6 +41,8 @@ function localAnswer(text: string): unknown {
 export const nacdCommandRoutes: AppPlugin = async (app, deps) => {
   const ctx = deps.services.cli;
   documentNacdCommandApi(deps.openapi);
+  // `?key=` is read from the parsed query; the URL the logs see has it redacted.
+  redactKeysInUrls(app);
   const base = '/api/v1/nacd';
 
   /** A step that runs a parsed command on the nacd runner (the node taken only when the command reaches a call). */

@@ -6,6 +6,7 @@
  * and bad input (400) with nothing sent, and be audited like /cli.
  */
 import { test } from 'node:test';
+import { Writable } from 'node:stream';
 import assert from 'node:assert/strict';
 import { request } from 'undici';
 import { validateConfig } from '../../src/config/load.js';
@@ -30,6 +31,8 @@ let nodes: FakeNodes;
 let services: Services;
 let base: string;
 let close: () => Promise<void> = async () => undefined;
+/** Every log line of the app and services (JSON). */
+const logs: Record<string, unknown>[] = [];
 
 const db = useRedis({ afterStart: setup, beforeStop: async () => close() });
 
@@ -52,7 +55,13 @@ async function setup(): Promise<void> {
       agents: [{ id: 'alice', contact: { type: 'dial', dialString: 'user/1001' }, state: 'on-break' }],
     },
   });
-  const logger = createLogger('silent');
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString('utf8').split('\n')) if (line !== '') logs.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  const logger = createLogger('info', sink);
   const metrics = createMetrics({ defaultMetrics: false });
   const policy = new FsPolicy(config.security);
   services = createServices({ config, logger, redis: db.redis, pool: nodes.pool, metrics, policy });
@@ -435,6 +444,20 @@ test('every call is audited like /cli: the route, the /cli command and arguments
     ['crm', 'nacd-transfer', 'nway_uuid_transfer', `${UNKNOWN_CALL} 2000`, '404', 'FREECTI_ERR_CALL_NOT_FOUND'],
     ['-', 'nacd-version', 'nacd_version', '', '401', 'FREECTI_ERR_UNAUTHORIZED'],
   ]);
+});
+
+test('?key= works on the nacd routes and is redacted from the URL the logs see', async () => {
+  const res = await request(`${base}/api/v1/nacd/version?key=${VERSION_ONLY}`);
+  assert.equal(res.statusCode, 200);
+  await res.body.text();
+  // A 5xx is logged with its URL: a third party that does not answer (the fake: USER_NOT_REGISTERED) is 502.
+  const uuid = nodes.fakes[0]!.addChannel();
+  const failed = await request(`${base}/api/v1/nacd/calls/${uuid}/threeway?key=${KEY}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ target: 'user/1003' }) });
+  assert.equal(failed.statusCode, 502);
+  await failed.body.text();
+  assert.ok(logs.some((l) => l['url'] === `/api/v1/nacd/calls/${uuid}/threeway?key=[redacted]`), 'the failed request is logged, its key redacted');
+  assert.ok(!JSON.stringify(logs).includes(VERSION_ONLY));
+  assert.ok(!JSON.stringify(logs).includes(KEY));
 });
 
 test('the OpenAPI document has every nacd command route with its request schema', async () => {
