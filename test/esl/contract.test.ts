@@ -99,6 +99,7 @@ const CONTROL_PLAN: Record<string, { bytes: true } | { replies: (fake: FakeFreeS
   'callcenter-queue-agent-answers': { skip: 'mod_callcenter state (agents, tiers, members) is not modelled; the fake answers as a box with no agent (api-call-control-error-replies)' },
   'api-registrations-two-users': { skip: 'registrations come from SIP REGISTERs the fake does not receive; tests script `show registrations` with onApi' },
   'registration-expire-sofia-events': { skip: 'only sofia:: events a registrar fires; tests replay them with fake.replay()' },
+  'registration-new-call-id-same-contact': { skip: 'registrations come from SIP REGISTERs the fake does not receive; test/registrations/new-call-id-same-contact.test.ts replays it' },
   'registrations-resync-learned-unregister-and-expire': { skip: 'registrations come from SIP REGISTERs the fake does not receive; test/registrations/recorded-resync.test.ts replays it' },
 };
 
