@@ -10,8 +10,9 @@
  * - The caller is `Caller-Caller-ID-Number`, the field nout_did and cti_bridge read.
  * - The table is read only when a `bridge` of the reply would take it: a reply without a
  *   leaving leg (user/ legs, no bridge) costs nothing more than a text test.
- * - A reply that sets a caller id itself (`set`/`export` of origination_caller_id_number
- *   or effective_caller_id_number) keeps it for every bridge after that action.
+ * - A reply that sets a caller id itself (`set`/`export`/`multiset`... of
+ *   origination_caller_id_number or effective_caller_id_number) keeps it for every bridge
+ *   after that action.
  * - `bridge` actions that run on freecti's socket (line-group legs, cti_bridge, nbridge)
  *   are left to the bridge feature, which applies the same rules there.
  * - A table that cannot be read, or a result the policy refuses, leaves the reply as it is
@@ -19,7 +20,8 @@
  */
 import { isPlainNumber } from '../dial-string/index.js';
 import { socketBridgeRequest } from '../bridge/socket-actions.js';
-import { parseAssignment } from '../fs-lang/var-block.js';
+import { parseAssignment, parseVarBlock } from '../fs-lang/var-block.js';
+import { splitWords } from '../fs-lang/scan.js';
 import type { FsPolicy, Scope } from '../fs-lang/policy.js';
 import type { Logger } from '../logger.js';
 import { mayTakeDidOut, setsCallerId, withDidOutCallerId, type DidOutLookup } from '../nacd/did-out.js';
@@ -28,13 +30,14 @@ import { actionRefusal, type DialplanAction } from './reply.js';
 /** The request field (xml_curl) or channel header (control mode) naming the calling extension. */
 export const CALLER_FIELD = 'Caller-Caller-ID-Number';
 
-const SETTERS = new Set(['set', 'export', 'bridge_export']);
+const SETTERS = new Set(['set', 'export', 'bridge_export', 'push', 'unshift']);
 
-/** True when the action sets the caller id a later bridge shows (set/export of a caller id variable). */
+/** True when the action sets the caller id a later bridge shows (set/export/multiset of a caller id variable). */
 export function setsCallerIdAction(action: DialplanAction): boolean {
-  if (!SETTERS.has(action.application)) return false;
+  const body = action.data.trim();
   try {
-    return setsCallerId([parseAssignment(action.data.trim())]);
+    if (action.application === 'multiset') return setsCallerId(body.startsWith('^^') ? parseVarBlock(body) : splitWords(body).map((w) => parseAssignment(w.text)));
+    return SETTERS.has(action.application) && setsCallerId([parseAssignment(body)]);
   } catch {
     return false;
   }

@@ -87,6 +87,10 @@ test('a leg or a reply with its own caller id keeps it', async () => {
     await served([{ application: 'set', data: 'effective_caller_id_number=555' }, { application: 'bridge', data: 'sofia/gateway/gw1/1' }]),
     ['set effective_caller_id_number=555', 'bridge sofia/gateway/gw1/1'],
   );
+  assert.deepEqual(
+    await served([{ application: 'multiset', data: 'leg_timeout=20 origination_caller_id_number=555' }, { application: 'bridge', data: 'sofia/gateway/gw1/1' }]),
+    ['multiset leg_timeout=20 origination_caller_id_number=555', 'bridge sofia/gateway/gw1/1'],
+  );
   // A bridge before the reply's own caller id takes the DID; the one after keeps the reply's.
   assert.deepEqual(
     await served([
