@@ -8,11 +8,12 @@
  * | `<action application="cti_curl" data="URL"/>`, `<X-PRE-PROCESS cmd="cti_curl" data="URL"/>` | `set cti_curl=URL` (with `\\\${` so FreeSWITCH's two expansions of `set` leave the template to freecti) + `socket <addr> async full` |
  * | `cti_bridge <args>` | `set cti_bridge=<args>` + `socket` |
  * | `nbridge <dial string>` | `set cti_nbridge=<dial string>` + `socket`: freecti bridges with the caller's DID-out (docs/nacd.md "nbridge") |
- * | `nacd <group>` | `set nacd_group=<group>` (no group: `${destination_number}`) + `socket`: freecti runs the HTTP callflow (docs/nacd.md) |
+ * | `nacd <group>` | `set nacd_group=<group>` (no group: `@dialed`, the dialed number as freecti reads it) + `socket`: freecti runs the HTTP callflow (docs/nacd.md) |
  * | `nin_did`, `nout_did` | `set nacd_did=in` / `set nacd_did=out` + `socket`: freecti's DID tables (docs/nacd.md "DID") |
  * | `nwaycallout` | left as it is, reported: freecti runs campaigns over REST (`POST /api/v1/nacd/callouts`), not from the dialplan |
  */
 import { encodeXmlAttribute, scanTags, type XmlTag } from './xml-tags.js';
+import { DIALED_GROUP } from '../nacd/nacd-action.js';
 
 export interface DialplanNote {
   line: number;
@@ -77,7 +78,8 @@ export function migrateDialplan(text: string, options: { socket: string }): Dial
         else done([{ application: 'set', data: `cti_bridge=${data.trim()}` }, socket], 'set cti_bridge=<args> + socket: freecti runs the HTTP bridge (docs/bridge.md)');
         break;
       case 'nacd': {
-        const group = data.trim() === '' ? '${destination_number}' : data.trim();
+        // No group: the dialed number, read by freecti (DIALED_GROUP), never `${destination_number}` expanded by FreeSWITCH.
+        const group = data.trim() === '' ? DIALED_GROUP : data.trim();
         done([{ application: 'set', data: `nacd_group=${group}` }, socket], 'set nacd_group=<group> + socket: freecti runs the HTTP callflow of the group (docs/nacd.md)');
         break;
       }

@@ -34,6 +34,7 @@ import type { DidInStore, DidOutStore } from './did-store.js';
 import { agentIdMedia, checkedMedia } from './media.js';
 import { baseRequest, CALLOUT_VARIABLE, type CallState } from './request.js';
 import { actionData, parseNacdReply, type NacdReply, type NacdRequest } from './wire.js';
+import { DIALED_GROUP } from './nacd-action.js';
 
 export const GROUP_VARIABLE = 'nacd_group';
 
@@ -108,7 +109,8 @@ class NacdCall {
     private readonly deps: NacdDeps,
     private readonly start: NacdStart = {},
   ) {
-    const group = start.group ?? channel.channelData.variable(GROUP_VARIABLE) ?? '';
+    const named = start.group ?? channel.channelData.variable(GROUP_VARIABLE) ?? '';
+    const group = named === DIALED_GROUP ? (channel.channelData.get('Caller-Destination-Number') ?? '') : named;
     this.call = { uuid: channel.uuid, group, data: {}, ...(start.middleNumber === undefined ? {} : { middle: start.middleNumber }) };
     this.log = deps.logger.child({ component: 'nacd', uuid: channel.uuid, group });
     this.policy = deps.policy ?? DEFAULT_POLICY;

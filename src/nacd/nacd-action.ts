@@ -14,6 +14,15 @@ export const NACD_APPLICATION = 'nacd';
  */
 export const NBRIDGE_APPLICATION = 'nbridge';
 
+/**
+ * `nacd_group=@dialed`: the group is the dialed number, read by freecti from the socket's
+ * channel data (Caller-Destination-Number). migrate-dialplan writes it for a `nacd` with no
+ * group instead of `${destination_number}`, which FreeSWITCH would expand (and expand again:
+ * after a REFER the dialed number is the remote party's text, test/fixtures/freeswitch/
+ * expansion/caller-fields-probe.txt).
+ */
+export const DIALED_GROUP = '@dialed';
+
 const GROUP = /^[A-Za-z0-9_.+-]{1,64}$/;
 
 /** The group number of a `nacd` action's data, or why it is refused. */

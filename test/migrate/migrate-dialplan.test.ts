@@ -89,7 +89,7 @@ describe('freecti migrate-dialplan on the seed samples', () => {
       assert.match(out, /a\.xml:1: nwaycallout: NOT migrated: nacd's nwaycallout is a REST campaign in freecti \(POST \/api\/v1\/nacd\/callouts/);
       assert.equal(
         await readFile(join(one, 'a.xml'), 'utf8'),
-        '<action application="nwaycallout" data="list1"/>\n<action application="set" data="nacd_group=${destination_number}"/>\n<action application="socket" data="127.0.0.1:8084 async full"/>\n',
+        '<action application="nwaycallout" data="list1"/>\n<action application="set" data="nacd_group=@dialed"/>\n<action application="socket" data="127.0.0.1:8084 async full"/>\n',
       );
     } finally {
       await rm(one, { recursive: true, force: true });

@@ -183,6 +183,20 @@ describe('nacd replies and failures', () => {
     assert.equal(h.warns(fs.aUuid).length, 0);
   });
 
+  it("nacd_group=@dialed (migrate-dialplan's nacd without a group): the group is the dialed number, read from the call's data", async () => {
+    replies = [{ action: 'hangup', action_data: {} }];
+    const { fs, result } = await h.call('@dialed', { destinationNumber: '200' });
+    assert.equal(result.outcome, 'hungup');
+    assert.equal(bodies()[0]?.['group_number'], '200');
+    assert.deepEqual(fs.executed.slice(0, 1), ['unset nacd_group']);
+    // A dialed number that is no group name (e.g. a REFER's text) is refused as data: the fallback prompt, nothing expanded.
+    const other = await h.call('@dialed', { destinationNumber: '${expr(6*7)}' });
+    assert.equal(other.result.outcome, 'fallback');
+    assert.equal(other.result.error?.code, 'FREECTI_ERR_BAD_REQUEST');
+    assert.ok(!other.fs.executed.some((e) => e.includes('expr')));
+    assert.equal(other.fs.executed.at(-1), 'playback ivr/ivr-call_cannot_be_completed_as_dialed.wav');
+  });
+
   it('queue (freecti addition): ad_queue, ad_priority, ad_skills go to the ACD entry', async () => {
     replies = [{ action: 'queue', action_data: { ad_queue: 'sales', ad_priority: '9', ad_skills: 'en:3,fr:1' } }];
     const { fs, result } = await h.call('200');
