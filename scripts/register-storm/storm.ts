@@ -22,7 +22,8 @@
  * `inbound-reg-in-new-thread` (internal profile) and `max-reg-threads` n (sofia.conf), so sofia
  * handles up to n REGISTERs at once instead of one after another in its message thread.
  * STORM_RUNS (2) rounds; STORM_DIRS (static,trivial,freecti) picks directories; STORM_PROF=1
- * runs freecti under `node --cpu-prof` (profiles in STORM_PROF_DIR, default /tmp/register-storm-prof).
+ * runs freecti under `node --cpu-prof` (profiles in STORM_PROF_DIR, default /tmp/register-storm-prof);
+ * STORM_KEEP=1 keeps the temp directory (configuration copies, FreeSWITCH's and freecti's logs).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -338,6 +339,8 @@ async function main(): Promise<void> {
   } finally {
     redis.disconnect();
     await redisServer.stop();
+    // The configuration copies and logs (STORM_KEEP=1 keeps them for a look at FreeSWITCH's log).
+    if (process.env['STORM_KEEP'] !== '1') rmSync(base, { recursive: true, force: true });
   }
 }
 
