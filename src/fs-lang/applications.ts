@@ -8,7 +8,8 @@
  * ESL API to any host), `system`/`bg_system`/`spawn` (a shell), script runners (`lua`,
  * `javascript`, `perl`, `python`...), `eval`, `expand`, `curl`, `set_global`,
  * `bind_digit_action`/`bind_meta_app` (they run other applications), `event` (forges
- * events freecti consumes), and `eavesdrop`/`intercept`/`three_way`/`userspy` (other calls).
+ * events freecti consumes), and `eavesdrop`/`intercept`/`three_way`/`userspy` (other calls;
+ * `three_way` passes only in the originate nway_threeway builds, FsPolicy.threeWayOriginate).
  */
 import { parseAssignment, parseVarBlock } from './var-block.js';
 import { cleanWord, splitWords } from './scan.js';
