@@ -62,7 +62,7 @@ export async function runCliCall(ctx: Pick<CliContext, 'node' | 'dialLinegroup'>
     command = (space < 0 ? arg : arg.slice(0, space)).toLowerCase();
     arg = space < 0 ? '' : arg.slice(space + 1).trim();
     if (!COMMAND.test(command)) throw new FreectiError('BAD_REQUEST', 'bgapi needs a command name as the first word of arg');
-    if (NACD_COMMAND_NAMES.includes(command)) throw new FreectiError('BAD_REQUEST', `${command} runs inside freecti and answers at once: send it without bgapi`);
+    if (NACD_COMMAND_NAMES.includes(command)) throw new FreectiError('BAD_REQUEST', `${command} runs inside freecti (no job): send it without bgapi`);
   }
   let release: ((cause: string) => Promise<void>) | undefined;
   if (command === 'cti_originate' || command === 'noriginate') {
