@@ -23,7 +23,7 @@ const ADMIN = 'admin-key-0123456789abcdef';
 type Message = Record<string, unknown>;
 
 describe('nwaycallout events on the WebSocket stream, appends and pages over REST', () => {
-  const db = useRedis();
+  const db = useRedis({ client: { maxRetriesPerRequest: 1 } });
   let nodes: FakeNodes;
   let services: Services;
   let app: ReturnType<typeof buildApp>;
@@ -118,8 +118,12 @@ describe('nwaycallout events on the WebSocket stream, appends and pages over RES
   });
 
   it('takes 100,000 numbers in one body and refuses a body over the limit (400, body too large); documents the new route', async () => {
-    nodes.fakes[0]!.onApi('originate', () => new Promise<string>(() => undefined)); // rings until stopped
-    nodes.fakes[0]!.onApi('uuid_kill', () => '+OK\n');
+    const ringing: ((text: string) => void)[] = [];
+    nodes.fakes[0]!.onApi('originate', () => new Promise<string>((resolve) => ringing.push(resolve))); // rings until stopped
+    nodes.fakes[0]!.onApi('uuid_kill', () => {
+      for (const reply of ringing.splice(0)) reply('-ERR ORIGINATOR_CANCEL\n');
+      return '+OK\n';
+    });
     const numbers = Array.from({ length: 100_000 }, (_, i) => `+${String(100_000_000_000_000_000_000_000n + BigInt(i))}`);
     const big = await call('POST', '/api/v1/nacd/callouts', { numbers, queue: 'support', gateway: 'gw1', callerId: '4000', ratePerSec: 1, maxConcurrent: 1 });
     assert.equal(big.status, 201, JSON.stringify(big.json).slice(0, 200));
