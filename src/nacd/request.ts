@@ -11,7 +11,8 @@
  * - direction: `inbound` for the caller's leg (a call into the group), `outbound` for the
  *   agent leg freecti dials (`callout`, `answered` of a bridge) and for every request and
  *   event of an answered nwaycallout call (channel variable `freecti_callout`), whose
- *   callee_number is the number the campaign dialled (`freecti_callout_number`);
+ *   callee_number is the number the campaign dialled (`freecti_callout_number`) and
+ *   caller_number the campaign's callerId (`origination_caller_id_number`);
  * - caller_number: the caller's caller id number; callee_number: the number dialed
  *   (Caller-Destination-Number), or the agent number for `callout`/`answered`;
  * - group_number: the channel's `nacd_group`;
@@ -49,7 +50,8 @@ export function baseRequest(channelData: EslEvent, call: CallState, now: number 
     timestamp: String(Math.floor(now / 1000)),
     event: 'incoming',
     direction: callout ? 'outbound' : 'inbound',
-    caller_number: channelData.get('Caller-Caller-ID-Number') ?? variable('caller_id_number'),
+    // A callout's caller is the campaign's callerId, the originate's own variable.
+    caller_number: (callout ? variable('origination_caller_id_number') : '') || (channelData.get('Caller-Caller-ID-Number') ?? variable('caller_id_number')),
     call_uuid: call.uuid,
     callee_number: dialed,
     group_number: call.group,

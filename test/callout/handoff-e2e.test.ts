@@ -75,8 +75,8 @@ describe('an answered callout handed to a nacd group', () => {
     assert.match(originate, /^\{origination_uuid=[0-9a-f-]+,origination_caller_id_number=4000,originate_timeout=30,ignore_early_media=true,freecti_callout=[0-9a-f-]+,freecti_callout_number=13800001111\}sofia\/gateway\/gw1\/13800001111 'set:nacd_group=120,socket:127\.0\.0\.1:8084 async full' inline$/);
     const [request] = bodies('/callflow');
     assert.deepEqual(
-      { event: request?.event, direction: request?.direction, callee_number: request?.callee_number, group_number: request?.group_number, middle_number: request?.middle_number, call_uuid: request?.call_uuid },
-      { event: 'answered', direction: 'outbound', callee_number: '13800001111', group_number: '120', middle_number: '', call_uuid: fs.aUuid },
+      { event: request?.event, direction: request?.direction, caller_number: request?.caller_number, callee_number: request?.callee_number, group_number: request?.group_number, middle_number: request?.middle_number, call_uuid: request?.call_uuid },
+      { event: 'answered', direction: 'outbound', caller_number: '4000', callee_number: '13800001111', group_number: '120', middle_number: '', call_uuid: fs.aUuid },
     );
     assert.equal(fs.bridged.length, 1);
     assert.match(fs.bridged[0]!, /user\/10002$/);
