@@ -207,7 +207,8 @@ export class CalloutService {
       counts: Object.fromEntries(OUTCOMES.map((o) => [o, Number(meta[o] ?? 0)])) as CalloutCounts,
       resultCount,
       results,
-      nextCursor: state !== 'running' && end >= resultCount ? null : String(Math.min(end, Math.max(cursor, resultCount))),
+      // While the campaign runs, more outcomes may come: the cursor stays usable past the end.
+      nextCursor: state !== 'running' && end >= resultCount ? null : String(end),
     };
   }
 

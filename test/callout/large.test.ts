@@ -73,6 +73,7 @@ describe('nwaycallout with 20,000 numbers', () => {
     assert.equal(running.total, 25_000);
     assert.equal(running.next, 5);
     assert.deepEqual(Object.keys(running.dialing).sort(), ['0', '1', '2', '3', '4']);
+    assert.deepEqual([running.resultCount, running.results, running.nextCursor], [0, [], '0'], 'while it runs, the cursor stays usable at the end of the list');
 
     // The first runner "crashes" (its lease expires); another instance takes over.
     await fixture.redis.del(keys.callout(started.id, 'runner'));
