@@ -226,7 +226,9 @@ export class FsPolicy implements PolicyChecks {
   threeWayOriginate(uuid: string, dialString: string, where = 'nway_threeway'): string {
     if (!UUID.test(uuid)) throw new PolicyRefusal(`${where}: expected a channel uuid, got '${uuid.slice(0, 40)}'`);
     if (/\s/.test(dialString)) throw new PolicyRefusal(`${where}: the dial string is one word (no spaces)`);
+    // As written and as originate reads it (its words cleaned: quotes dropped before the block is read).
     this.dialString(dialString, { outbound: true }, `${where} dial string`);
+    this.dialString(cleanWord(dialString), { outbound: true }, `${where} dial string`);
     return `${dialString} &three_way(${uuid})`;
   }
 
