@@ -57,22 +57,31 @@ export function isVariableName(name: string): boolean {
 }
 
 /**
+ * The inside of a variable block (`{...}`, `[...]`, `<...>`) with `vars` added after its
+ * own items, joined with the block's separator: `,`, or the one of a leading `^^<sep>`
+ * (`^^:a=1:b=2`). A var holding that separator cannot be added there and is refused
+ * (FsSyntaxError) rather than split by FreeSWITCH.
+ */
+export function withBlockVars(body: string, vars: readonly string[]): string {
+  const own = body.trim();
+  const custom = /^\^\^(.)/su.exec(own);
+  if (custom === null) return (own === '' ? [...vars] : [own, ...vars]).join(',');
+  const sep = custom[1] as string;
+  const clash = vars.find((v) => v.includes(sep));
+  if (clash !== undefined) throw new FsSyntaxError(`cannot add '${clash.slice(0, 60)}' to a ^^${sep}... block: it holds the block's separator`);
+  const items = own.slice(custom[0].length);
+  return `^^${sep}${[...(items === '' ? [] : [items]), ...vars].join(sep)}`;
+}
+
+/**
  * `{<vars>}<dial string>` for text freecti builds: a dial string with its own leading
  * `{...}` block keeps it as the one block FreeSWITCH reads (its variables first, `vars`
- * after); the result still goes through the policy, whatever the block held. A block with
- * its own separator (`{^^:a=1:b=2}`) gets `vars` joined with that separator; a var holding
- * it cannot be added there and is refused (FsSyntaxError) rather than split by FreeSWITCH.
+ * after, withBlockVars: a block with its own separator, `{^^:a=1:b=2}`, gets `vars`
+ * joined with it); the result still goes through the policy, whatever the block held.
  */
 export function withLeadingVars(vars: readonly string[], dialString: string): string {
   let dial = dialString.trim();
   const own = /^\{([^{}]*)\}/.exec(dial);
-  const body = (own?.[1] ?? '').trim();
   if (own !== null) dial = dial.slice(own[0].length);
-  const custom = /^\^\^(.)/su.exec(body);
-  if (custom === null) return `{${(body === '' ? [...vars] : [body, ...vars]).join(',')}}${dial}`;
-  const sep = custom[1] as string;
-  const clash = vars.find((v) => v.includes(sep));
-  if (clash !== undefined) throw new FsSyntaxError(`cannot add '${clash.slice(0, 60)}' to a {^^${sep}...} block: it holds the block's separator`);
-  const items = body.slice(custom[0].length);
-  return `{^^${sep}${[...(items === '' ? [] : [items]), ...vars].join(sep)}}${dial}`;
+  return `{${withBlockVars(own?.[1] ?? '', vars)}}${dial}`;
 }

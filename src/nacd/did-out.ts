@@ -20,7 +20,7 @@
  */
 import { isPlainNumber } from '../dial-string/index.js';
 import { parseDialString, type DialLeg, type DialString } from '../fs-lang/dial-string.js';
-import { withLeadingVars, type ChannelVar } from '../fs-lang/var-block.js';
+import { withBlockVars, withLeadingVars, type ChannelVar } from '../fs-lang/var-block.js';
 
 /** What the dial paths need of a DID-out entry (did-schema.ts DidOut). */
 export interface DidOutRoute {
@@ -57,9 +57,22 @@ export function leavesOut(leg: DialLeg): boolean {
   return endpoint.kind === 'gateway' || endpoint.kind === 'linegroup' || endpoint.kind === 'nout' || (endpoint.kind === 'sofia' && endpoint.external);
 }
 
-/** A leg's text with `items` added to its own `[...]` block (one block, its variables first). */
+/**
+ * `body` with the leg's own `[...]` blocks as one block, `items` after them (no blocks and
+ * no items: `body` alone). A block with its own separator (`[^^:a=1:b=2]`) is not joined
+ * with ',': the items go into it with its separator (withBlockVars; FsSyntaxError when an
+ * item holds it), the leg's other blocks kept as written before it.
+ */
+function legWithItems(legBlocks: readonly string[], items: readonly string[], body: string): string {
+  if (items.length === 0 && legBlocks.length === 0) return body;
+  if (!legBlocks.some((b) => b.trim().startsWith('^^'))) return `[${[...legBlocks, ...items].join(',')}]${body}`;
+  const earlier = legBlocks.slice(0, -1).map((b) => `[${b}]`).join('');
+  return `${earlier}[${withBlockVars(legBlocks.at(-1) ?? '', items)}]${body}`;
+}
+
+/** A leg's text with `items` added to its own `[...]` block. */
 function withLegItems(leg: DialLeg, items: readonly string[]): string {
-  return `[${[...leg.legBlocks, ...items].join(',')}]${leg.body}`;
+  return legWithItems(leg.legBlocks, items, leg.body);
 }
 
 /** Replaces legs of `text` (in order), each by what `map` returns for it (undefined: kept). */
@@ -81,7 +94,7 @@ export function didOutLeg(leg: DialLeg, entry: DidOutRoute, ownCallerId = false)
   if (leg.endpoint.kind !== 'nout') return leg.text;
   const items = ownCallerId || setsCallerId(leg.vars) ? [] : didOutCallerIdItems(entry.callerId);
   const body = didOutTarget(entry, leg.endpoint.number);
-  return items.length === 0 && leg.legBlocks.length === 0 ? body : `[${[...leg.legBlocks, ...items].join(',')}]${body}`;
+  return legWithItems(leg.legBlocks, items, body);
 }
 
 /** The extensions named by the `nout/` legs of a dial string (in order, once each). */

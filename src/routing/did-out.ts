@@ -15,7 +15,8 @@
  *   after that action.
  * - `bridge` actions that run on freecti's socket (line-group legs, cti_bridge, nbridge)
  *   are left to the bridge feature, which applies the same rules there.
- * - A table that cannot be read, or a result the policy refuses, leaves the reply as it is
+ * - A table that cannot be read, a caller id that cannot be added (a leg block whose own
+ *   `^^` separator it holds), or a result the policy refuses, leaves the reply as it is
  *   (one warn line): the call goes on with the reply's own caller id.
  */
 import { isPlainNumber } from '../dial-string/index.js';
@@ -84,7 +85,14 @@ export async function withDidOutBridges(actions: DialplanAction[], options: DidO
   const out = [...actions];
   for (const index of indexes) {
     const action = actions[index] as DialplanAction;
-    const data = withDidOutCallerId(action.data, entry.callerId);
+    let data: string;
+    try {
+      data = withDidOutCallerId(action.data, entry.callerId);
+    } catch (error) {
+      // A leg block whose own ^^ separator the caller id holds (var-block.ts withBlockVars).
+      log.warn({ uuid, caller, reason: (error as Error).message }, `call ${uuid}: the DID-out caller id cannot be added (${(error as Error).message}); the reply's bridge dials as it is`);
+      continue;
+    }
     const why = actionRefusal(options.policy, options.scope, 'bridge', data);
     if (why !== undefined) {
       log.warn({ uuid, caller, reason: why }, `call ${uuid}: the DID-out caller id was refused (${why}); the reply's bridge dials as it is`);
