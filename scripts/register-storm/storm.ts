@@ -21,6 +21,8 @@
  * STORM_REG_THREADS=<n> (default 0 = FreeSWITCH's default): every directory's copy gets
  * `inbound-reg-in-new-thread` (internal profile) and `max-reg-threads` n (sofia.conf), so sofia
  * handles up to n REGISTERs at once instead of one after another in its message thread.
+ * STORM_FREECTI_ESL=0 points freecti's ESL node at a closed port: lookups only, no events and no
+ * state (a diagnosis of the split, not the product).
  * STORM_RUNS (2) rounds; STORM_DIRS (static,trivial,freecti) picks directories; STORM_PROF=1
  * runs freecti under `node --cpu-prof` (profiles in STORM_PROF_DIR, default /tmp/register-storm-prof);
  * STORM_KEEP=1 keeps the temp directory (configuration copies, FreeSWITCH's and freecti's logs).
@@ -46,6 +48,8 @@ const PROF = process.env['STORM_PROF'] === '1';
 const PROF_DIR = process.env['STORM_PROF_DIR'] ?? '/tmp/register-storm-prof';
 /** > 0: sofia handles each REGISTER in a thread of its own, up to this many at once (see prepareConf). */
 const REG_THREADS = Number(process.env['STORM_REG_THREADS'] ?? 0);
+/** STORM_FREECTI_ESL=0: freecti's ESL node is a closed port: lookups only, no events, no state (to split the cost). */
+const FREECTI_ESL = process.env['STORM_FREECTI_ESL'] !== '0';
 const RESPONDER_PORT = 18099;
 const FREECTI_PORT = 18088;
 const DOMAIN = '127.0.0.1';
@@ -250,7 +254,7 @@ async function runOne(dir: Directory, base: string, redisUrl: string, redis: Red
     const config = join(root, 'freecti.json');
     writeFileSync(config, JSON.stringify({
       redis: { url: redisUrl },
-      freeswitch: { nodes: [{ name: 'fs1', host: '127.0.0.1', port: 8021, password: 'ClueCon' }] },
+      freeswitch: { nodes: [{ name: 'fs1', host: '127.0.0.1', port: FREECTI_ESL ? 8021 : 9, password: 'ClueCon' }] },
       http: { host: '127.0.0.1', port: FREECTI_PORT },
       eslOutbound: { host: '127.0.0.1', port: FREECTI_PORT + 1 },
     }));
@@ -261,7 +265,7 @@ async function runOne(dir: Directory, base: string, redisUrl: string, redis: Red
   }
   const fsPid = await startFreeswitch(root);
   try {
-    if (dir === 'freecti') {
+    if (dir === 'freecti' && FREECTI_ESL) {
       await waitHttp(`http://127.0.0.1:${FREECTI_PORT}/health`, (b) => {
         const h = JSON.parse(b) as { freeswitch: { nodes: { ready: boolean; lease?: { state: string } }[] } };
         return h.freeswitch.nodes[0]?.ready === true && h.freeswitch.nodes[0]?.lease?.state === 'held';
@@ -294,6 +298,9 @@ async function runOne(dir: Directory, base: string, redisUrl: string, redis: Red
         lookups: n, lookup_mean_ms: round(((h.sum - hist0.sum) * 1000) / Math.max(1, n), 3),
         lookup_le_5ms: round((h.le5 - hist0.le5) / Math.max(1, n), 3), lookup_le_10ms: round((h.le10 - hist0.le10) / Math.max(1, n), 3),
       });
+      line['freecti_esl'] = FREECTI_ESL;
+    }
+    if (dir === 'freecti' && FREECTI_ESL) {
       // Every user FreeSWITCH holds a registration for has one in Redis, with its last Call-ID.
       await sleep(1000);
       const listed = fsCli('show registrations as json');
