@@ -134,9 +134,12 @@ export function withDidOutCallerId(text: string, callerId: string): string {
   return replaceLegs(text, parsed, (leg) => (qualifies(leg) ? withLegItems(leg, items) : undefined));
 }
 
+/** The endpoints a leaving leg may name, in any letter case (FreeSWITCH and the parser read them so). */
+const LEAVING_ENDPOINT = /sofia\/|linegroup\/|nout\//i;
+
 /** True when a dial string has a leg that would take the DID-out caller id (cheap text test first). */
 export function mayTakeDidOut(text: string): boolean {
-  if (!text.includes('sofia/') && !text.includes('linegroup/') && !text.includes('nout/')) return false;
+  if (!LEAVING_ENDPOINT.test(text)) return false;
   try {
     const parsed = parseDialString(text);
     return !setsCallerId(parsed.vars) && parsed.legs.some((leg) => leavesOut(leg) && !setsCallerId(leg.vars));
