@@ -13,13 +13,15 @@
  *   limits, failover) or gateway, like cti_bridge's `cti_dial`. A caller with no entry:
  *   `nacd_did_error=not_found` on the channel, one info line, and FreeSWITCH goes on with
  *   the dialplan after `socket` (the operator's plain route). A dialed number that is not a
- *   plain number (it would add legs or a host to the dial string): `nacd_did_error=bad_number`,
+ *   plain number (it would add legs or a host to the dial string), or one the entry's route
+ *   cannot dial (a line group dials digits, `*`, `#` and a leading `+`): `nacd_did_error=bad_number`,
  *   one warn line, the dialplan goes on.
  */
 import { isPlainNumber } from '../dial-string/index.js';
 import { FreectiError, isFreectiError } from '../errors.js';
 import { runBridge, subscribe } from '../bridge/bridge-call.js';
 import { didOutTarget, withDidOutCallerId } from './did-out.js';
+import { FsSyntaxError } from '../fs-lang/scan.js';
 import { runNacd, type NacdChannel, type NacdDeps, type NacdResult } from './callflow.js';
 
 export const DID_VARIABLE = 'nacd_did';
@@ -77,8 +79,18 @@ export async function runDid(channel: NacdChannel, deps: NacdDeps): Promise<Nacd
     }
     // The same rules as every other dial path (did-out.ts): the entry's route, its caller id.
     const target = didOutTarget(entry, dialed);
+    let dial: string;
+    try {
+      dial = withDidOutCallerId(target, entry.callerId);
+    } catch (error) {
+      // A plain number the route cannot dial (a line group dials digits, * # and a leading + only).
+      if (!(error instanceof FsSyntaxError)) throw error;
+      log.warn({ caller, dialed: dialed.slice(0, 64), reason: error.message }, 'nout_did: the route cannot dial the dialed number; the dialplan goes on');
+      await channel.execute('set', 'nacd_did_error=bad_number').catch(() => undefined);
+      return { outcome: 'handed-back', requests: 0 };
+    }
     log.info({ caller, callerId: entry.callerId, target }, 'nout_did');
-    const result = await runBridge(channel, deps, { dial: withDidOutCallerId(target, entry.callerId), subscribed: true });
+    const result = await runBridge(channel, deps, { dial, subscribed: true });
     return { outcome: result.continued === true ? 'handed-back' : 'hungup', requests: 0 };
   }
   return failed(new FreectiError('BAD_REQUEST', `nacd_did '${direction.slice(0, 20)}' is not in or out`));

@@ -88,6 +88,14 @@ describe('nacd DID in and out', () => {
     assert.equal(h.warns(fs.aUuid).length, 1);
   });
 
+  it('out: a plain dialed number its line group cannot dial (not digits) goes back to the dialplan too (nacd_did_error=bad_number, no hangup)', async () => {
+    await h.did.out.put('1000', { callerId: '4008001234', linegroup: 'out' });
+    const { fs, result } = await h.call('', { variables: { nacd_did: 'out' }, destinationNumber: '7000-1', bridges: ['answered'] });
+    assert.equal(result.outcome, 'handed-back');
+    assert.deepEqual([fs.bridged, fs.executed, fs.hangups], [[], ['unset nacd_did', 'set nacd_did_error=bad_number'], []]);
+    assert.equal(h.warns(fs.aUuid).length, 1);
+  });
+
   it("a nacd bridge without ad_display_number shows the group's DID-out caller id; with one, the reply's wins", async () => {
     const bridgeApp = await startApp((req, res) => json(res, { action: 'bridge', action_data: { ad_number: '10002', ad_display_number: req.url === '/shown' ? '5550000' : '' } }));
     try {
