@@ -23,7 +23,7 @@ import type { Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { closeRedis, createRedis, redactUrl } from './redis.js';
 import { FsPolicy } from './fs-lang/policy.js';
-import { unsafeVariablesIn } from './fs-lang/policy-options.js';
+import { policyOptions, unsafeVariablesIn } from './fs-lang/policy-options.js';
 
 export interface Service {
   readonly app: FastifyInstance;
@@ -61,7 +61,7 @@ export async function startService(config: Config, logger: Logger, options: Serv
   // Registration and call state (seed 001): one lease-holding consumer per node; started before any await.
   const nodeState = startNodeStateConsumers({ pool, redis, config, logger, registry: metrics.registry });
   // One allow-list policy for everything that reaches FreeSWITCH (docs/security.md).
-  const policy = new FsPolicy(config.security);
+  const policy = new FsPolicy(policyOptions(config));
   const unsafe = unsafeVariablesIn(config.security);
   if (unsafe.length > 0) {
     logger.warn({ variables: unsafe }, 'security.variables lists variables a remote party can fill with ${...}; FreeSWITCH runs api functions in their values (docs/security.md)');

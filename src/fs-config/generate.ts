@@ -15,6 +15,7 @@ import { internalContextNote, publicContextXml } from './dialplan.js';
 import { eventSocketXml } from './event-socket.js';
 import { fallbackRefusal } from '../routing/router.js';
 import { FsPolicy } from '../fs-lang/policy.js';
+import { policyOptions } from '../fs-lang/policy-options.js';
 import { xmlCurlXml } from './xml-curl.js';
 import { ninDidXml, noutDidXml } from './nacd-did.js';
 import { checkApiExpansionOff, SWITCH_INCLUDE, switchSettingsXml } from './switch-settings.js';
@@ -37,7 +38,7 @@ export interface FsConfigFile {
 }
 
 export function generateFsConfig(config: Config): FsConfigFile[] {
-  const policy = new FsPolicy(config.security);
+  const policy = new FsPolicy(policyOptions(config));
   for (const route of config.routing.routes) {
     const why = fallbackRefusal(route, config.fsConfig.publicContext, policy);
     if (why !== undefined) throw new FreectiError('CONFIG_INVALID', `config routing.routes '${route.id}': fallback ${why}`);

@@ -12,7 +12,7 @@
  * `three_way` passes only in the originate nway_threeway builds, FsPolicy.threeWayOriginate).
  */
 import { parseAssignment, parseVarBlock } from './var-block.js';
-import { cleanWord, splitWords } from './scan.js';
+import { separateWords, splitWords } from './scan.js';
 import type { PolicyChecks as FsPolicy } from './checks.js';
 import { PolicyRefusal, type Scope } from './refusal.js';
 
@@ -42,9 +42,13 @@ const mediaFirst: Check = (policy, data, _scope, where) => {
   for (const word of rest) policy.text(word, where);
 };
 
-/** The words of data an application splits itself (switch_separate_string: each word cleaned). */
-function words(policy: FsPolicy, data: string, where: string): string[] {
-  return policy.parse(where, () => splitWords(data)).map((w) => cleanWord(w.text));
+/**
+ * The words of data an application splits itself (switch_separate_string on ' ' into
+ * `max` words, the last the rest of the data; each word cleaned). A word is checked as
+ * FreeSWITCH hands it on: never joined with others and split again.
+ */
+function words(policy: FsPolicy, data: string, where: string, max?: number): string[] {
+  return policy.parse(where, () => separateWords(data, max));
 }
 
 /** Only a call allowed to go outbound may be sent elsewhere by SIP (302, REFER). */
@@ -90,14 +94,16 @@ export const APPLICATIONS: ReadonlyMap<string, Check> = new Map<string, Check>([
   // digits
   ['play_and_get_digits', (policy, data, scope, where) => {
     // min max tries timeout terminators file invalid_file var_name regexp [digit_timeout] [transfer_on_failure]
-    const w = words(policy, data, where);
+    // (mod_dptools: argv[11], so transfer_on_failure is the rest of the data, cleaned once;
+    // switch_play_and_get_digits splits it again into <extension> [<dialplan> [<context>]]).
+    const w = words(policy, data, where, 11);
     if (w.length < 5) throw new PolicyRefusal(`${where}: expected min max tries timeout terminators file ...`);
     for (const [i, word] of w.slice(0, 10).entries()) {
       if (i === 5 || (i === 6 && word !== "''" && word !== '')) policy.media(word.replace(/^'|'$/g, ''), where);
       else if (i === 7) literal(policy, word, scope, where);
       else policy.text(word, where);
     }
-    if (w.length > 10) policy.transfer(w.slice(10).join(' '), scope, `${where} transfer_on_failure`);
+    if (w[10] !== undefined) policy.transfer(w[10], scope, `${where} transfer_on_failure`);
   }],
   ['read', (policy, data, scope, where) => {
     // min max sound_file variable_name timeout terminators
@@ -121,9 +127,11 @@ export const APPLICATIONS: ReadonlyMap<string, Check> = new Map<string, Check>([
   // limits and bookkeeping
   ['limit', (policy, data, scope, where) => {
     // backend realm resource [max[/interval]] [transfer_destination [dialplan [context]]]
-    const w = words(policy, data, where);
+    // (mod_dptools limit_function: argv[7]; argv[4..6] go to the transfer as split, so a
+    // quoted inline list is one word)
+    const w = words(policy, data, where, 7);
     for (const word of w.slice(0, 4)) policy.text(word, where);
-    if (w.length > 4) policy.transfer(w.slice(4).join(' '), scope, `${where} transfer on limit`);
+    if (w.length > 4) policy.transferWords(w.slice(4), scope, `${where} transfer on limit`);
   }],
   ['send_display', text], ['wait_for_silence', text],
   // other calls: only for an origin granted the `eavesdrop` command (the typed API's listen/whisper/barge)

@@ -3,12 +3,12 @@
  * variables) call back. The helpers take this interface, not the class, so they do not
  * import policy.ts, which imports them (no import cycle; `npm run check:imports`).
  */
-import type { SecurityConfig } from './policy-options.js';
+import type { PolicyOptions } from './policy-options.js';
 import type { Scope } from './refusal.js';
 import type { ChannelVar } from './var-block.js';
 
 export interface PolicyChecks {
-  readonly options: SecurityConfig;
+  readonly options: PolicyOptions;
   readonly extraApplications: ReadonlySet<string>;
   parse<T>(where: string, run: () => T): T;
   text(text: string, where: string): void;

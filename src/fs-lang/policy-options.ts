@@ -57,3 +57,16 @@ export function unsafeVariablesIn(options: SecurityConfig): string[] {
 }
 
 export const DEFAULT_SECURITY: SecurityConfig = securityConfigSchema.parse(undefined);
+
+/**
+ * What FsPolicy is built from: the `security` config, and whether FreeSWITCH runs api
+ * functions inside `${...}` at all (`fsConfig.disableApiExpansion`): when it does not,
+ * `${strftime(..)}` would reach FreeSWITCH and fail at run time (its text replaced by
+ * "API Execute Permission Denied"), so the policy refuses it.
+ */
+export type PolicyOptions = SecurityConfig & { readonly apiExpansionOff?: boolean };
+
+/** The one place a config becomes FsPolicy options (src/service.ts, src/http/app.ts, fs-config). */
+export function policyOptions(config: { readonly security: SecurityConfig; readonly fsConfig: { readonly disableApiExpansion: boolean } }): PolicyOptions {
+  return { ...config.security, apiExpansionOff: config.fsConfig.disableApiExpansion };
+}

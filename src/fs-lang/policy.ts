@@ -4,7 +4,8 @@
  * check throws PolicyRefusal (with the place and the reason) or returns the parse.
  *
  * - Expansions: only `${v}` for configured variable names, `$${g}` for configured
- *   globals and `${strftime(<literal format>)}`; never substrings, nested or other api
+ *   globals and `${strftime(<literal format>)}` (not with `fsConfig.disableApiExpansion`,
+ *   policyOptions: FreeSWITCH would not run it); never substrings, nested or other api
  *   forms, in any spelling (quotes and backslashes do not hide one, expansion.ts). An
  *   expansion glued to `{` or to another expansion is refused (it could assemble a new
  *   expansion when the text is expanded a second time).
@@ -22,8 +23,8 @@
 import { parseDialString, type DialString } from './dial-string.js';
 import { parseExpansions, type Expansion } from './expansion.js';
 import { parseInlineApps as parseInlineList, parseOriginate, parseTarget, type Originate } from './originate.js';
-import { DEFAULT_SECURITY, type SecurityConfig } from './policy-options.js';
-import { assertNoControl, cleanWord, FsSyntaxError, splitWords } from './scan.js';
+import { DEFAULT_SECURITY, type PolicyOptions } from './policy-options.js';
+import { assertNoControl, cleanWord, FsSyntaxError, separateWords } from './scan.js';
 import type { ChannelVar } from './var-block.js';
 import type { PolicyChecks } from './checks.js';
 import { checkMedia, checkRecordPath } from './media.js';
@@ -40,12 +41,12 @@ const ENDPOINTS_INTERNAL: ReadonlySet<string> = new Set(['user', 'error', 'group
 const ENDPOINTS_OUTBOUND: ReadonlySet<string> = new Set(['user', 'error', 'group', 'verto', 'gateway', 'sofia', 'linegroup', 'loopback', 'freetdm']);
 
 export class FsPolicy implements PolicyChecks {
-  readonly options: SecurityConfig;
+  readonly options: PolicyOptions;
   private readonly variables: ReadonlySet<string>;
   private readonly globals: ReadonlySet<string>;
   readonly extraApplications: ReadonlySet<string>;
 
-  constructor(options: SecurityConfig = DEFAULT_SECURITY) {
+  constructor(options: PolicyOptions = DEFAULT_SECURITY) {
     this.options = options;
     this.variables = new Set(options.variables.map((v) => v.toLowerCase()));
     this.globals = new Set(options.globals.map((v) => v.toLowerCase()));
@@ -92,6 +93,11 @@ export class FsPolicy implements PolicyChecks {
         if (piece.fn !== 'strftime' || !STRFTIME_FORMAT.test(piece.args)) {
           throw new PolicyRefusal(`${where}: api expansion ${piece.raw.slice(0, 60)} is not allowed (only \${strftime(<format>)})`);
         }
+        if (this.options.apiExpansionOff === true) {
+          throw new PolicyRefusal(
+            `${where}: ${piece.raw.slice(0, 60)} would not run: fsConfig.disableApiExpansion is on, so FreeSWITCH runs no api function inside \${...} (use a fixed text or a channel variable)`,
+          );
+        }
       } else if (piece.global ? !this.globals.has(piece.name.toLowerCase()) : !this.variables.has(piece.name.toLowerCase())) {
         throw new PolicyRefusal(`${where}: ${piece.raw.slice(0, 60)} is not an allowed ${piece.global ? 'global' : 'channel'} variable (security.${piece.global ? 'globals' : 'variables'})`);
       }
@@ -133,8 +139,9 @@ export class FsPolicy implements PolicyChecks {
 
   /** `<extension> [<dialplan> [<context>]]`; an `inline` dialplan runs its applications. */
   transfer(text: string, scope: Scope, where: string): void {
-    // transfer splits its data like every api (switch_separate_string): each word cleaned.
-    this.transferWords(this.parse(where, () => splitWords(text)).map((w) => cleanWord(w.text)), scope, where);
+    // transfer splits its data like every api (switch_separate_string into 4 words, at
+    // spaces only): each word cleaned, the 4th the rest (refused: an extra word).
+    this.transferWords(this.parse(where, () => separateWords(text, 4)), scope, where);
   }
 
   /**

@@ -60,6 +60,49 @@ export function splitWords(text: string): Part[] {
   return words;
 }
 
+/**
+ * The words an application's own `switch_separate_string(data, ' ', argv, max)` hands it
+ * (separate_string_blank_delim): split at spaces only (a tab is part of a word) outside
+ * single quotes, a backslash protecting the next character; the `max`-th word is the rest
+ * of the data, not split; each word cleaned (cleanWord). A leading `^^<c>` would make
+ * FreeSWITCH split at `<c>` instead, and an open quote reads differently there: refused.
+ */
+export function separateWords(text: string, max = Number.POSITIVE_INFINITY): string[] {
+  if (text.startsWith('^^')) throw new FsSyntaxError("a leading '^^' makes FreeSWITCH split these words at another character");
+  const raw: string[] = [];
+  let start = -1;
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i] as string;
+    if (start < 0) {
+      if (ch === ' ') continue;
+      if (raw.length === max - 1) {
+        raw.push(text.slice(i)); // the last word: the rest of the data
+        break;
+      }
+      start = i;
+    }
+    if (ch === '\\') i++;
+    else if (ch === "'") quoted = !quoted;
+    else if (ch === ' ' && !quoted) {
+      raw.push(text.slice(start, i));
+      start = -1;
+    }
+  }
+  if (start >= 0) raw.push(text.slice(start));
+  if (!quotesClosed(text)) throw new FsSyntaxError('unterminated single quote');
+  return raw.map((w) => cleanWord(w));
+}
+
+function quotesClosed(text: string): boolean {
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === '\\') i++;
+    else if (text[i] === "'") quoted = !quoted;
+  }
+  return !quoted;
+}
+
 /** The first word and the rest (trimmed), as FreeSWITCH cuts `cmd args`. */
 export function firstWord(text: string): [string, string] {
   const trimmed = text.trimStart();

@@ -10,6 +10,7 @@
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { FsPolicy } from '../fs-lang/policy.js';
+import { policyOptions } from '../fs-lang/policy-options.js';
 import { createServices } from '../services.js';
 import { installErrorHandler } from './error-handler.js';
 import { createOpenApi, openapiRoutes } from './openapi.js';
@@ -49,7 +50,7 @@ export function buildApp(deps: AppDeps, extraRoutes: readonly AppPlugin[] = []):
     request.log.debug({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });
   const { services: given, xmlCurl, ...rest } = deps;
-  const policy = deps.policy ?? new FsPolicy(deps.config.security);
+  const policy = deps.policy ?? new FsPolicy(policyOptions(deps.config));
   let services = given;
   if (services === undefined) {
     // Tests: the same services src/service.ts builds, owned by this app.
