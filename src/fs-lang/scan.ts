@@ -156,7 +156,7 @@ const UNESCAPE: Readonly<Record<string, string>> = { n: '\n', r: '\r', t: '\t', 
 
 /**
  * One piece as FreeSWITCH hands it on after splitting (cleanup_separated_string): single
- * quotes dropped wherever they are, `\'` `\"` `\<sep>` `\n` `\r` `\t` `\s` unescaped,
+ * quotes dropped wherever they are, `\'` `\"` `\\` `\<sep>` `\n` `\r` `\t` `\s` unescaped,
  * other backslashes kept, leading spaces and trailing unquoted spaces trimmed.
  * `sys'tem::'ls` is `system::ls`.
  */
@@ -169,7 +169,7 @@ export function cleanWord(text: string, sep = ''): string {
   for (; i < text.length; i++) {
     const ch = text[i] as string;
     const next = text[i + 1];
-    if (ch === '\\' && next !== undefined && (next === "'" || next === '"' || (sep !== '' && next === sep) || UNESCAPE[next] !== undefined)) {
+    if (ch === '\\' && next !== undefined && (next === "'" || next === '"' || next === '\\' || (sep !== '' && next === sep) || UNESCAPE[next] !== undefined)) {
       out += UNESCAPE[next] ?? next;
       end = out.length;
       i++;

@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FsPolicy, PolicyRefusal, type Scope } from '../../src/fs-lang/policy.js';
-import { separateWords } from '../../src/fs-lang/scan.js';
+import { cleanWord as cleanWordOf, separateWords } from '../../src/fs-lang/scan.js';
 
 const KEY: Scope = { outbound: true, command: () => true };
 const PUBLIC: Scope = { outbound: false, context: 'public' };
@@ -63,5 +63,14 @@ describe('limit', () => {
   });
   it('refuses a leading ^^ separator', () => {
     assert.throws(() => policy.application('limit', '^^|hash|realm|res|1|bg_system:/tmp/x|inline', KEY, 'l'), PolicyRefusal);
+  });
+});
+
+describe('cleanWord (cleanup_separated_string)', () => {
+  it('unescapes a doubled backslash, so the quote after it is a quote', () => {
+    // FreeSWITCH: `\\` is ESCAPE_META escaped (one backslash kept); the `'` after it opens a quote.
+    assert.equal(cleanWordOf('a\\\\b'), 'a\\b');
+    assert.equal(cleanWordOf("x\\\\'y z'"), 'x\\y z');
+    assert.deepEqual(separateWords("1 x\\\\'y z' 2", 7), ['1', 'x\\y z', '2']);
   });
 });
