@@ -192,7 +192,7 @@ export class FsPolicy implements PolicyChecks {
     for (const target of [parsed.target, written]) {
       if (target.kind === 'app') this.application(target.name, target.args, scope, `${where} &${target.name}`);
       else if (target.kind === 'inline') for (const app of target.apps) this.application(app.name, app.args ?? '', scope, `${where} inline ${app.name}`);
-      else this.transfer([target.extension, ...parsed.extra.slice(0, 2)].join(' '), scope, `${where} extension`);
+      else this.transferWords([target.extension, ...parsed.extra.slice(0, 2)], scope, `${where} extension`); // words as split, never re-split
     }
     // [dialplan] [context] [cid name] [cid number] [timeout]: plain words.
     for (const word of parsed.extra) this.value(word, `${where} argument`);

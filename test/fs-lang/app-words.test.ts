@@ -74,3 +74,12 @@ describe('cleanWord (cleanup_separated_string)', () => {
     assert.deepEqual(separateWords("1 x\\\\'y z' 2", 7), ['1', 'x\\y z', '2']);
   });
 });
+
+describe('originate <extension> [dialplan [context]]', () => {
+  it('checks the dialplan and context words as originate splits them (a quoted word is one word)', () => {
+    const policy = new FsPolicy();
+    assert.doesNotThrow(() => policy.originate('user/1000 1000 XML default', KEY));
+    // mod_commands: dialplan = "XML default" (one cleaned word), not XML + default.
+    assert.throws(() => policy.originate("user/1000 1000 'XML default'", KEY), /dialplan 'XML default' is not allowed/);
+  });
+});
