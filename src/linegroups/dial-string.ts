@@ -8,13 +8,14 @@ import { FreectiError } from '../errors.js';
 import { parseDialString, type DialString } from '../fs-lang/dial-string.js';
 import { FsSyntaxError } from '../fs-lang/scan.js';
 import { parseExpansions } from '../fs-lang/expansion.js';
-import { formatVarBlock } from './channel-vars.js';
+import { escapeChannelValue, formatVarBlock } from './channel-vars.js';
+import type { ChannelVar } from '../fs-lang/var-block.js';
 import { NAME, type Line } from './schema.js';
 
 export interface LinegroupTarget {
   /** The leading `{...}` block, raw ('' when none). */
   head: string;
-  /** The inside of a leading `[...]` block, raw ('' when none). */
+  /** The inside of the leg's `[...]` blocks, raw, joined with ',' ('' when none; a `^^<sep>` block written again with ',': commaLegVars). */
   legVars: string;
   group: string;
   number: string;
@@ -42,7 +43,19 @@ export function parseLinegroupDialString(dialString: string): LinegroupTarget | 
   if (others.length > 0) fail('a linegroup dial string has one leg');
   if (!NAME.test(leg.endpoint.group)) fail(`group '${leg.endpoint.group.slice(0, 64)}' is not a valid name`);
   if (parseExpansions(dialString).some((piece) => piece.kind !== 'text')) fail('contains a ${...} expansion');
-  return { head: parsed.head, legVars: leg.legBlocks.join(','), group: leg.endpoint.group, number: leg.endpoint.number };
+  return { head: parsed.head, legVars: commaLegVars(leg.legBlocks, leg.vars), group: leg.endpoint.group, number: leg.endpoint.number };
+}
+
+/**
+ * The leg's `[...]` blocks as one `,`-separated block inside, the form freecti's line
+ * variables are added to (buildLineDialString): as written, unless a block uses its own
+ * separator (`^^:a=1:b=2`), whose items would take freecti's `,`-joined variables into
+ * their last value; such blocks are written again from the variables the parser read
+ * (values escaped as every line variable is).
+ */
+function commaLegVars(blocks: readonly string[], vars: readonly ChannelVar[]): string {
+  if (!blocks.some((b) => b.trimStart().startsWith('^^'))) return blocks.join(',');
+  return vars.map((v) => `${v.nolocal ? 'nolocal:' : ''}${v.name}=${escapeChannelValue(v.value)}`).join(',');
 }
 
 /** The number the line dials: `stripDigits` removed, `addPrefix` put in front. */
