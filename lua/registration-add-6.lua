@@ -28,7 +28,9 @@
   default) a REGISTER deletes every row of the user, with `contact`/`true` every row of the
   user with the same contact (sofia_reg.c, sofia_reg_handle_register_token); only
   `multiple-registrations=call-id` keeps rows of one contact under several Call-IDs, and
-  max-registrations-per-extension counts those as one device anyway (same source address).
+  max-registrations-per-extension counts those as one device anyway (same source address);
+  in that mode an unREGISTER of one of those Call-IDs removes the device's one contact here
+  until its next REGISTER.
   So a device that re-REGISTERs with a new Call-ID (after a reboot; sipp does it on every
   call) is one contact here, as in FreeSWITCH, and the hash stays one entry per device.
   Returns: number of live contacts of this field after the change.
