@@ -57,6 +57,15 @@ export class Keys {
     return `${this.prefix}{freecti:callout:${id}}${part === undefined ? '' : `:${part}`}`;
   }
 
+  /**
+   * The campaign events of every campaign, a capped stream each instance tails for its
+   * WebSocket clients: `<prefix>{freecti:callout}:events` (a tag of its own, not a
+   * campaign's: one key every instance reads with one XREAD).
+   */
+  calloutEvents(): string {
+    return `${this.prefix}{freecti:callout}:events`;
+  }
+
   // --- Extensions, registrations, calls, leases (docs/redis-keys.md, "Directory and state") ---
 
   /** Seed key: hash of the extensions of one domain (field = extension, value = JSON). */

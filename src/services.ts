@@ -9,7 +9,7 @@
  * `createServices` only builds; `start()` begins the background work (route seeding once
  * Redis is ready, the lease reaper) and `close()` stops it and frees connections and pools.
  */
-import { duplicateRedis, type RedisClient } from './redis.js';
+import { blockingRedis, duplicateRedis, type RedisClient } from './redis.js';
 import { AcdService } from './acd/service.js';
 import { NacdService } from './nacd/service.js';
 import { NacdCommands } from './nacd/commands.js';
@@ -23,7 +23,8 @@ import { createCliContext, type CliContext } from './cli-http/context.js';
 import { keysFor, type Keys } from './keys.js';
 import { attachLeaseReaper } from './linegroups/lease-reaper.js';
 import { LinegroupResolver } from './linegroups/resolver.js';
-import { CalloutService } from './callout/campaign.js';
+import { CalloutService, decodeCalloutEvent, type CalloutEvent } from './callout/campaign.js';
+import { StreamTail } from './event-stream/stream-tail.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import { controlSocketAddress } from './routing/control-dialplan.js';
@@ -64,6 +65,8 @@ export interface Services {
   readonly nacd: NacdService;
   /** nwaycallout campaigns (docs/nacd.md "nwaycallout"). */
   readonly callouts: CalloutService;
+  /** Tail of `{freecti:callout}:events`: every campaign's events to this instance's event hub. */
+  readonly calloutEvents: StreamTail<CalloutEvent>;
   /** Starts background work: config routes seeded into Redis once ready, the lease reaper. Idempotent. */
   start(): void;
   /** Stops background work and closes connections and pools. Idempotent. */
@@ -93,7 +96,16 @@ export function createServices(deps: ServiceDeps): Services {
   });
   const cli = createCliContext({ config, logger, redis, pool, metrics, policy, keys, linegroups, nacd: nacdCommands });
 
-  const callouts = new CalloutService({ redis, keys, pool, policy, logger, webhooks, resolver: linegroups, stream: events, socket: controlSocketAddress(config.eslOutbound.host, config.eslOutbound.port) });
+  const callouts = new CalloutService({ redis, keys, pool, policy, logger, webhooks, resolver: linegroups, eventsMaxLen: config.nacd.calloutEventsMaxLen, socket: controlSocketAddress(config.eslOutbound.host, config.eslOutbound.port) });
+  // Campaign events reach this instance's WebSocket clients from the stream, whichever instance runs the campaign.
+  const calloutEventsRedis = blockingRedis(redis); // XREAD BLOCK outlives redis.commandTimeoutMs
+  calloutEventsRedis.on('error', () => undefined); // the shared client logs Redis state changes
+  const calloutEvents = new StreamTail<CalloutEvent>(calloutEventsRedis, logger.child({ component: 'callout' }), {
+    key: keys.calloutEvents(),
+    name: 'callout: event feed',
+    decode: decodeCalloutEvent,
+    publish: (event) => events.publishCallout(event),
+  });
 
   const xmlCurl = deps.xmlCurl ?? new XmlCurlSections();
   let directoryRedis: RedisClient | undefined;
@@ -154,6 +166,7 @@ export function createServices(deps: ServiceDeps): Services {
     acd,
     nacd,
     callouts,
+    calloutEvents,
     start() {
       if (started || closed) return;
       started = true;
@@ -162,6 +175,7 @@ export function createServices(deps: ServiceDeps): Services {
       acd.start();
       nacd.start();
       callouts.startSweeping();
+      calloutEvents.start();
     },
     async close() {
       if (closed) return;
@@ -169,6 +183,8 @@ export function createServices(deps: ServiceDeps): Services {
       redis.off('ready', onReady);
       detachReaper?.();
       await callouts.close();
+      await calloutEvents.close();
+      calloutEventsRedis.disconnect();
       await acd.close();
       nacd.close();
       events.close();

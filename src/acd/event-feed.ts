@@ -4,6 +4,7 @@
  * a supervisor on any instance sees the events of every instance (docs/acd.md "Events").
  * Webhooks are sent by the instance whose script wrote the event (AcdEngine.onEvent), once.
  */
+import { StreamTail } from '../event-stream/stream-tail.js';
 import type { Keys } from '../keys.js';
 import type { Logger } from '../logger.js';
 import type { RedisClient } from '../lua-scripts.js';
@@ -25,45 +26,9 @@ export function toAcdEvent(id: string, fields: string[]): AcdEvent {
   return event;
 }
 
-export class AcdEventFeed {
-  private closed = false;
-  private loop: Promise<void> | undefined;
-
-  constructor(
-    private readonly redis: RedisClient,
-    private readonly keys: Keys,
-    private readonly logger: Logger,
-    private readonly publish: (event: AcdEvent) => void,
-    private readonly blockMs = 5_000,
-  ) {}
-
-  /** Starts tailing after stream id `from` (default `$`, now: the feed is live, the stream itself is the history). */
-  start(from = '$'): void {
-    if (this.loop !== undefined || this.closed) return;
-    this.loop = this.run(from);
-  }
-
-  private async run(from: string): Promise<void> {
-    let last = from;
-    while (!this.closed) {
-      try {
-        const reply = (await this.redis.xread('COUNT', 500, 'BLOCK', this.blockMs, 'STREAMS', this.keys.acdLog(), last)) as [string, [string, string[]][]][] | null;
-        for (const [, entries] of reply ?? []) {
-          for (const [id, fields] of entries) {
-            last = id;
-            this.publish(toAcdEvent(id, fields));
-          }
-        }
-      } catch (error) {
-        if (this.closed) return;
-        this.logger.warn({ err: (error as Error).message }, 'acd: queue-log feed failed; retrying in 1 s');
-        await new Promise((r) => setTimeout(r, 1_000).unref());
-      }
-    }
-  }
-
-  /** Stops the loop; the caller disconnects the connection (which ends a pending XREAD). */
-  async close(): Promise<void> {
-    this.closed = true;
+/** The queue log's tail (src/event-stream/stream-tail.ts), each entry decoded with toAcdEvent. */
+export class AcdEventFeed extends StreamTail<AcdEvent> {
+  constructor(redis: RedisClient, keys: Keys, logger: Logger, publish: (event: AcdEvent) => void, blockMs = 5_000) {
+    super(redis, logger, { key: keys.acdLog(), name: 'acd: queue-log feed', decode: toAcdEvent, publish, blockMs });
   }
 }

@@ -5,7 +5,9 @@
  * a failure) or a gateway; an answered call is handed to a nacd group or an ACD queue
  * (commands.ts, through fs-lang/handoff.ts); each number's outcome (answered, busy,
  * no-answer, failed with its cause, cancelled) is kept and pushed as an event: to
- * `eventUrl` as a signed webhook and to the WebSocket event stream.
+ * `eventUrl` as a signed webhook (once, by the runner) and to the capped Redis stream
+ * `{freecti:callout}:events`, which every instance tails for its WebSocket clients
+ * (src/services.ts, src/event-stream/stream-tail.ts).
  *
  * State lives in Redis, all of a campaign in its own slot (Keys.callout), so any instance
  * reads it and a campaign holds up to MAX_NUMBERS_PER_CAMPAIGN numbers:
@@ -16,6 +18,7 @@
  *   {freecti:callout:<id>}:runner   the runner lease: SET NX PX, renewed every leaseMs / 3
  *   {freecti:callout:<id>}:stop     set by DELETE; the runner stops at its next step
  *   {freecti}:callouts              the ids of running campaigns
+ *   {freecti:callout}:events        stream: every campaign's events (XADD MAXLEN ~ eventsMaxLen)
  * Every change is one script (lua/callout-*.lua); those the runner makes check its lease,
  * so a runner that lost it writes nothing. A runner that crashed stops renewing; `sweep`
  * (every leaseMs on each instance) takes the lease of a running campaign nobody holds
@@ -58,9 +61,24 @@ export const realClock: CalloutClock = {
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms).unref()),
 };
 
-/** Where campaign events go besides the webhook: the WebSocket event stream (EventHub.publishCallout). */
-export interface CalloutEventSink {
-  publishCallout(event: { campaign_id: string; event: string } & Record<string, unknown>): void;
+/** One campaign event: the webhook's JSON (`callout_started`, `callout_result`, `callout_done`). */
+export type CalloutEvent = { campaign_id: string; event: string } & Record<string, unknown>;
+
+/** Default cap of the campaign event stream (entries; XADD MAXLEN ~). */
+export const CALLOUT_EVENTS_MAX_LEN = 10_000;
+
+/** One entry of `{freecti:callout}:events` (field `json`: the event) → the event; `undefined` when it is not one. */
+export function decodeCalloutEvent(_id: string, fields: string[]): CalloutEvent | undefined {
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    if (fields[i] !== 'json') continue;
+    try {
+      const value = JSON.parse(fields[i + 1]!) as unknown;
+      if (typeof value === 'object' && value !== null && typeof (value as CalloutEvent).campaign_id === 'string' && typeof (value as CalloutEvent).event === 'string') return value as CalloutEvent;
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
 }
 
 export interface CalloutDeps {
@@ -74,8 +92,8 @@ export interface CalloutDeps {
   socket: string;
   /** For `linegroup` campaigns; absent: such a campaign is refused. */
   resolver?: LinegroupResolver;
-  /** The WebSocket event stream of this instance. */
-  stream?: CalloutEventSink;
+  /** Cap of the campaign event stream `{freecti:callout}:events` (default CALLOUT_EVENTS_MAX_LEN). */
+  eventsMaxLen?: number;
   clock?: CalloutClock;
   /** Runner lease time to live (default 15 s); renewed every third of it, swept every leaseMs. */
   leaseMs?: number;
@@ -131,6 +149,7 @@ export class CalloutService {
   private readonly clock: CalloutClock;
   private readonly leaseMs: number;
   private readonly pollMs: number;
+  private readonly eventsMaxLen: number;
   private readonly running = new Map<string, Running>();
   private sweepTimer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -140,6 +159,7 @@ export class CalloutService {
     this.clock = deps.clock ?? realClock;
     this.leaseMs = deps.leaseMs ?? 15_000;
     this.pollMs = deps.pollMs ?? 1000;
+    this.eventsMaxLen = deps.eventsMaxLen ?? CALLOUT_EVENTS_MAX_LEN;
   }
 
   private key(id: string, part?: 'numbers' | 'dialing' | 'results' | 'runner' | 'stop'): string {
@@ -507,9 +527,16 @@ export class CalloutService {
     this.push(run, { event: 'callout_result', ...rest, timestamp: String(Math.floor(at / 1000)) }, requestId);
   }
 
+  /**
+   * One campaign event: appended to `{freecti:callout}:events` (every instance's WebSocket
+   * clients get it from there; commands on one connection keep their order, so the events
+   * of a campaign stay in order) and sent to the campaign's webhook.
+   */
   private push(run: Running, payload: { event: string } & Record<string, unknown>, requestId: string): void {
-    const event = { campaign_id: run.id, ...payload };
-    this.deps.stream?.publishCallout(event);
+    const event: CalloutEvent = { campaign_id: run.id, ...payload };
+    this.deps.redis
+      .xadd(this.deps.keys.calloutEvents(), 'MAXLEN', '~', this.eventsMaxLen, '*', 'json', JSON.stringify(event))
+      .catch((error: unknown) => this.log.warn({ campaign: run.id, event: event.event, err: (error as Error).message }, 'callout event not appended to the event stream'));
     const { eventUrl, eventSecret } = run.settings;
     if (eventUrl === undefined) return;
     this.deps.webhooks.notify({ url: eventUrl, method: 'POST', json: event, requestId, ...(eventSecret === undefined ? {} : { secret: eventSecret }) }, { attempts: 3 });

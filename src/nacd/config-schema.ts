@@ -28,6 +28,8 @@ export const nacdConfigSchema = z
     surveyBadPrompt: z.string().min(1).default('ivr/ivr-that_was_an_invalid_entry.wav'),
     /** Keys a survey accepts (a regular expression over one digit). */
     surveyDigits: z.string().regex(/^[0-9*#\\\-[\]]{1,20}$/).default('[1-5]'),
+    /** Cap of the nwaycallout event stream `{freecti:callout}:events` (entries, XADD MAXLEN ~; docs/nacd.md "nwaycallout"). */
+    calloutEventsMaxLen: z.number().int().min(100).max(10_000_000).default(10_000),
   })
   .prefault({});
 

@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { CalloutService } from '../../src/callout/campaign.js';
+import { CalloutService, decodeCalloutEvent } from '../../src/callout/campaign.js';
 import { FsPolicy } from '../../src/fs-lang/policy.js';
 import { Keys } from '../../src/keys.js';
 import { createLogger } from '../../src/logger.js';
@@ -56,16 +56,15 @@ describe('an answered callout handed to a nacd group', () => {
       calls.push(h.call(handoff[1]!, { bridges: ['answered'], variables: { freecti_callout: vars.freecti_callout!, freecti_callout_number: vars.freecti_callout_number!, origination_caller_id_number: vars.origination_caller_id_number! } }));
       return `+OK ${vars.origination_uuid!}\n`;
     });
-    const streamed: Record<string, unknown>[] = [];
+    const keys = new Keys(uniquePrefix('co-e2e'));
     const callouts = new CalloutService({
       redis: h.redis,
-      keys: new Keys(uniquePrefix('co-e2e')),
+      keys,
       pool: nodes.pool,
       policy: new FsPolicy(),
       logger: createLogger('silent'),
       webhooks: h.webhooks,
       socket: '127.0.0.1:8084',
-      stream: { publishCallout: (event) => streamed.push(event) },
     });
     const started = await callouts.start({ numbers: ['13800001111'], group: '120', gateway: 'gw1', callerId: '4000', ratePerSec: 10, maxConcurrent: 1, eventUrl: `${app.url}/campaign` });
     await callouts.idle();
@@ -88,6 +87,8 @@ describe('an answered callout handed to a nacd group', () => {
     assert.equal(events.at(-1)?.event, 'hangup');
     const campaign = bodies('/campaign').map((e) => [e.event, e.outcome ?? e.state ?? e.total]);
     assert.deepEqual(campaign, [['callout_started', 1], ['callout_result', 'answered'], ['callout_done', 'done']]);
+    // The same events, in order, in the stream every instance tails for its WebSocket clients.
+    const streamed = (await h.redis.xrange(keys.calloutEvents(), '-', '+')).map(([id, fields]) => decodeCalloutEvent(id, fields)!);
     assert.deepEqual(streamed.map((e) => e.event), ['callout_started', 'callout_result', 'callout_done']);
     assert.ok(streamed.every((e) => e.campaign_id === started.id));
   });

@@ -37,6 +37,8 @@ describe('nwaycallout events on the WebSocket stream, appends and pages over RES
     const metrics = createMetrics({ defaultMetrics: false });
     const policy = new FsPolicy(config.security);
     services = createServices({ config, logger, redis: db.redis, pool: nodes.pool, metrics, policy });
+    services.start();
+    await services.calloutEvents.live(); // campaign events reach the hub through the Redis stream this instance tails
     app = buildApp({ config, logger, redis: db.redis, pool: nodes.pool, metrics, version: 't', services, policy });
     await app.listen({ host: '127.0.0.1', port: 0 });
     const address = app.server.address();
