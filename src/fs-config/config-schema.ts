@@ -33,6 +33,14 @@ export const fsConfigSchema = z
     inboundProfile: contextName.default('external'),
     /** Context of calls from registered users: routed by freecti, may dial out. */
     internalContext: contextName.default('default'),
+    /** The sofia profile phones REGISTER to (sip_profiles/<name>.xml; vanilla: internal). */
+    registrationProfile: contextName.default('internal'),
+    /**
+     * REGISTERs sofia handles at once (`inbound-reg-in-new-thread` on registrationProfile plus
+     * sofia.conf's `max-reg-threads`); 0: not emitted, sofia handles them one after the other
+     * and waits for each directory lookup (docs/xml-curl.md "Registration storms").
+     */
+    maxRegThreads: z.number().int().min(0).max(256).default(8),
     /** Dialed numbers of the public context sent to nacd's DID-in lookup (nin_did, docs/nacd.md); null: no such extension. */
     nacdDidIn: didPattern.nullable().default(null),
     /** Dialed numbers of the internal context sent out through nacd's DID-out lookup (nout_did); null: no such extension. */

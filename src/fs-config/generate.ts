@@ -19,6 +19,7 @@ import { policyOptions } from '../fs-lang/policy-options.js';
 import { xmlCurlXml } from './xml-curl.js';
 import { ninDidXml, noutDidXml } from './nacd-did.js';
 import { checkApiExpansionOff, SWITCH_INCLUDE, switchSettingsXml } from './switch-settings.js';
+import { registrationProfileInclude, registrationProfileXml, SOFIA_GLOBAL_INCLUDE, sofiaGlobalSettingsXml } from './registration-threads.js';
 
 /** How a part goes into FreeSWITCH's conf directory. */
 export type Install =
@@ -83,6 +84,22 @@ export function generateFsConfig(config: Config): FsConfigFile[] {
       install: { kind: 'new', loadedBy: `dialplan/${internalContext}.xml (vanilla: <X-PRE-PROCESS cmd="include" data="${internalContext}/*.xml"/>)` },
       content: internalContextNote(config),
     },
+    ...(config.fsConfig.maxRegThreads === 0
+      ? []
+      : [
+          {
+            path: `sip_profiles/${registrationProfileInclude(config)}`,
+            description: `profile "${config.fsConfig.registrationProfile}" (where phones REGISTER) hands each REGISTER to a thread of its own, so REGISTERs do not wait one after another for their directory lookups (docs/xml-curl.md "Registration storms"); read when the profile starts: \`sofia profile ${config.fsConfig.registrationProfile} restart\``,
+            install: { kind: 'include', into: `sip_profiles/${config.fsConfig.registrationProfile}.xml`, inside: 'settings', line: `<X-PRE-PROCESS cmd="include" data="${registrationProfileInclude(config)}"/>` } as const,
+            content: registrationProfileXml(),
+          },
+          {
+            path: `autoload_configs/${SOFIA_GLOBAL_INCLUDE}`,
+            description: `at most fsConfig.maxRegThreads (${config.fsConfig.maxRegThreads}) such REGISTER threads at once; without it the profile flag does nothing; read when mod_sofia loads: \`reload mod_sofia\` or restart FreeSWITCH`,
+            install: { kind: 'include', into: 'autoload_configs/sofia.conf.xml', inside: 'global_settings', line: `<X-PRE-PROCESS cmd="include" data="${SOFIA_GLOBAL_INCLUDE}"/>` } as const,
+            content: sofiaGlobalSettingsXml(config),
+          },
+        ]),
     ...(config.fsConfig.disableApiExpansion
       ? [
           {

@@ -28,7 +28,7 @@ function params(root: XmlElement): Record<string, string> {
 
 test('every generated file is well-formed XML', () => {
   const all = files({ xmlCurl: { credentials: 'fs:s3cr&t' }, fsConfig: { inboundAllow: ['192.0.2.10/32'] } });
-  assert.equal(all.length, 6);
+  assert.equal(all.length, 8);
   for (const f of all) assert.doesNotThrow(() => parseXml(f.content), f.path);
 });
 

@@ -135,6 +135,31 @@ test('fsConfig.disableApiExpansion goes into the stock switch.conf.xml <settings
   }
 });
 
+test('parallel REGISTERs: inbound-reg-in-new-thread in the stock internal profile, max-reg-threads in sofia.conf <global_settings>; fsConfig.maxRegThreads 0 emits neither', () => {
+  const conf = mkdtempSync(join(tmpdir(), 'freecti-fsconf-'));
+  try {
+    cpSync(VANILLA, conf, { recursive: true });
+    install(conf, generateFsConfig(validateConfig({ freeswitch: { nodes: [NODE] }, fsConfig: { maxRegThreads: 16 } })));
+    // sofia.conf.xml also includes ../sip_profiles/*.xml: the internal profile as sofia reads it.
+    const sofia = parseXml(preprocess(join(conf, 'autoload_configs/sofia.conf.xml')));
+    const global = findAll(sofia, 'global_settings')[0];
+    assert.ok(global);
+    assert.equal(last(global, 'max-reg-threads'), '16');
+    assert.equal(last(global, 'log-level'), '0', 'the stock global settings stay');
+    const internal = findAll(sofia, 'profile').find((p) => p.attrs['name'] === 'internal');
+    const settings = internal === undefined ? undefined : findAll(internal, 'settings')[0];
+    assert.ok(settings);
+    assert.equal(last(settings, 'inbound-reg-in-new-thread'), 'true');
+    assert.equal(last(settings, 'sip-port'), '$${internal_sip_port}', 'the stock profile settings stay');
+    const external = findAll(sofia, 'profile').find((p) => p.attrs['name'] === 'external');
+    assert.equal(external === undefined ? undefined : last(external, 'inbound-reg-in-new-thread'), undefined, 'only the registration profile');
+  } finally {
+    rmSync(conf, { recursive: true, force: true });
+  }
+  const none = generateFsConfig(validateConfig({ freeswitch: { nodes: [NODE] }, fsConfig: { maxRegThreads: 0 } }));
+  assert.deepEqual(none.filter((p) => /registration|sofia-global/.test(p.path)), []);
+});
+
 test('a profile with no <settings> (or a missing profile) is a clear error, never a silent no-op', () => {
   const [part] = generateFsConfig(validateConfig({ freeswitch: { nodes: [NODE] } })).filter((p) => p.install.kind === 'include' && p.install.inside === 'settings');
   const install = part?.install;
