@@ -28,6 +28,8 @@ export class StreamTail<T> {
   private closed = false;
   private loop: Promise<void> | undefined;
   private markLive: () => void = () => undefined;
+  /** Ends a wait for the connection's 'ready' (set while waiting; close() calls it). */
+  private stopWaiting: (() => void) | undefined;
   private readonly liveP = new Promise<void>((resolve) => (this.markLive = resolve));
 
   constructor(
@@ -52,6 +54,9 @@ export class StreamTail<T> {
     const blockMs = this.options.blockMs ?? 5_000;
     let last = from === '$' ? undefined : from;
     while (!this.closed) {
+      // A connection still connecting (no offline queue) would fail the read: wait for it, no warning.
+      if (this.redis.status !== 'ready') await this.ready();
+      if (this.closed) return;
       try {
         if (last === undefined) {
           const newest = (await this.redis.xrevrange(key, '+', '-', 'COUNT', 1)) as [string, string[]][];
@@ -74,8 +79,21 @@ export class StreamTail<T> {
     }
   }
 
+  private ready(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        this.redis.off('ready', done);
+        this.stopWaiting = undefined;
+        resolve();
+      };
+      this.redis.once('ready', done);
+      this.stopWaiting = done;
+    });
+  }
+
   /** Stops the loop; the caller disconnects the connection (which ends a pending XREAD). */
   async close(): Promise<void> {
     this.closed = true;
+    this.stopWaiting?.();
   }
 }
