@@ -89,9 +89,10 @@ function blockBodies(view: string): string[] {
   const bodies: string[] = [];
   let rest = view;
   for (;;) {
-    const m = /[{[<]([^{}[\]<>]*)[}\]>]/.exec(rest);
+    // A block ends at its own closing character (switch_find_end_paren counts only its pair): `<[x>` is one `<..>` block.
+    const m = /\{([^{}]*)\}|\[([^[\]]*)\]|<([^<>]*)>/.exec(rest);
     if (m === null) return bodies;
-    bodies.push(m[1] as string);
+    bodies.push((m[1] ?? m[2] ?? m[3]) as string);
     rest = rest.slice(0, m.index) + '\u0000' + rest.slice(m.index + m[0].length);
   }
 }
@@ -143,7 +144,7 @@ function publicEndpointProblem(dial: string): string {
   let legs = dial.replace(/['"\\]/g, '');
   for (let previous = ''; previous !== legs; ) {
     previous = legs;
-    legs = legs.replace(/[{[<][^{}[\]<>]*[}\]>]/g, '');
+    legs = legs.replace(/\{[^{}]*\}|\[[^[\]]*\]|<[^<>]*>/g, '');
   }
   for (const leg of legs.split(/[,|]|:_:/)) {
     const body = leg.trim();
