@@ -416,7 +416,14 @@ export class CalloutService {
             }
           }
           lastStart = this.clock.now();
-          const marked = await runScript(this.deps.redis, 'callout-dial', [this.key(run.id, 'runner'), this.key(run.id), this.key(run.id, 'dialing')], [run.token, index, JSON.stringify({ uuid, number, dialledAt: lastStart })]);
+          let marked: unknown;
+          try {
+            marked = await runScript(this.deps.redis, 'callout-dial', [this.key(run.id, 'runner'), this.key(run.id), this.key(run.id, 'dialing')], [run.token, index, JSON.stringify({ uuid, number, dialledAt: lastStart })]);
+          } catch (error) {
+            // Redis did not take the mark: nothing was dialled, so the line slot goes back (the resolver would renew it for ever).
+            if (lease !== undefined) await this.resolver().release(lease, { cause: 'ORIGINATOR_CANCEL' }, { callUuid: uuid }).catch(() => undefined);
+            throw error;
+          }
           if (Number(marked) !== 1) {
             if (lease !== undefined) await this.resolver().release(lease, { cause: 'ORIGINATOR_CANCEL' }, { callUuid: uuid }).catch(() => undefined);
             this.lose(run);
@@ -476,13 +483,18 @@ export class CalloutService {
     const work = async (): Promise<void> => {
       let node: FsNode | undefined;
       let text: string;
+      let sent = false;
       try {
         node = this.deps.pool.get();
         run.inFlight.set(String(index), { uuid, node });
         const args = calloutOriginateArgs(this.deps.policy, run.id, run.settings, uuid, number, dialString, this.deps.socket);
         const job = await node.bgapi('originate', args);
+        sent = true;
         text = await job.wait({ timeoutMs: (run.settings.ringSec + 30) * 1000 });
       } catch (error) {
+        // The originate went out but its result never came (a timeout, a lost connection): the call may still ring or
+        // talk on FreeSWITCH, so it is ended before its line slot goes back.
+        if (sent && node !== undefined) await node.api('uuid_kill', `${uuid} ORIGINATOR_CANCEL`).catch(() => undefined);
         await release('ORIGINATOR_CANCEL').catch(() => undefined);
         this.log.warn({ campaign: run.id, number, uuid, err: (error as Error).message }, 'callout originate got no result');
         return this.record(run, index, { number, outcome: 'failed', cause: error instanceof FreectiError ? error.key : 'ORIGINATE_ERROR', uuid, dialledAt, at: this.clock.now() }, false);
