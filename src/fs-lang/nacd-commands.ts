@@ -30,6 +30,9 @@ const REASON = /^[A-Za-z0-9_.-]{1,64}$/;
 
 export type NacdLimit = 'cps' | 'concurrency';
 
+/** The largest value nacd_max sets for each limit. */
+export const NACD_LIMIT_MAX: Readonly<Record<NacdLimit, number>> = { cps: 100_000, concurrency: 1_000_000 };
+
 export type NacdCommand =
   | { name: 'nacd_version' }
   | { name: 'nacd_max'; line?: { group: string; line: string }; set?: { limit: NacdLimit; value: number | null } }
@@ -82,7 +85,7 @@ export function parseNacdCommand(command: string, args: string): NacdCommand {
       if (limit !== 'cps' && limit !== 'concurrency') fail(command, `expected cps or concurrency, got '${(limit ?? '').slice(0, 40)}'`);
       const raw = w[2];
       if (raw === undefined) fail(command, `expected a number or none after ${limit}`);
-      const max = limit === 'cps' ? 100_000 : 1_000_000;
+      const max = NACD_LIMIT_MAX[limit];
       if (raw !== 'none' && (!/^\d{1,7}$/.test(raw) || Number(raw) < 1 || Number(raw) > max)) fail(command, `${limit} must be 1..${max} or none, got '${raw.slice(0, 20)}'`);
       noMore(command, w, 3);
       return { name: 'nacd_max', line, set: { limit, value: raw === 'none' ? null : Number(raw) } };

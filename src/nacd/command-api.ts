@@ -9,7 +9,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
 import { FreectiError } from '../errors.js';
-import { parseNacdCommand, type NacdCommand } from '../fs-lang/nacd-commands.js';
+import { NACD_LIMIT_MAX, parseNacdCommand, type NacdCommand } from '../fs-lang/nacd-commands.js';
 import { DIGITS, NUMBER } from '../fs-lang/dial-string.js';
 import { UUID } from '../fs-lang/applications.js';
 import { HANDOFF_GROUP } from '../fs-lang/handoff.js';
@@ -21,11 +21,12 @@ const WORD = /^[^\s'"{}\x00-\x1f\x7f]{1,256}$/;
 export const uuidParams = z.strictObject({ uuid: z.string().regex(UUID, 'not a channel uuid') });
 export const lineParams = z.strictObject({ group: z.string().min(1).max(64), line: z.string().min(1).max(128) });
 
-const limit = z.union([z.number().int().min(1), z.null()]);
+/** A line limit: 1..max (the nacd_max parser's bounds, src/fs-lang/nacd-commands.ts), or null for none. */
+const limit = (max: number) => z.union([z.number().int().min(1).max(max), z.null()]);
 export const limitsBody = z
   .strictObject({
-    cps: limit.optional().describe('Calls per second on the line (1..100000), null = no limit'),
-    concurrency: limit.optional().describe('Calls at once on the line (1..1000000), null = no limit'),
+    cps: limit(NACD_LIMIT_MAX.cps).optional().describe('Calls per second on the line (1..100000), null = no limit'),
+    concurrency: limit(NACD_LIMIT_MAX.concurrency).optional().describe('Calls at once on the line (1..1000000), null = no limit'),
   })
   .refine((b) => b.cps !== undefined || b.concurrency !== undefined, 'set cps, concurrency or both');
 

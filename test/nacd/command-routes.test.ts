@@ -479,4 +479,8 @@ test('the OpenAPI document has every nacd command route with its request schema'
   assert.deepEqual(props('/api/v1/nacd/calls/{uuid}/transfer'), ['context', 'destination', 'dialplan', 'leg']);
   assert.deepEqual(props('/api/v1/nacd/originate'), ['agent', 'agentCallerId', 'customer', 'customerCallerId', 'extension', 'timeoutSeconds']);
   assert.deepEqual(props('/api/v1/nacd/calls/{uuid}/hold'), ['mode']);
+  // The limits' bounds are in the schema, as nacd_max's parser holds them (1..100000 cps, 1..1000000 at once).
+  const limits = JSON.stringify(doc.paths['/api/v1/nacd/limits/{group}/{line}']?.['put']?.requestBody?.content['application/json']?.schema ?? {});
+  assert.match(limits, /"maximum":100000\b/);
+  assert.match(limits, /"maximum":1000000\b/);
 });
