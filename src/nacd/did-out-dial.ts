@@ -27,6 +27,7 @@ export async function didOutDialString(text: string, extension: string, lookup: 
   }
   const routed = entries.size === 0 ? text : withNoutRoutes(text, entries);
   if (!isPlainNumber(extension) || !mayTakeDidOut(routed)) return routed;
-  const own = await lookup(extension);
+  // The caller's entry was already read when the dial string has one of its own nout/ legs.
+  const own = entries.get(extension) ?? (await lookup(extension));
   return own === null ? routed : withDidOutCallerId(routed, own.callerId);
 }
