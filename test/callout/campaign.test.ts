@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { CalloutService, outcomeOf, type CalloutClock } from '../../src/callout/campaign.js';
+import { CalloutService, outcomeOf } from '../../src/callout/campaign.js';
 import { calloutOriginateArgs } from '../../src/callout/commands.js';
 import { FsPolicy, PolicyRefusal } from '../../src/fs-lang/policy.js';
 import { Keys } from '../../src/keys.js';
@@ -21,21 +21,10 @@ import type { WebhookClient } from '../../src/webhook/types.js';
 import { startFakeNodes, type FakeNodes } from '../cli-http/helpers.js';
 import { uniquePrefix, useRedis } from '../helpers/redis.js';
 import { waitFor } from '../helpers/wait.js';
+import { VirtualClock } from './virtual-clock.js';
 
 const SOCKET = '127.0.0.1:8040';
 const SECRET = 'callout-secret-1234';
-
-/** Time moves only when the runner sleeps: `sleep(ms)` adds ms and yields once. */
-class VirtualClock implements CalloutClock {
-  time = 1_000_000;
-  now(): number {
-    return this.time;
-  }
-  sleep(ms: number): Promise<void> {
-    this.time += ms;
-    return new Promise((resolve) => setImmediate(resolve));
-  }
-}
 
 interface Placed {
   args: string;

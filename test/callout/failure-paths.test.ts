@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { Redis } from 'ioredis';
-import { CalloutService, type CalloutClock } from '../../src/callout/campaign.js';
+import { CalloutService } from '../../src/callout/campaign.js';
 import { FsPolicy } from '../../src/fs-lang/policy.js';
 import { Keys } from '../../src/keys.js';
 import { createLogger } from '../../src/logger.js';
@@ -19,17 +19,7 @@ import type { WebhookClient } from '../../src/webhook/types.js';
 import { sentCommands, startFakeNodes, type FakeNodes } from '../cli-http/helpers.js';
 import { uniquePrefix, useRedis } from '../helpers/redis.js';
 import { waitFor } from '../helpers/wait.js';
-
-class VirtualClock implements CalloutClock {
-  time = 1_000_000;
-  now(): number {
-    return this.time;
-  }
-  sleep(ms: number): Promise<void> {
-    this.time += ms;
-    return new Promise((resolve) => setImmediate(resolve));
-  }
-}
+import { VirtualClock } from './virtual-clock.js';
 
 const fixture = useRedis();
 let nodes: FakeNodes;

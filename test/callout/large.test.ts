@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { CalloutService, type CalloutClock } from '../../src/callout/campaign.js';
+import { CalloutService } from '../../src/callout/campaign.js';
 import type { CalloutResult } from '../../src/callout/schema.js';
 import { FsPolicy } from '../../src/fs-lang/policy.js';
 import { Keys } from '../../src/keys.js';
@@ -17,17 +17,7 @@ import type { WebhookClient } from '../../src/webhook/types.js';
 import { startFakeNodes, type FakeNodes } from '../cli-http/helpers.js';
 import { uniquePrefix, useRedis } from '../helpers/redis.js';
 import { waitFor } from '../helpers/wait.js';
-
-class VirtualClock implements CalloutClock {
-  time = 5_000_000;
-  now(): number {
-    return this.time;
-  }
-  sleep(ms: number): Promise<void> {
-    this.time += ms;
-    return new Promise((resolve) => setImmediate(resolve));
-  }
-}
+import { VirtualClock } from './virtual-clock.js';
 
 const fixture = useRedis();
 let nodes: FakeNodes;
@@ -46,7 +36,7 @@ after(async () => {
 describe('nwaycallout with 20,000 numbers', () => {
   it('stores, appends, pages, takes over and stops without losing or repeating a number', async () => {
     const keys = new Keys(uniquePrefix('co-large'));
-    const clock = new VirtualClock();
+    const clock = new VirtualClock(5_000_000);
     const placed: { number: string; uuid: string; reply: (text: string) => void }[] = [];
     nodes.fakes[0]!.onApi('originate', (args) => new Promise<string>((resolve) => {
       placed.push({ number: /\/(\d+) 'set:/.exec(args)?.[1] ?? '?', uuid: /origination_uuid=([0-9a-f-]+)/.exec(args)?.[1] ?? '?', reply: resolve });
