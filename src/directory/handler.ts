@@ -25,7 +25,7 @@ import type { XmlCurlHandler } from '../xml-curl/sections.js';
 import { isXmlSafe, NOT_FOUND_DOCUMENT } from '../xml-curl/xml.js';
 import { AliasIndex, aliasOf } from './alias-index.js';
 import { DOMAIN_NAME, EXTENSION_NAME, parseExtension } from './extension-schema.js';
-import { checkSipAuth } from './register-policy.js';
+import { checkSipAuth, isRegisterMethod } from './register-policy.js';
 import { userDocument } from './user-document.js';
 
 export interface DirectoryDeps {
@@ -126,7 +126,7 @@ export function createDirectoryHandler(deps: DirectoryDeps): XmlCurlHandler {
 
 /** A digest REGISTER (`action=sip_auth`, `sip_auth_method=REGISTER`): the lookups max-registrations-per-extension reads contacts for. */
 function isRegisterAuth(req: XmlCurlRequest): boolean {
-  return req.get('action') === 'sip_auth' && (req.get('sip_auth_method') ?? '').toUpperCase() === 'REGISTER';
+  return req.get('action') === 'sip_auth' && isRegisterMethod(req);
 }
 
 /** How many (key, field, unknown key, value) warnings are remembered; past it the memory starts over. */

@@ -28,10 +28,14 @@ export interface PolicyContext {
 
 const ALLOW: PolicyVerdict = { allow: true };
 
+/** A digest request's method is REGISTER (`sip_auth_method`, any letter case). */
+export function isRegisterMethod(req: XmlCurlRequest): boolean {
+  return (req.get('sip_auth_method') ?? '').toUpperCase() === 'REGISTER';
+}
+
 export async function checkSipAuth(req: XmlCurlRequest, ext: Extension, ctx: PolicyContext): Promise<PolicyVerdict> {
   const params = ext.param ?? {};
-  const method = (req.get('sip_auth_method') ?? '').toUpperCase();
-  const isRegister = method === 'REGISTER';
+  const isRegister = isRegisterMethod(req);
 
   if (isRegister && isTrue(params['sip-forbid-register'])) return { allow: false, reason: 'sip-forbid-register is set' };
 
